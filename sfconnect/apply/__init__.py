@@ -1,0 +1,1 @@
+"""Executing a plan: deploy, poll, report, verify by re-reading."""

@@ -1,0 +1,89 @@
+"""The root command group and the one place where results and errors become exit codes.
+
+Exit codes: 0 success (nothing found); 1 an error prevented the job (including usage errors, rewritten
+from click's 2); 2 the command ran and found what it looks for (changes, drift, findings, failed checks).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome
+from sfconnect.errors import SfconnectError, SpecValidationError, YamlSyntaxError
+
+__all__ = ["cli", "main", "run"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_FOUND = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="sfconnect", prog_name="sfconnect")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Salesforce Connected Apps and External Client Apps as code.
+
+    Describe apps in YAML, then validate, plan, apply, smoke-test and check for drift.
+    With no target configured, org commands use the project's embedded local org.
+    """
+    ctx.ensure_object(AppContext)
+
+
+def _register_commands() -> None:
+    """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
+
+
+def _report_error(exc: SfconnectError) -> None:
+    if isinstance(exc, SpecValidationError):
+        for issue in exc.issues:
+            click.echo(str(issue), err=True)
+        click.echo(f"error: {exc}", err=True)
+    elif isinstance(exc, YamlSyntaxError):
+        click.echo(str(exc.issue), err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+
+
+def run(args: Sequence[str] | None = None, obj: AppContext | None = None) -> int:
+    """Run the CLI with `args` and return the exit code instead of exiting (tests call this)."""
+    _register_commands()
+    try:
+        result = cli.main(args=list(args) if args is not None else None, standalone_mode=False, obj=obj)
+    except SfconnectError as exc:
+        _report_error(exc)
+        return EXIT_ERROR
+    except click.exceptions.Exit as exc:
+        return EXIT_OK if exc.exit_code == 0 else EXIT_ERROR
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return EXIT_ERROR
+    if result is Outcome.FOUND:
+        return EXIT_FOUND
+    if isinstance(result, int) and result in (EXIT_OK, EXIT_ERROR, EXIT_FOUND):
+        return result
+    return EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        code = run()
+    except Exception:  # unexpected: show the traceback, ask for a report
+        logging.getLogger("sfconnect").exception("unexpected error")
+        click.echo(
+            "This is a bug in sfconnect; please report it with the traceback above.", err=True
+        )
+        code = EXIT_ERROR
+    sys.exit(code)

@@ -1,0 +1,1 @@
+"""Security rules for connected apps, profiles, suppressions, SARIF."""

@@ -1,0 +1,1 @@
+"""A target org: configuration and auth, the Metadata API client, batching, retries."""

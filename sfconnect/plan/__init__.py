@@ -1,0 +1,1 @@
+"""Diff of desired vs live components, the Plan model, renderers, saved plans."""

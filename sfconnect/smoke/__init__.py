@@ -1,0 +1,1 @@
+"""Token-flow smoke tests: one module per OAuth flow, the runner, reports."""

@@ -1,0 +1,1 @@
+"""The YAML language: pydantic models, loading, positions for error messages, semantic rules."""
