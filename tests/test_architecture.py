@@ -83,5 +83,7 @@ def test_every_package_is_known() -> None:
 def test_the_walker_sees_forbidden_imports(tmp_path: Path) -> None:
     """The check itself must be able to fail."""
     module = tmp_path / "m.py"
-    module.write_text("import sfconnect.cli.main\nfrom sfconnect import plan\nfrom sfconnect.org.x import y\n")
+    module.write_text(
+        "import sfconnect.cli.main\nfrom sfconnect import plan\nfrom sfconnect.org.x import y\n"
+    )
     assert _imported_sfconnect_packages(module) == {"cli", "plan", "org"}

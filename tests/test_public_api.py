@@ -9,7 +9,8 @@ def test_all_matches_public_names() -> None:
     public = {
         name
         for name, value in vars(sfconnect).items()
-        if not name.startswith("_") and not getattr(value, "__name__", "").startswith("sfconnect.")
+        if not name.startswith("_")
+        and not getattr(value, "__name__", "").startswith("sfconnect.")
         and not isinstance(value, type(sfconnect))
     }
     public.discard("annotations")

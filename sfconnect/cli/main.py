@@ -82,8 +82,6 @@ def main() -> None:
         code = run()
     except Exception:  # unexpected: show the traceback, ask for a report
         logging.getLogger("sfconnect").exception("unexpected error")
-        click.echo(
-            "This is a bug in sfconnect; please report it with the traceback above.", err=True
-        )
+        click.echo("This is a bug in sfconnect; please report it with the traceback above.", err=True)
         code = EXIT_ERROR
     sys.exit(code)
