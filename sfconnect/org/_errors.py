@@ -1,0 +1,91 @@
+"""The one boundary where simple-salesforce, zeep and requests exceptions become sfconnect errors.
+
+Nothing else in sfconnect catches third-party exceptions. `translate` picks the most specific mapping and the
+caller chains with ``raise translate(exc, ...) from exc``.
+"""
+
+from __future__ import annotations
+
+import requests
+import simple_salesforce.exceptions as sf_exc
+import zeep.exceptions as zeep_exc
+
+from sfconnect.errors import AuthError, MetadataFault, OrgError
+
+__all__ = ["SIMPLE_SALESFORCE_MAPPING", "TransientError", "is_transient", "translate"]
+
+
+class TransientError(OrgError):
+    """A failure worth retrying: a 5xx without a fault, a timeout, a dropped connection, a busy org."""
+
+
+# Most specific first: `translate` walks the exception's MRO.
+SIMPLE_SALESFORCE_MAPPING: dict[type[BaseException], type[OrgError]] = {
+    sf_exc.SalesforceAuthenticationFailed: AuthError,
+    sf_exc.SalesforceExpiredSession: AuthError,
+    sf_exc.SalesforceRefusedRequest: OrgError,
+    sf_exc.SalesforceResourceNotFound: OrgError,
+    sf_exc.SalesforceMalformedRequest: OrgError,
+    sf_exc.SalesforceMoreThanOneRecord: OrgError,
+    sf_exc.SalesforceGeneralError: OrgError,
+    sf_exc.SalesforceError: OrgError,
+    sf_exc.SalesforceOperationError: OrgError,
+    sf_exc.SalesforceBulkV2LoadError: OrgError,
+    sf_exc.SalesforceBulkV2ExtractError: OrgError,
+}
+
+# Fault codes after which the same request may succeed later.
+TRANSIENT_FAULT_CODES = frozenset(
+    {"ALREADY_IN_PROCESS", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION", "INTERNAL_ERROR", "ORG_LOCKED"}
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether retrying the request that raised `exc` may help."""
+    if isinstance(exc, TransientError):
+        return True
+    if isinstance(exc, MetadataFault):
+        return exc.fault_code in TRANSIENT_FAULT_CODES
+    return False
+
+
+def _describe_sf_error(exc: sf_exc.SalesforceError) -> str:
+    content = exc.content
+    text = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content)
+    return f"HTTP {exc.status} from {exc.resource_name or exc.url}: {text[:300]}"
+
+
+def translate(exc: BaseException, *, target: str = "", operation: str = "") -> OrgError:
+    """Turn a third-party exception into the most specific sfconnect error (never with secrets in it)."""
+    if isinstance(exc, OrgError):
+        return exc
+    if isinstance(exc, sf_exc.SalesforceAuthenticationFailed):
+        return AuthError(f"login failed: {exc.code}: {exc.message}", target=target, operation=operation)
+    if isinstance(exc, zeep_exc.Fault):
+        code = str(exc.code or "").removeprefix("sf:") or "UNKNOWN_EXCEPTION"
+        return MetadataFault(str(exc.message), fault_code=code, target=target, operation=operation)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return OrgError(
+            f"TLS verification failed: {exc}. For a local org, pass its CA bundle; for Salesforce, check "
+            "the system trust store.",
+            target=target,
+            operation=operation,
+        )
+    if isinstance(exc, requests.exceptions.Timeout | requests.exceptions.ConnectionError):
+        return TransientError(f"network error: {exc}", target=target, operation=operation)
+    if isinstance(exc, sf_exc.SalesforceError):
+        for cls in type(exc).__mro__:
+            mapped = SIMPLE_SALESFORCE_MAPPING.get(cls)
+            if mapped is not None:
+                if exc.status >= 500:
+                    return TransientError(_describe_sf_error(exc), target=target, operation=operation)
+                return mapped(_describe_sf_error(exc), target=target, operation=operation)
+    for cls in type(exc).__mro__:
+        mapped = SIMPLE_SALESFORCE_MAPPING.get(cls)
+        if mapped is not None:
+            return mapped(str(exc), target=target, operation=operation)
+    if isinstance(exc, zeep_exc.Error):
+        return OrgError(f"SOAP error: {exc}", target=target, operation=operation)
+    if isinstance(exc, requests.exceptions.RequestException):
+        return OrgError(f"HTTP error: {exc}", target=target, operation=operation)
+    raise TypeError(f"no translation for {type(exc).__name__}") from exc

@@ -1,0 +1,362 @@
+"""The Metadata API client: list, read, deploy and deploy status, with retries and session renewal.
+
+Requests are built by the zeep client that simple-salesforce creates from the official v63 WSDL; responses
+are taken raw and parsed in `_soap`, so that records reach `metadata` as ordinary component documents. Every
+HTTP request counts as an API call (orgs have daily limits) and is tallied in `calls`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from sfconnect.errors import MetadataFault, OrgError
+from sfconnect.org import _soap
+from sfconnect.org._errors import TransientError, is_transient, translate
+from sfconnect.org.session import OrgSession
+
+__all__ = [
+    "MAX_LIST_QUERIES",
+    "MAX_READ_NAMES",
+    "DeployMessage",
+    "DeployOptions",
+    "DeployStatus",
+    "FileProperties",
+    "MetadataApi",
+    "RawRecord",
+    "RetryPolicy",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_LIST_QUERIES = 3
+"""listMetadata takes at most three queries per call."""
+MAX_READ_NAMES = 10
+"""readMetadata takes at most ten names per call."""
+
+
+@dataclass(frozen=True)
+class FileProperties:
+    """One component as `listMetadata` describes it."""
+
+    type: str
+    full_name: str
+    file_name: str = ""
+    id: str = ""
+    namespace_prefix: str = ""
+    manageable_state: str = ""
+    last_modified_date: str = ""
+    last_modified_by_name: str = ""
+
+    @property
+    def is_managed(self) -> bool:
+        """Installed from a managed package (namespaced, not ours to change)."""
+        return bool(self.namespace_prefix) or self.manageable_state in {"installed", "released", "beta"}
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record from `readMetadata`, as a standalone component XML document."""
+
+    type: str
+    full_name: str
+    xml: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """The DeployOptions sfconnect sets (the rest keep Salesforce's defaults)."""
+
+    check_only: bool = False
+    rollback_on_error: bool = True
+    ignore_warnings: bool = False
+    single_package: bool = True
+
+
+@dataclass(frozen=True)
+class DeployMessage:
+    """One component's outcome in a deploy."""
+
+    component_type: str
+    full_name: str
+    file_name: str
+    success: bool
+    problem: str = ""
+    problem_type: str = ""
+    created: bool = False
+    changed: bool = False
+    deleted: bool = False
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class DeployStatus:
+    """A deploy's state as `checkDeployStatus` reports it."""
+
+    id: str
+    done: bool
+    status: str
+    success: bool
+    check_only: bool = False
+    state_detail: str = ""
+    error_message: str = ""
+    error_status_code: str = ""
+    number_components_total: int = 0
+    number_components_deployed: int = 0
+    number_component_errors: int = 0
+    component_failures: tuple[DeployMessage, ...] = ()
+    component_successes: tuple[DeployMessage, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of transient failures: exponential backoff with full jitter."""
+
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Seconds to wait before retry number `attempt` (1-based)."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
+def _to_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _to_bool(text: str) -> bool:
+    return text.strip().lower() == "true"
+
+
+def _deploy_message(el: ET.Element) -> DeployMessage:
+    t = _soap.child_text
+    return DeployMessage(
+        component_type=t(el, "componentType"),
+        full_name=t(el, "fullName"),
+        file_name=t(el, "fileName"),
+        success=_to_bool(t(el, "success")),
+        problem=t(el, "problem"),
+        problem_type=t(el, "problemType"),
+        created=_to_bool(t(el, "created")),
+        changed=_to_bool(t(el, "changed")),
+        deleted=_to_bool(t(el, "deleted")),
+        line=_to_int(t(el, "lineNumber")),
+        column=_to_int(t(el, "columnNumber")),
+    )
+
+
+class MetadataApi:
+    """Metadata API calls for one org session.
+
+    Args:
+        session: the authenticated session.
+        target: the target's name, for error messages.
+        renew: called once when the org answers ``INVALID_SESSION_ID``; returns a fresh session.
+        retry: how transient failures are retried.
+        sleep: injected for tests.
+        seed: seeds the jitter, for reproducible tests.
+    """
+
+    def __init__(
+        self,
+        session: OrgSession,
+        *,
+        target: str = "",
+        renew: Callable[[], OrgSession] | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self._session = session
+        self.target = target
+        self._renew = renew
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
+        self._lock = threading.Lock()
+        self._http = requests.Session()
+        self._http.verify = session.verify
+        self._zeep: Any = None
+        self.calls: Counter[str] = Counter()
+
+    @property
+    def session(self) -> OrgSession:
+        """The current session (renewed sessions replace it)."""
+        return self._session
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        """The zeep client simple-salesforce builds from its bundled WSDL, bound to our HTTP session."""
+        with self._lock:
+            if self._zeep is None:
+                from simple_salesforce.metadata import SfdcMetadataApi
+
+                api = SfdcMetadataApi(
+                    session=self._http,
+                    session_id=self._session.session_id,
+                    instance=self._session.host,
+                    metadata_url=self._session.metadata_url + "/",
+                    headers={},
+                    api_version=self._session.api_version,
+                )
+                # zeep keeps its own requests session: give it ours, so TLS trust and pooling are explicit.
+                api._client.transport.session = self._http
+                self._zeep = api
+            return self._zeep
+
+    def _call(self, operation: str, *args: Any, **kwargs: Any) -> ET.Element:
+        """Send one operation, retrying transient failures and renewing an expired session once."""
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            api = self._client()
+            header = api._client.get_element("ns0:SessionHeader")(sessionId=self._session.session_id)
+            with self._lock:
+                self.calls[operation] += 1
+            try:
+                with api._client.settings(raw_response=True):
+                    response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+                if response.status_code >= 500 and b"Fault" not in response.content:
+                    raise TransientError(
+                        f"{operation}: HTTP {response.status_code}", target=self.target, operation=operation
+                    )
+                return _soap.parse_response(
+                    response.content, status=response.status_code, operation=operation, target=self.target
+                )
+            except MetadataFault as fault:
+                if fault.fault_code == "INVALID_SESSION_ID" and self._renew is not None and not renewed:
+                    log.info("session expired during %s; renewing it once", operation)
+                    self._session = self._renew()
+                    self._http.verify = self._session.verify
+                    renewed = True
+                    attempt -= 1
+                    continue
+                error: OrgError = fault
+            except OrgError as exc:
+                error = exc
+            except Exception as exc:  # third-party exceptions: translated here, at the boundary
+                try:
+                    error = translate(exc, target=self.target, operation=operation)
+                except TypeError:
+                    raise exc from None
+            if is_transient(error) and attempt < self._retry.attempts:
+                delay = self._retry.delay(attempt, self._rng)
+                log.info("%s failed (%s); retry %d in %.1fs", operation, error, attempt, delay)
+                self._sleep(delay)
+                continue
+            raise error
+
+    # -- operations -------------------------------------------------------------------------------------
+
+    def list_metadata(self, types: Sequence[str]) -> list[FileProperties]:
+        """Every component of `types`, at most three types per call."""
+        found: list[FileProperties] = []
+        for start in range(0, len(types), MAX_LIST_QUERIES):
+            queries = [{"type": t} for t in types[start : start + MAX_LIST_QUERIES]]
+            response = self._call("listMetadata", queries, float(self._session.api_version))
+            t = _soap.child_text
+            for r in _soap.children(response, "result"):
+                found.append(
+                    FileProperties(
+                        type=t(r, "type"),
+                        full_name=t(r, "fullName"),
+                        file_name=t(r, "fileName"),
+                        id=t(r, "id"),
+                        namespace_prefix=t(r, "namespacePrefix"),
+                        manageable_state=t(r, "manageableState"),
+                        last_modified_date=t(r, "lastModifiedDate"),
+                        last_modified_by_name=t(r, "lastModifiedByName"),
+                    )
+                )
+        return sorted(found, key=lambda f: (f.type, f.full_name))
+
+    def read_metadata(self, type_name: str, names: Sequence[str]) -> list[RawRecord]:
+        """Read up to ten components of one type in one call; unknown names are left out."""
+        if len(names) > MAX_READ_NAMES:
+            raise ValueError(f"readMetadata takes at most {MAX_READ_NAMES} names, got {len(names)}")
+        if not names:
+            return []
+        response = self._call("readMetadata", type_name, list(names))
+        records: list[RawRecord] = []
+        for result in _soap.children(response, "result"):
+            for record in _soap.children(result, "records"):
+                doc = _soap.record_document(record)
+                if doc is not None:
+                    records.append(RawRecord(doc[0], _soap.child_text(record, "fullName"), doc[1]))
+        return records
+
+    def deploy(self, zip_bytes: bytes, options: DeployOptions) -> str:
+        """Start a deploy of an mdapi zip; returns the deploy id."""
+        response = self._call(
+            "deploy",
+            base64.b64encode(zip_bytes).decode("ascii"),
+            {
+                "checkOnly": options.check_only,
+                "rollbackOnError": options.rollback_on_error,
+                "ignoreWarnings": options.ignore_warnings,
+                "singlePackage": options.single_package,
+                "testLevel": "NoTestRun",
+            },
+        )
+        result = _soap.children(response, "result")
+        deploy_id = _soap.child_text(result[0], "id") if result else ""
+        if not deploy_id:
+            raise OrgError("deploy: the org returned no deploy id", target=self.target, operation="deploy")
+        return deploy_id
+
+    def check_deploy_status(self, deploy_id: str, *, include_details: bool = True) -> DeployStatus:
+        """The current state of a deploy."""
+        response = self._call("checkDeployStatus", deploy_id, include_details)
+        results = _soap.children(response, "result")
+        if not results:
+            raise OrgError(
+                "checkDeployStatus: empty result", target=self.target, operation="checkDeployStatus"
+            )
+        r = results[0]
+        t = _soap.child_text
+        details = _soap.children(r, "details")
+        failures: list[DeployMessage] = []
+        successes: list[DeployMessage] = []
+        for d in details:
+            failures += [_deploy_message(m) for m in _soap.children(d, "componentFailures")]
+            successes += [_deploy_message(m) for m in _soap.children(d, "componentSuccesses")]
+        return DeployStatus(
+            id=t(r, "id"),
+            done=_to_bool(t(r, "done")),
+            status=t(r, "status"),
+            success=_to_bool(t(r, "success")),
+            check_only=_to_bool(t(r, "checkOnly")),
+            state_detail=t(r, "stateDetail"),
+            error_message=t(r, "errorMessage"),
+            error_status_code=t(r, "errorStatusCode"),
+            number_components_total=_to_int(t(r, "numberComponentsTotal")),
+            number_components_deployed=_to_int(t(r, "numberComponentsDeployed")),
+            number_component_errors=_to_int(t(r, "numberComponentErrors")),
+            component_failures=tuple(failures),
+            component_successes=tuple(successes),
+        )
+
+    def cancel_deploy(self, deploy_id: str) -> None:
+        """Ask the org to cancel a deploy (it may finish anyway)."""
+        self._call("cancelDeploy", deploy_id)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._http.close()
