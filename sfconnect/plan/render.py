@@ -66,7 +66,7 @@ def _change_lines(app: AppPlan) -> list[tuple[str, str]]:
         name = change.path.ljust(width)
         if app.action == "create" or (change.before is None and not change.sensitive):
             lines.append(("+", f"{name} = {after}"))
-        elif app.action == "delete" or (change.after is None and not change.known_after_apply):
+        elif change.after is None and not change.known_after_apply:
             lines.append(("-", f"{name} = {before}"))
         else:
             lines.append(("~", f"{name} = {before} -> {after}"))
