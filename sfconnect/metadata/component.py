@@ -141,7 +141,7 @@ class Component:
         return value if isinstance(value, str) else None
 
     def get(self, path: str) -> Value:
-        """The value at a dotted path such as ``oauthConfig.scopes`` or ``ipRanges[0].start`` (None if absent)."""
+        """The value at a path such as ``oauthConfig.scopes`` or ``ipRanges[0].start`` (None if absent)."""
         current: Value = self.fields
         for part in path.replace("[", ".[").split("."):
             if not part:
@@ -206,7 +206,7 @@ class Component:
 
 
 def order_record(xsd_type: str | None, record: Record) -> Record:
-    """`record` with its keys (recursively) in WSDL sequence order; unknown keys at their alphabetical place."""
+    """`record` with keys (recursively) in WSDL sequence order; unknown keys at their alphabetical place."""
     specs = schema.fields_of(xsd_type) if xsd_type else ()
     known = [s.name for s in specs]
     position = {name: float(i) for i, name in enumerate(known)}

@@ -129,7 +129,8 @@ def _check_unique(components: Iterable[Component]) -> None:
         key = (component.type, component.full_name)
         if key in seen:
             raise MetadataError(
-                f"{component.type} {component.full_name} is defined twice (also in {seen[key].source or '?'})",
+                f"{component.type} {component.full_name} is defined twice "
+                f"(also in {seen[key].source or '?'})",
                 path=component.source,
             )
         seen[key] = component
@@ -204,7 +205,7 @@ def _write_files(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
 def write_source_tree(
     components: Sequence[Component], out_dir: PathLike, *, api_version: str = schema.WSDL_API_VERSION
 ) -> list[Path]:
-    """Write components in source format under `out_dir` (a package directory such as ``force-app/main/default``).
+    """Write components in source format under `out_dir` (a package folder like ``force-app/main/default``).
 
     Returns:
         The files written, sorted.
@@ -304,7 +305,7 @@ def build_deploy_zip(
     *,
     api_version: str = schema.WSDL_API_VERSION,
 ) -> bytes:
-    """A deploy zip (files at the root, for ``singlePackage=true``), byte-for-byte the same for the same input.
+    """A deploy zip (files at the root, for ``singlePackage=true``); the same input gives the same bytes.
 
     Raises:
         MetadataError: a component or deletion is bad.

@@ -132,7 +132,7 @@ def read_component(
         The component, with `notes` for anything worth reporting (unknown elements, stripped keys...).
 
     Raises:
-        MetadataError: the file is not safe, well-formed metadata of a known type (the message names the file).
+        MetadataError: the file is not safe, well-formed metadata of a known type (the message names it).
     """
     if len(data) > MAX_FILE_BYTES:
         raise MetadataError(f"file is larger than {MAX_FILE_BYTES} bytes", path=path)
@@ -150,7 +150,8 @@ def read_component(
     info = schema.type_info(root_name)
     if info is None:
         raise MetadataError(
-            f"unknown metadata type <{root_name}> (sfconnect reads {', '.join(sorted(schema.COMPONENT_TYPES))})",
+            f"unknown metadata type <{root_name}> "
+            f"(sfconnect reads {', '.join(sorted(schema.COMPONENT_TYPES))})",
             path=path,
         )
     if type_hint is not None and type_hint != root_name:
@@ -172,7 +173,7 @@ def read_component(
     if not info.in_wsdl:
         reader.note(
             "type-not-in-wsdl",
-            f"{root_name} is not in the API {schema.WSDL_API_VERSION} WSDL; its elements are kept as they are",
+            f"{root_name} is not in the API {schema.WSDL_API_VERSION} WSDL; its elements are kept as is",
             "",
         )
     component = Component(
@@ -241,7 +242,8 @@ def write_component(component: Component, api_version: str = schema.WSDL_API_VER
     newer = too_new(component, api_version)
     if newer:
         raise MetadataError(
-            f"{component.type} {component.full_name}: not available in API {api_version}: {', '.join(newer)}; "
+            f"{component.type} {component.full_name}: not available in API {api_version}: "
+            f"{', '.join(newer)}; "
             "raise the project's API version or remove them",
             path=component.source,
         )

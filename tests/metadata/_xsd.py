@@ -1,7 +1,7 @@
-"""XSD validation of metadata documents against the types of the Metadata API WSDL bundled in simple-salesforce.
+"""XSD validation of metadata documents against the Metadata API WSDL types bundled in simple-salesforce.
 
-Only the types sfconnect handles (and their closure) are cut out of the WSDL, so the schema loads in well under a
-second; each root type gets a global element of the same name so that a whole file can be validated.
+Only the types sfconnect handles (and their closure) are cut out of the WSDL, so the schema loads in well
+under a second; each root type gets a global element of the same name so that a whole file can be validated.
 """
 
 from __future__ import annotations
