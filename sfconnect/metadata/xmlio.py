@@ -18,7 +18,7 @@ from sfconnect.metadata import schema
 from sfconnect.metadata.component import Component, Record, Value, order_record
 from sfconnect.metadata.normalize import normalize
 
-__all__ = ["MAX_FILE_BYTES", "read_component", "write_component"]
+__all__ = ["MAX_FILE_BYTES", "read_component", "too_new", "write_component"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """Largest metadata file sfconnect reads (real ones are a few kilobytes)."""
