@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sfconnect.metadata.component import Component, Record, Scalar, Value
+from sfconnect.metadata.component import Component, Record, Scalar, Value, eca_families
 from sfconnect.metadata.formats import (
     ComponentRef,
     Manifest,
@@ -32,6 +32,7 @@ __all__ = [
     "Scalar",
     "Value",
     "build_deploy_zip",
+    "eca_families",
     "find_metadata_files",
     "normalize",
     "package_xml",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TypeAlias, Union
 
@@ -18,7 +18,7 @@ from sfconnect._types import JSONValue
 from sfconnect.errors import Issue
 from sfconnect.metadata import schema
 
-__all__ = ["Component", "Record", "Scalar", "Value", "to_value"]
+__all__ = ["Component", "Record", "Scalar", "Value", "eca_families", "order_record", "to_value"]
 
 Scalar: TypeAlias = str | bool | int | float | None
 """A simple value; None stands for an element marked ``xsi:nil="true"``."""
@@ -227,3 +227,24 @@ def order_record(xsd_type: str | None, record: Record) -> Record:
             value = tuple(order_record(child, v) if isinstance(v, Record) else v for v in value)
         out[name] = value
     return Record(out)
+
+
+def eca_families(components: Iterable[Component]) -> dict[str, tuple[Component, ...]]:
+    """External Client App components grouped by app: header first, then children sorted by type and name.
+
+    A child whose header is not among `components` still gets its group (keyed by its parent's name).
+    """
+    groups: dict[str, list[Component]] = {}
+    for component in components:
+        if component.type == schema.ComponentType.EXTERNAL_CLIENT_APP:
+            groups.setdefault(component.full_name, []).append(component)
+        elif component.parent is not None:
+            groups.setdefault(component.parent, []).append(component)
+    return {
+        name: tuple(
+            sorted(
+                items, key=lambda c: (c.type != schema.ComponentType.EXTERNAL_CLIENT_APP, c.type, c.full_name)
+            )
+        )
+        for name, items in sorted(groups.items())
+    }

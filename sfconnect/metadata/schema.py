@@ -24,6 +24,7 @@ __all__ = [
     "FieldSpec",
     "api_version_tuple",
     "boolean_default",
+    "field_at",
     "field_spec",
     "fields_of",
     "insertion_index",
@@ -323,6 +324,26 @@ def field_spec(xsd_type: str, name: str) -> FieldSpec | None:
 @functools.cache
 def _field_map(xsd_type: str) -> dict[str, FieldSpec]:
     return {spec.name: spec for spec in fields_of(xsd_type)}
+
+
+def field_at(type_name: str, path: str) -> FieldSpec | None:
+    """The spec of the element at a metadata path of a component type (``oauthConfig.scopes[1]``).
+
+    Returns None when any step of the path is unknown.
+    """
+    xsd_type: str | None = type_name
+    spec: FieldSpec | None = None
+    for part in path.split("."):
+        name = part.split("[", 1)[0]
+        if not name:
+            continue
+        if xsd_type is None:
+            return None
+        spec = field_spec(xsd_type, name)
+        if spec is None:
+            return None
+        xsd_type = spec.complex_type
+    return spec
 
 
 def is_write_only(name: str) -> bool:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sfconnect.metadata import Component, ComponentType, Record, schema
+from sfconnect.metadata import Component, ComponentType, Record, eca_families, schema
 
 
 def _app(**overrides: object) -> Component:
@@ -117,6 +117,26 @@ def test_field_knowledge_write_only_generated_and_versions() -> None:
     assert schema.api_version_tuple("66.0") == (66, 0)
     with pytest.raises(ValueError, match="not an API version"):
         schema.api_version_tuple("v66")
+
+
+def test_field_at_resolves_metadata_paths() -> None:
+    spec = schema.field_at("ConnectedApp", "oauthConfig.scopes[1]")
+    assert spec is not None and spec.name == "scopes" and spec.repeated
+    secret = schema.field_at("ExtlClntAppGlobalOauthSettings", "consumerSecret")
+    assert secret is not None and schema.is_write_only(secret.name)
+    assert schema.field_at("ConnectedApp", "oauthPolicy.refreshTokenValidityPeriod") is None
+    assert schema.field_at("ConnectedApp", "label.nothing") is None
+
+
+def test_eca_families_group_children_under_their_header() -> None:
+    header = Component.build(ComponentType.EXTERNAL_CLIENT_APP, "X", {"label": "X"})
+    policies = Component.build(
+        ComponentType.ECA_POLICIES, "X_plcy", {"externalClientApplication": "X", "isEnabled": True}
+    )
+    oauth = Component.build(ComponentType.ECA_OAUTH_SETTINGS, "X_oauth", {"externalClientApplication": "X"})
+    orphan = Component.build(ComponentType.ECA_OAUTH_SETTINGS, "Y_oauth", {"externalClientApplication": "Y"})
+    families = eca_families([policies, _app(), orphan, oauth, header])
+    assert families == {"X": (header, policies, oauth), "Y": (orphan,)}
 
 
 def test_build_rejects_values_that_are_not_metadata() -> None:
