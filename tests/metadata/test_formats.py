@@ -170,3 +170,11 @@ def test_unsafe_or_broken_zips_are_refused(fixtures: Path) -> None:
         read_zip(
             _retrieve_zip("unpackaged/", {"package.xml": b"<Package/>", "connectedApps/X.connectedApp": bomb})
         )
+
+
+def test_old_lower_case_folder_and_suffix(fixtures: Path, tmp_path: Path) -> None:
+    (tmp_path / "connectedapps").mkdir()
+    source = fixtures / "legacy" / "connectedApps" / "Old_App.connectedApp"
+    (tmp_path / "connectedapps" / "Old_App.connectedapp").write_bytes(source.read_bytes())
+    (app,) = read_source_tree(tmp_path)
+    assert (app.type, app.full_name) == ("ConnectedApp", "Old_App")

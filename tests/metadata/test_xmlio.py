@@ -220,3 +220,23 @@ def test_types_outside_the_wsdl_keep_every_element() -> None:
     assert canvas.parent == "X"
     assert [n.code for n in canvas.notes] == ["type-not-in-wsdl"]
     assert write_component(canvas, "66.0") == data
+
+
+def test_a_root_without_the_metadata_namespace_is_read_and_reported() -> None:
+    data = BASIC.replace(b' xmlns="http://soap.sforce.com/2006/04/metadata"', b"")
+    app = _read(data)
+    assert app == _read(BASIC)
+    assert [n.code for n in app.notes] == ["namespace"]
+    assert b'xmlns="http://soap.sforce.com/2006/04/metadata"' in write_component(app)
+
+
+def test_the_root_element_decides_the_type_when_no_hint_is_given() -> None:
+    data = BASIC.replace(b"ConnectedApp", b"ExternalClientApplication").replace(b"<oauthConfig>", b"<x>")
+    with pytest.raises(MetadataError, match="not well-formed"):
+        read_component(data, full_name="X")  # <x> closed by </oauthConfig>
+    header = read_component(
+        b'<ExternalClientApplication xmlns="http://soap.sforce.com/2006/04/metadata"><label>E</label>'
+        b"</ExternalClientApplication>",
+        full_name="E",
+    )
+    assert header.type == ComponentType.EXTERNAL_CLIENT_APP
