@@ -166,6 +166,12 @@ def read_component(
     record = record.without("fullName")
     name = full_name or (element_name if isinstance(element_name, str) else "")
     name = name.strip()
+    if full_name and isinstance(element_name, str) and element_name.strip() not in ("", name):
+        reader.note(
+            "full-name-mismatch",
+            f"<fullName>{element_name.strip()}</fullName> differs from the file name {name}; file name used",
+            "fullName",
+        )
     if not name:
         raise MetadataError(
             "no component name: neither the file name nor a <fullName> element gives one", path=path
@@ -197,8 +203,6 @@ _ESCAPES = str.maketrans(
 def _text(value: Value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(value)
     return str(value).translate(_ESCAPES)
 
 
