@@ -1,0 +1,201 @@
+"""Desired vs live components, field by field, into an `AppPlan` per app.
+
+Both sides arrive normalised (`metadata.normalize`), so two components Salesforce treats as the same compare
+equal. Values are compared in *units*: a scalar, or a whole repeated element (a list of scopes, a list of IP
+ranges), which is how a reviewer reads them. deepdiff does the comparison of the unit maps; its output is
+turned into `FieldChange` records here and goes no further. Write-only and org-generated fields never produce
+a change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from deepdiff import DeepDiff
+
+from sfconnect._types import JSONValue
+from sfconnect.metadata.compiled import CompiledApp
+from sfconnect.metadata.component import Component, Record, Value
+from sfconnect.metadata.schema import ComponentType, is_org_generated, is_write_only
+from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
+
+__all__ = ["diff_app", "family_of", "unit_map"]
+
+_IGNORED_PATHS = {"fullName"}
+
+
+def _json(value: Value) -> JSONValue:
+    if isinstance(value, Record):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def unit_map(component: Component) -> dict[str, JSONValue]:
+    """The comparable units of a component, keyed by metadata path (``oauthConfig.scopes``)."""
+    units: dict[str, JSONValue] = {}
+
+    def walk(prefix: str, record: Record) -> None:
+        for key, value in record.items():
+            if is_write_only(key) or is_org_generated(key):
+                continue
+            path = f"{prefix}.{key}" if prefix else key
+            if path in _IGNORED_PATHS:
+                continue
+            if isinstance(value, Record):
+                walk(path, value)
+            else:
+                units[path] = _json(value)
+
+    walk("", component.fields)
+    return units
+
+
+def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Component]:
+    """The live components that make up one app: the Connected App, or the ECA header and its children."""
+    if kind == "ConnectedApp":
+        return [c for c in live if c.type == ComponentType.CONNECTED_APP and c.full_name == app_name]
+    return [
+        c
+        for c in live
+        if (c.type == ComponentType.EXTERNAL_CLIENT_APP and c.full_name == app_name)
+        or (c.type != ComponentType.CONNECTED_APP and c.parent == app_name)
+    ]
+
+
+def _path_from_deepdiff(key: str) -> str:
+    """``root['oauthConfig.scopes']`` -> ``oauthConfig.scopes``."""
+    return key.removeprefix("root['").removesuffix("']").split("']")[0]
+
+
+def _component_changes(app: CompiledApp, desired: Component, live: Component | None) -> list[FieldChange]:
+    before = unit_map(live) if live is not None else {}
+    after = unit_map(desired)
+    changed: set[str] = set()
+    diff = DeepDiff(before, after, ignore_order=False, verbose_level=2)
+    for kind in ("values_changed", "type_changes", "dictionary_item_added", "dictionary_item_removed"):
+        for key in diff.get(kind, {}):
+            changed.add(_path_from_deepdiff(str(key)))
+    for kind in ("iterable_item_added", "iterable_item_removed"):
+        for key in diff.get(kind, {}):
+            changed.add(_path_from_deepdiff(str(key)))
+    changes = [
+        FieldChange(
+            path=app.yaml_path(desired.type, path),
+            metadata_path=f"{desired.type}.{path}",
+            before=before.get(path),
+            after=after.get(path),
+        )
+        for path in sorted(changed)
+    ]
+    if live is None:
+        changes += [
+            FieldChange(
+                path=app.yaml_path(desired.type, field_name),
+                metadata_path=f"{desired.type}.{field_name}",
+                sensitive=True,
+            )
+            for field_name in sorted(app.secret_refs_for(desired))
+        ]
+    return changes
+
+
+def _known_after_apply(app: CompiledApp) -> list[FieldChange]:
+    """The consumer key, which the org generates when it creates an app with OAuth enabled."""
+    if app.kind == "ConnectedApp":
+        owner, field_path = ComponentType.CONNECTED_APP, "oauthConfig.consumerKey"
+        has_oauth = any(c.type == owner and "oauthConfig" in c.fields for c in app.components)
+    else:
+        owner, field_path = ComponentType.ECA_GLOBAL_OAUTH_SETTINGS, "consumerKey"
+        has_oauth = any(c.type == owner for c in app.components)
+    if not has_oauth:
+        return []
+    return [
+        FieldChange(
+            path=app.yaml_path(owner, field_path),
+            metadata_path=f"{owner}.{field_path}",
+            known_after_apply=True,
+        )
+    ]
+
+
+def diff_app(
+    app: CompiledApp,
+    live: Sequence[Component],
+    *,
+    fingerprints: Mapping[tuple[str, str], str] | None = None,
+    connected_app_creation_allowed: bool = False,
+) -> AppPlan:
+    """Compare one app's desired components with what the org holds.
+
+    Args:
+        app: the compiled app (its components, YAML paths and secret references).
+        live: the org's components of this app (see `family_of`), normalised.
+        fingerprints: fingerprint per ``(type, name)`` of the components as read (for staleness checks).
+        connected_app_creation_allowed: whether the org lets new Connected Apps be created.
+    """
+    prints = fingerprints or {}
+    live_by_key = {(c.type, c.full_name): c for c in live}
+    if app.state == "absent":
+        if not live:
+            return AppPlan(name=app.name, kind=app.kind, action="no-op", reason="absent, and not in the org")
+        return AppPlan(
+            name=app.name,
+            kind=app.kind,
+            action="delete",
+            irreversible=app.kind == "ConnectedApp",
+            components=tuple(
+                ComponentChange(c.type, c.full_name, "delete", prints.get((c.type, c.full_name), ""))
+                for c in live
+            ),
+        )
+
+    components: list[ComponentChange] = []
+    changes: list[FieldChange] = []
+    for desired in app.components:
+        key = (desired.type, desired.full_name)
+        current = live_by_key.pop(key, None)
+        component_changes = _component_changes(app, desired, current)
+        action: Action = "create" if current is None else ("update" if component_changes else "no-op")
+        components.append(ComponentChange(desired.type, desired.full_name, action, prints.get(key, "")))
+        changes += component_changes
+    for leftover in live_by_key.values():
+        components.append(
+            ComponentChange(
+                leftover.type,
+                leftover.full_name,
+                "delete",
+                prints.get((leftover.type, leftover.full_name), ""),
+            )
+        )
+        changes.append(
+            FieldChange(
+                path=f"metadata.{leftover.type}",
+                metadata_path=f"{leftover.type}:{leftover.full_name}",
+                before=_json(leftover.fields),
+                after=None,
+            )
+        )
+
+    created = not live
+    errors: list[str] = []
+    if created:
+        changes += _known_after_apply(app)
+        if app.kind == "ConnectedApp" and not connected_app_creation_allowed:
+            errors.append(
+                f"the org does not allow creating Connected Apps (Salesforce blocks new ones since Spring '26): "
+                f"declare {app.name!r} as `kind: ExternalClientApp` instead"
+                + (f" ({app.source})" if app.source else "")
+            )
+    app_action: Action = (
+        "create" if created else ("update" if any(c.action != "no-op" for c in components) else "no-op")
+    )
+    return AppPlan(
+        name=app.name,
+        kind=app.kind,
+        action=app_action,
+        components=tuple(components),
+        changes=tuple(changes),
+        errors=tuple(errors),
+    )

@@ -1,0 +1,113 @@
+"""The differ: actions per app, field changes with YAML paths, secrets and generated fields."""
+
+from __future__ import annotations
+
+from sfconnect.metadata.compiled import CompiledApp
+from sfconnect.metadata.component import Component
+from sfconnect.plan.diff import diff_app, family_of, unit_map
+
+
+def connected_app(**oauth: object) -> Component:
+    fields: dict[str, object] = {
+        "contactEmail": "ops@example.com",
+        "label": "Legacy",
+        "oauthConfig": {"callbackUrl": "https://app.example.com/cb", "scopes": ["Api"], **oauth},
+    }
+    return Component.build("ConnectedApp", "Legacy", fields)
+
+
+def compiled(*components: Component, kind: str = "ConnectedApp", state: str = "present") -> CompiledApp:
+    return CompiledApp(
+        name="Legacy",
+        kind=kind,  # type: ignore[arg-type]
+        state=state,  # type: ignore[arg-type]
+        components=components,
+        yaml_paths={
+            ("ConnectedApp", "oauthConfig.scopes"): "oauth.scopes",
+            ("ConnectedApp", "label"): "label",
+        },
+        secret_refs={("ConnectedApp", "oauthConfig.consumerSecret"): "env:LEGACY_SECRET"},
+        source="apps/legacy.yaml:3",
+    )
+
+
+def test_identical_components_are_a_no_op() -> None:
+    plan = diff_app(compiled(connected_app()), [connected_app()])
+    assert plan.action == "no-op"
+    assert plan.changes == ()
+
+
+def test_changed_list_is_one_change_with_yaml_path() -> None:
+    plan = diff_app(compiled(connected_app(scopes=["Api", "RefreshToken"])), [connected_app()])
+    assert plan.action == "update"
+    [change] = plan.changes
+    assert change.path == "oauth.scopes"
+    assert change.metadata_path == "ConnectedApp.oauthConfig.scopes"
+    assert (change.before, change.after) == (["Api"], ["Api", "RefreshToken"])
+
+
+def test_unmapped_field_falls_back_to_metadata_path() -> None:
+    plan = diff_app(compiled(connected_app(isPkceRequired=True)), [connected_app()])
+    [change] = plan.changes
+    assert change.path == "metadata.ConnectedApp.oauthConfig.isPkceRequired"
+    assert (change.before, change.after) == (None, True)
+
+
+def test_org_generated_and_write_only_fields_never_differ() -> None:
+    live = connected_app(consumerKey="3MVG9abcdef")
+    plan = diff_app(compiled(connected_app()), [live])
+    assert plan.action == "no-op"
+    assert "consumerKey" not in str(unit_map(live))
+
+
+def test_create_marks_key_known_after_apply_and_secret_sensitive() -> None:
+    plan = diff_app(compiled(connected_app()), [], connected_app_creation_allowed=True)
+    assert plan.action == "create"
+    assert not plan.errors
+    by_path = {c.metadata_path: c for c in plan.changes}
+    assert by_path["ConnectedApp.oauthConfig.consumerKey"].known_after_apply
+    secret = by_path["ConnectedApp.oauthConfig.consumerSecret"]
+    assert secret.sensitive and secret.before is None and secret.after is None
+
+
+def test_connected_app_create_in_blocking_org_is_an_error_with_the_fix() -> None:
+    plan = diff_app(compiled(connected_app()), [])
+    assert plan.action == "create"
+    assert plan.errors and "ExternalClientApp" in plan.errors[0] and "apps/legacy.yaml:3" in plan.errors[0]
+
+
+def test_absent_app_is_deleted_and_irreversible_for_connected_apps() -> None:
+    plan = diff_app(
+        compiled(state="absent"), [connected_app()], fingerprints={("ConnectedApp", "Legacy"): "abc"}
+    )
+    assert plan.action == "delete"
+    assert plan.irreversible
+    assert plan.components[0].fingerprint == "abc"
+    assert diff_app(compiled(state="absent"), []).action == "no-op"
+
+
+def test_eca_family_is_found_by_parent_reference() -> None:
+    header = Component.build("ExternalClientApplication", "Web", {"label": "Web", "contactEmail": "a@b.c"})
+    child = Component.build(
+        "ExtlClntAppOauthSettings", "Web_oauth", {"externalClientApplication": "Web", "label": "Web"}
+    )
+    other = Component.build(
+        "ExtlClntAppOauthSettings", "Other_oauth", {"externalClientApplication": "Other", "label": "O"}
+    )
+    assert family_of("Web", "ExternalClientApp", [header, child, other]) == [header, child]
+
+
+def test_leftover_live_component_is_deleted_within_the_app() -> None:
+    header = Component.build("ExternalClientApplication", "Web", {"label": "Web", "contactEmail": "a@b.c"})
+    saml = Component.build(
+        "ExtlClntAppSamlConfigurablePolicies",
+        "Web_samlPlcy",
+        {"externalClientApplication": "Web", "acsUrl": "https://x", "entityUrl": "https://y"},
+    )
+    app = CompiledApp(name="Web", kind="ExternalClientApp", components=(header,))
+    plan = diff_app(app, [header, saml])
+    assert plan.action == "update"
+    assert [(c.type, c.action) for c in plan.components] == [
+        ("ExternalClientApplication", "no-op"),
+        ("ExtlClntAppSamlConfigurablePolicies", "delete"),
+    ]
