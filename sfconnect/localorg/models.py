@@ -488,6 +488,14 @@ class LocalOrg:
         return ("ExternalClientApplication", str(record.get("externalClientApplication", full_name)))
 
     # metadata -----------------------------------------------------------------------------------------
+    def check_type(self, type_: str) -> TypeInfo:
+        """The `TypeInfo` of an implemented type.
+
+        Raises:
+            InvalidType: unknown to the WSDL, or a real type the local org does not implement.
+        """
+        return self._type_info(type_)
+
     def _type_info(self, type_: str) -> TypeInfo:
         info = APP_TYPES.get(type_)
         if info is not None and type_ in self.schema.complex_types:

@@ -401,7 +401,7 @@ class MetadataResponses:
     def describe_value_type(self, args: Record) -> Node:
         raw = str(args.get("type", ""))
         type_ = raw.rsplit("}", 1)[-1].split(":")[-1]
-        self.org.read_metadata(type_, [])  # raises INVALID_TYPE for types we do not serve
+        self.org.check_type(type_)
         schema = self.org.schema
         result = Node("result")
         for flag in ("apiCreatable", "apiDeletable", "apiReadable", "apiUpdatable"):
