@@ -36,6 +36,9 @@ def cli(ctx: click.Context) -> None:
 
 def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
+    from sfconnect.cli.localorg import localorg
+
+    cli.add_command(localorg)
 
 
 def _report_error(exc: SfconnectError) -> None:

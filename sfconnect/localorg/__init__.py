@@ -1,4 +1,41 @@
-"""The embedded local org: a Salesforce-compatible server over HTTPS with SQLite state.
+"""The embedded local org: a Salesforce-compatible server (SOAP login, Metadata API, REST) over SQLite.
 
-It imports nothing from sfconnect's client side, and the client side never imports it (only `cli` starts it).
+It imports nothing from the rest of sfconnect. Start one for a block of code with::
+
+    with serve_local_org(data_dir) as handle:
+        handle.instance_url, handle.ca_bundle, handle.admin_username, handle.admin_password
 """
+
+from __future__ import annotations
+
+from sfconnect.localorg.ids import RandomIds, SequentialIds
+from sfconnect.localorg.models import LocalOrg
+from sfconnect.localorg.seed import Seed, SeedError, default_seed, load_seed_file
+from sfconnect.localorg.service import (
+    AlreadyServed,
+    LocalOrgHandle,
+    ServerInfo,
+    find_running,
+    local_org_dir,
+    open_local_org,
+    reset_local_org,
+    serve_local_org,
+)
+
+__all__ = [
+    "AlreadyServed",
+    "LocalOrg",
+    "LocalOrgHandle",
+    "RandomIds",
+    "Seed",
+    "SeedError",
+    "SequentialIds",
+    "ServerInfo",
+    "default_seed",
+    "find_running",
+    "load_seed_file",
+    "local_org_dir",
+    "open_local_org",
+    "reset_local_org",
+    "serve_local_org",
+]

@@ -1,0 +1,156 @@
+"""`sfconnect localorg serve|info|reset`: the project's embedded local org."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome, pass_app
+from sfconnect.cli.options import project_dir_option
+from sfconnect.errors import ConfigError
+
+__all__ = ["localorg"]
+
+
+def _data_dir(app: AppContext, org: str, data_dir: Path | None) -> Path:
+    from sfconnect.localorg import local_org_dir
+
+    return data_dir if data_dir is not None else local_org_dir(app.project_dir, org)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _org_options(f: F) -> F:
+    f = click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Directory of the org (default: .sfconnect/localorg/NAME in the project).",
+    )(f)
+    f = click.option(
+        "--org",
+        "org_name",
+        default="default",
+        show_default=True,
+        help="Name of the local org (a project can have several).",
+    )(f)
+    return project_dir_option(f)
+
+
+@click.group("localorg")
+def localorg() -> None:
+    """The embedded local org: a Salesforce-compatible server on this machine."""
+
+
+@localorg.command("serve")
+@_org_options
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port."
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback unless --allow-remote)."
+)
+@click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Seed YAML file used when the org is created.",
+)
+@pass_app
+def serve(
+    app: AppContext,
+    org_name: str,
+    data_dir: Path | None,
+    port: int,
+    host: str,
+    allow_remote: bool,
+    seed_file: Path | None,
+) -> Outcome:
+    """Serve the local org over HTTPS until interrupted (Ctrl-C)."""
+    from sfconnect.localorg import AlreadyServed, SeedError, serve_local_org
+
+    directory = _data_dir(app, org_name, data_dir)
+    try:
+        with serve_local_org(
+            directory, port=port, host=host, seed_file=seed_file, allow_remote=allow_remote
+        ) as h:
+            click.echo(f"Serving local org {h.org_id} at {h.instance_url}")
+            click.echo(f"CA bundle: {h.ca_bundle}")
+            click.echo(f"Admin user: {h.admin_username} (password: sfconnect localorg info --json)")
+            click.echo("Press Ctrl-C to stop.")
+            threading.Event().wait()
+    except (AlreadyServed, SeedError, ValueError) as exc:
+        raise ConfigError(str(exc)) from exc
+    return Outcome.OK
+
+
+@localorg.command("info")
+@_org_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (includes the admin password).")
+@pass_app
+def info(app: AppContext, org_name: str, data_dir: Path | None, as_json: bool) -> Outcome:
+    """Show the org's instance URL (when served), CA bundle and admin user."""
+    from sfconnect.localorg import find_running, open_local_org
+
+    directory = _data_dir(app, org_name, data_dir)
+    if not (directory / "org.db").exists():
+        raise ConfigError(f"no local org in {directory}; start one with `sfconnect localorg serve`")
+    running = find_running(directory)
+    org = open_local_org(directory)
+    try:
+        admin = org.admin_user()
+        data = {
+            "org_id": org.org_id,
+            "name": org_name,
+            "data_dir": str(directory),
+            "running": running is not None,
+            "instance_url": running.instance_url if running else None,
+            "pid": running.pid if running else None,
+            "ca_bundle": str(directory / "ca.pem") if (directory / "ca.pem").exists() else None,
+            "admin_username": admin.username,
+            "admin_password": org.password_of(admin.username),
+            "settings": org.settings(),
+        }
+    finally:
+        org.close()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        status = f"served at {data['instance_url']} (pid {data['pid']})" if running else "not running"
+        click.echo(f"Local org {data['org_id']} ({org_name}): {status}")
+        click.echo(f"Data directory: {directory}")
+        click.echo(f"CA bundle: {data['ca_bundle']}")
+        click.echo(f"Admin user: {data['admin_username']} (password: --json)")
+    return Outcome.OK
+
+
+@localorg.command("reset")
+@_org_options
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Seed YAML file for the new state.",
+)
+@pass_app
+def reset(app: AppContext, org_name: str, data_dir: Path | None, seed_file: Path | None) -> Outcome:
+    """Throw away the org's state and seed it again (refused while it is served)."""
+    from sfconnect.localorg import AlreadyServed, SeedError, reset_local_org
+
+    directory = _data_dir(app, org_name, data_dir)
+    try:
+        org = reset_local_org(directory, seed_file=seed_file)
+    except (AlreadyServed, SeedError, ValueError) as exc:
+        raise ConfigError(str(exc)) from exc
+    click.echo(f"Local org {org.org_id} reset in {directory}")
+    org.close()
+    return Outcome.OK

@@ -1,0 +1,579 @@
+"""Parse requests and render responses (moto's `responses` layer) for SOAP login, the Metadata API and REST.
+
+Handlers are short: read a few parameters, call one `LocalOrg` method, render. Envelopes are rendered by
+`render_envelope`, faults by `render_fault`; nothing else writes a SOAP envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+from xml.etree.ElementTree import Element
+
+from sfconnect.localorg.exceptions import (
+    InvalidSessionId,
+    LocalOrgFault,
+    NotFound,
+    RestError,
+    SoapClientFault,
+    UnsupportedApiVersion,
+)
+from sfconnect.localorg.models import API_VERSIONS, LocalOrg, SaveResult, Session
+from sfconnect.localorg.records import TYPE_KEY, Record, parse_value, render_record
+from sfconnect.localorg.wsdl import MD_NS
+from sfconnect.localorg.xml import Node, XmlError, local_name, parse_xml, serialize
+
+__all__ = [
+    "Request",
+    "Response",
+    "json_response",
+    "metadata_soap",
+    "partner_soap",
+    "render_envelope",
+    "render_fault",
+    "rest_not_found",
+    "rest_query",
+    "rest_user",
+    "rest_version",
+    "rest_versions",
+    "userinfo",
+]
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+PARTNER_NS = "urn:partner.soap.sforce.com"
+PARTNER_FAULT_NS = "urn:fault.partner.soap.sforce.com"
+XML_CONTENT_TYPE = "text/xml;charset=UTF-8"
+JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
+
+
+@dataclass
+class Request:
+    """An HTTP request as handlers see it. Header names are lower-case."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    base_url: str
+    """`https://host:port` as the client addressed the server."""
+    client_ip: str = "127.0.0.1"
+
+    def header(self, name: str) -> str | None:
+        """A header value (case-insensitive name)."""
+        return self.headers.get(name.lower())
+
+    def arg(self, name: str) -> str | None:
+        """The first query-string value of `name`."""
+        values = self.query.get(name)
+        return values[0] if values else None
+
+    def bearer(self) -> str | None:
+        """The token of an `Authorization: Bearer` (or `OAuth`) header."""
+        auth = self.header("authorization") or ""
+        scheme, _, token = auth.partition(" ")
+        return token.strip() if scheme.lower() in ("bearer", "oauth") and token.strip() else None
+
+    def form(self) -> dict[str, str]:
+        """An `application/x-www-form-urlencoded` body (first value of each key)."""
+        parsed = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        return {k: v[0] for k, v in parsed.items()}
+
+
+@dataclass
+class Response:
+    """What a handler returns."""
+
+    status: int
+    body: bytes
+    content_type: str = XML_CONTENT_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    """A JSON response."""
+    return Response(status, json.dumps(data).encode("utf-8"), JSON_CONTENT_TYPE)
+
+
+# rendering ---------------------------------------------------------------------------------------------
+def render_envelope(payload: Node, default_ns: str = MD_NS, status: int = 200) -> Response:
+    """Wrap `payload` in `soapenv:Envelope/soapenv:Body`, namespaces declared on the Envelope only."""
+    envelope = Node(
+        "soapenv:Envelope",
+        attrs={"xmlns:soapenv": SOAP_NS, "xmlns": default_ns, "xmlns:xsi": XSI},
+    )
+    envelope.add("soapenv:Body").children.append(payload)
+    return Response(status, serialize(envelope))
+
+
+def render_fault(fault: LocalOrgFault, kind: str) -> Response:
+    """Render a fault for its endpoint kind: `soap-partner`, `soap-metadata`, `rest` or `oauth`."""
+    if kind == "rest":
+        body = [{"message": fault.message, "errorCode": fault.fault_code}]
+        status = (
+            fault.http_status if fault.http_status != 500 or fault.fault_code == "UNKNOWN_EXCEPTION" else 400
+        )
+        if fault.fault_code == "INVALID_SESSION_ID":
+            status = 401
+            body = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+        return json_response(body, status)
+    if kind == "oauth":
+        return json_response(
+            {"error": fault.fault_code, "error_description": fault.message},
+            fault.http_status if fault.http_status < 500 else 400,
+        )
+    partner = kind == "soap-partner"
+    envelope = Node(
+        "soapenv:Envelope",
+        attrs={
+            "xmlns:soapenv": SOAP_NS,
+            "xmlns:sf": PARTNER_FAULT_NS if partner else MD_NS,
+            "xmlns:xsi": XSI,
+        },
+    )
+    node = envelope.add("soapenv:Body").add("soapenv:Fault")
+    if isinstance(fault, SoapClientFault):
+        node.add("faultcode", "soapenv:Client")
+        node.add("faultstring", fault.faultstring)
+    else:
+        node.add("faultcode", f"sf:{fault.fault_code}")
+        node.add("faultstring", fault.faultstring)
+        if partner:
+            kind_name = "LoginFault" if fault.fault_code == "INVALID_LOGIN" else "UnexpectedErrorFault"
+            detail = node.add("detail").add(f"sf:{kind_name}", **{"xsi:type": f"sf:{kind_name}"})
+            detail.add("sf:exceptionCode", fault.fault_code)
+            detail.add("sf:exceptionMessage", fault.message)
+    return Response(fault.http_status, serialize(envelope))
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(ts * 1000) % 1000:03d}Z"
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+# SOAP parsing --------------------------------------------------------------------------------------------
+@dataclass
+class SoapCall:
+    """A parsed SOAP request: operation element, session id, headers."""
+
+    operation: str
+    body: Element
+    session_id: str | None
+    all_or_none: bool
+
+
+def _parse_soap(req: Request) -> SoapCall:
+    if not req.body.strip():
+        raise SoapClientFault("Premature end of file. The request has no SOAP envelope.")
+    try:
+        root = parse_xml(req.body)
+    except XmlError as exc:
+        raise SoapClientFault(f"Unable to parse the SOAP request: {exc}") from None
+    if root.tag != f"{{{SOAP_NS}}}Envelope":
+        raise SoapClientFault(f"Expected a SOAP 1.1 Envelope, found {local_name(str(root.tag))}")
+    header = root.find(f"{{{SOAP_NS}}}Header")
+    body = root.find(f"{{{SOAP_NS}}}Body")
+    if body is None:
+        raise SoapClientFault("The SOAP Envelope has no Body")
+    operations = [c for c in body if isinstance(c.tag, str)]
+    if not operations:
+        raise SoapClientFault("The SOAP Body is empty")
+    session_id: str | None = None
+    all_or_none = False
+    if header is not None:
+        for h in header:
+            if not isinstance(h.tag, str):
+                continue
+            name = local_name(h.tag)
+            if name == "SessionHeader":
+                for c in h:
+                    if isinstance(c.tag, str) and local_name(c.tag) == "sessionId":
+                        session_id = (c.text or "").strip() or None
+            elif name == "AllOrNoneHeader":
+                for c in h:
+                    if isinstance(c.tag, str) and local_name(c.tag) == "allOrNone":
+                        all_or_none = (c.text or "").strip().lower() in ("true", "1")
+    return SoapCall(local_name(str(operations[0].tag)), operations[0], session_id, all_or_none)
+
+
+def _check_version(version: str) -> None:
+    if version not in API_VERSIONS:
+        raise UnsupportedApiVersion(f"Unsupported API version: {version}", http_status=500)
+
+
+# SOAP partner login -----------------------------------------------------------------------------------------
+def partner_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`POST /services/Soap/u/{version}`: `login()` (the only partner call the local org serves)."""
+    version = params["version"]
+    _check_version(version)
+    call = _parse_soap(req)
+    if call.operation != "login":
+        raise LocalOrgFault(
+            f"The local org serves only login() on the partner API, not {call.operation}()",
+            fault_code="INVALID_OPERATION",
+        )
+    fields = {local_name(str(c.tag)): (c.text or "") for c in call.body if isinstance(c.tag, str)}
+    session = org.login(fields.get("username", "").strip(), fields.get("password", ""))
+    user = session.user
+    org_id15 = org.org_id[:15]
+    result = Node("result")
+    result.add("metadataServerUrl", f"{req.base_url}/services/Soap/m/{version}/{org_id15}")
+    result.add("passwordExpired", "false")
+    result.add("sandbox", "false")
+    result.add("serverUrl", f"{req.base_url}/services/Soap/u/{version}/{org_id15}")
+    result.add("sessionId", session.session_id)
+    result.add("userId", user.id)
+    info = result.add("userInfo")
+    for name, value in (
+        ("accessibilityMode", "false"),
+        ("currencySymbol", "$"),
+        ("orgAttachmentFileSizeLimit", "5242880"),
+        ("orgDefaultCurrencyIsoCode", "USD"),
+        ("orgDisallowHtmlAttachments", "false"),
+        ("orgHasPersonAccounts", "false"),
+        ("organizationId", org.org_id),
+        ("organizationMultiCurrency", "false"),
+        ("organizationName", org.org_name),
+        ("profileId", user.profile_id),
+        ("roleId", None),
+        ("sessionSecondsValid", str(int(session.timeout_seconds))),
+        ("userDefaultCurrencyIsoCode", None),
+        ("userEmail", user.email),
+        ("userFullName", user.name),
+        ("userId", user.id),
+        ("userLanguage", "en_US"),
+        ("userLocale", "en_US"),
+        ("userName", user.username),
+        ("userTimeZone", "Etc/UTC"),
+        ("userType", "Standard"),
+        ("userUiSkin", "Theme3"),
+    ):
+        if value is None:
+            info.add(name, **{"xsi:nil": "true"})
+        else:
+            info.add(name, value)
+    response = Node("loginResponse")
+    response.children.append(result)
+    return render_envelope(response, PARTNER_NS)
+
+
+# Metadata API ---------------------------------------------------------------------------------------
+_ALIASES = {"retrieve": {"request": "retrieveRequest"}}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`POST /services/Soap/m/{version}[/anything]`: dispatch on the Body's first element, not the URL."""
+    _check_version(params["version"])
+    call = _parse_soap(req)
+    element = org.schema.elements.get(call.operation)
+    handler = getattr(MetadataResponses, _snake(call.operation), None)
+    if element is None or handler is None or call.operation.endswith("Response"):
+        raise SoapClientFault(f"No operation available for request {{{MD_NS}}}{call.operation}")
+    session = org.authenticate(call.session_id or req.bearer())
+    args = parse_value(org.schema, element, call.body, _ALIASES.get(call.operation))
+    responses = MetadataResponses(org, session, call, req)
+    payload: Node = handler(responses, args)
+    return render_envelope(payload)
+
+
+class MetadataResponses:
+    """One method per Metadata API operation (CamelCase operation -> snake_case method)."""
+
+    def __init__(self, org: LocalOrg, session: Session, call: SoapCall, req: Request) -> None:
+        self.org = org
+        self.session = session
+        self.call = call
+        self.req = req
+
+    def _wrap(self, results: list[Node]) -> Node:
+        response = Node(f"{self.call.operation}Response")
+        response.children.extend(results)
+        return response
+
+    @staticmethod
+    def _save_result(r: SaveResult) -> Node:
+        node = Node("result")
+        if r.created is not None:
+            node.add("created", _bool(r.created))
+        for e in r.errors:
+            err = node.add("errors")
+            for f in e.fields:
+                err.add("fields", f)
+            err.add("message", e.message)
+            err.add("statusCode", e.status_code)
+        node.add("fullName", r.full_name)
+        node.add("success", _bool(r.success))
+        return node
+
+    def _items(self, args: Record) -> list[tuple[str, Record]]:
+        items: list[tuple[str, Record]] = []
+        for m in args.get("metadata", []):
+            type_ = m.get(TYPE_KEY)
+            if not type_:
+                raise SoapClientFault("The metadata element needs an xsi:type naming its metadata type")
+            items.append((str(type_), m))
+        return items
+
+    def read_metadata(self, args: Record) -> Node:
+        type_ = str(args.get("type", ""))
+        records = self.org.read_metadata(type_, list(args.get("fullNames", [])))
+        result = Node("result")
+        for record in records:
+            if record is None:
+                result.add("records", **{"xsi:nil": "true"})
+            else:
+                render_record(self.org.schema, type_, record, result.add("records", **{"xsi:type": type_}))
+        return self._wrap([result])
+
+    def create_metadata(self, args: Record) -> Node:
+        results = self.org.create_metadata(self._items(args), self.session.user, self.call.all_or_none)
+        return self._wrap([self._save_result(r) for r in results])
+
+    def update_metadata(self, args: Record) -> Node:
+        results = self.org.update_metadata(self._items(args), self.session.user, self.call.all_or_none)
+        return self._wrap([self._save_result(r) for r in results])
+
+    def upsert_metadata(self, args: Record) -> Node:
+        results = self.org.upsert_metadata(self._items(args), self.session.user, self.call.all_or_none)
+        return self._wrap([self._save_result(r) for r in results])
+
+    def delete_metadata(self, args: Record) -> Node:
+        results = self.org.delete_metadata(
+            str(args.get("type", "")), list(args.get("fullNames", [])), self.call.all_or_none
+        )
+        return self._wrap([self._save_result(r) for r in results])
+
+    def rename_metadata(self, args: Record) -> Node:
+        result = self.org.rename_metadata(
+            str(args.get("type", "")),
+            str(args.get("oldFullName", "")),
+            str(args.get("newFullName", "")),
+            self.session.user,
+        )
+        return self._wrap([self._save_result(result)])
+
+    def list_metadata(self, args: Record) -> Node:
+        queries = [(str(q.get("type", "")), q.get("folder")) for q in args.get("queries", [])]
+        nodes: list[Node] = []
+        for fp in self.org.list_metadata(queries):
+            node = Node("result")
+            node.add("createdById", fp.created_by_id)
+            node.add("createdByName", fp.created_by_name)
+            node.add("createdDate", _iso(fp.created_date))
+            node.add("fileName", fp.file_name)
+            node.add("fullName", fp.full_name)
+            node.add("id", fp.id)
+            node.add("lastModifiedById", fp.last_modified_by_id)
+            node.add("lastModifiedByName", fp.last_modified_by_name)
+            node.add("lastModifiedDate", _iso(fp.last_modified_date))
+            node.add("manageableState", "unmanaged")
+            node.add("type", fp.type)
+            nodes.append(node)
+        return self._wrap(nodes)
+
+    def describe_metadata(self, args: Record) -> Node:
+        result = Node("result")
+        for info in self.org.describe_types():
+            obj = result.add("metadataObjects")
+            obj.add("directoryName", info.directory)
+            obj.add("inFolder", "false")
+            obj.add("metaFile", "false")
+            obj.add("suffix", info.suffix)
+            obj.add("xmlName", info.name)
+        result.add("organizationNamespace", "")
+        result.add("partialSaveAllowed", "true")
+        result.add("testRequired", "false")
+        return self._wrap([result])
+
+    def describe_value_type(self, args: Record) -> Node:
+        raw = str(args.get("type", ""))
+        type_ = raw.rsplit("}", 1)[-1].split(":")[-1]
+        self.org.check_type(type_)
+        schema = self.org.schema
+        result = Node("result")
+        for flag in ("apiCreatable", "apiDeletable", "apiReadable", "apiUpdatable"):
+            result.add(flag, "true")
+
+        def describe(parent: Node, tag: str, type_name: str, depth: int) -> None:
+            ct = schema.complex_types[type_name]
+            for f in ct.fields:
+                node = parent.add(tag)
+                if not f.builtin and f.type_name in schema.complex_types and depth < 3:
+                    describe(node, "fields", f.type_name, depth + 1)
+                node.add("isForeignKey", "false")
+                node.add("isNameField", _bool(f.name == "fullName"))
+                node.add("minOccurs", str(f.min_occurs))
+                node.add("name", f.name)
+                simple = schema.simple_types.get(f.type_name) if not f.builtin else None
+                for value in simple.enumeration if simple else ():
+                    pick = node.add("picklistValues")
+                    pick.add("active", "true")
+                    pick.add("defaultValue", "false")
+                    pick.add("label", value)
+                    pick.add("value", value)
+                node.add("soapType", f"xsd:{f.type_name}" if f.builtin else f"tns:{f.type_name}")
+                node.add("valueRequired", _bool(f.min_occurs >= 1))
+
+        describe(result, "valueTypeFields", type_, 0)
+        return self._wrap([result])
+
+
+# REST -----------------------------------------------------------------------------------------------
+_VERSION_LABELS = {"59.0": "Winter '24", "60.0": "Spring '24", "61.0": "Summer '24", "62.0": "Winter '25"}
+
+
+def _rest_session(org: LocalOrg, req: Request) -> Session:
+    try:
+        return org.authenticate(req.bearer())
+    except InvalidSessionId:
+        raise RestError("INVALID_SESSION_ID", "Session expired or invalid", 401) from None
+
+
+def _rest_version(version: str) -> None:
+    if version not in API_VERSIONS:
+        raise NotFound()
+
+
+def rest_versions(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET /services/data`: the API versions (no session needed)."""
+    return json_response(
+        [
+            {"label": _VERSION_LABELS.get(v, f"API {v}"), "url": f"/services/data/v{v}", "version": v}
+            for v in API_VERSIONS
+        ]
+    )
+
+
+def rest_version(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET /services/data/vXX.X`: the resource map, with the caller's identity URL."""
+    version = params["version"]
+    _rest_version(version)
+    session = _rest_session(org, req)
+    base = f"/services/data/v{version}"
+    return json_response(
+        {
+            "identity": f"{req.base_url}/id/{org.org_id}/{session.user.id}",
+            "metadata": f"{base}/metadata",
+            "query": f"{base}/query",
+            "sobjects": f"{base}/sobjects",
+            "tooling": f"{base}/tooling",
+        }
+    )
+
+
+def _user_json(org: LocalOrg, user_id: str, version: str) -> dict[str, Any]:
+    user = org.user(user_id)
+    if user is None:
+        raise NotFound()
+    return {
+        "attributes": {"type": "User", "url": f"/services/data/v{version}/sobjects/User/{user.id}"},
+        "Id": user.id,
+        "Username": user.username,
+        "Name": user.name,
+        "FirstName": user.first_name,
+        "LastName": user.last_name,
+        "Email": user.email,
+        "ProfileId": user.profile_id,
+        "IsActive": user.is_active,
+        "UserType": "Standard",
+    }
+
+
+def rest_user(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET /services/data/vXX.X/sobjects/User/{id}`."""
+    _rest_version(params["version"])
+    _rest_session(org, req)
+    return json_response(_user_json(org, params["id"], params["version"]))
+
+
+_FROM_RE = re.compile(r"\bfrom\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
+
+
+def rest_query(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET /services/data/vXX.X/query?q=...`: the Organization and User objects; others are INVALID_TYPE."""
+    version = params["version"]
+    _rest_version(version)
+    _rest_session(org, req)
+    soql = req.arg("q") or ""
+    match = _FROM_RE.search(soql)
+    if not match:
+        raise RestError("MALFORMED_QUERY", "unexpected token: <EOF>")
+    sobject = match.group(1)
+    records: list[dict[str, Any]]
+    if sobject.lower() == "organization":
+        records = [
+            {
+                "attributes": {
+                    "type": "Organization",
+                    "url": f"/services/data/v{version}/sobjects/Organization/{org.org_id}",
+                },
+                "Id": org.org_id,
+                "Name": org.org_name,
+                "InstanceName": "LOCAL",
+                "IsSandbox": False,
+                "TrialExpirationDate": None,
+                "NamespacePrefix": None,
+                "OrganizationType": "Developer Edition",
+            }
+        ]
+    elif sobject.lower() == "user":
+        records = [_user_json(org, u.id, version) for u in org.users()]
+    else:
+        raise RestError(
+            "INVALID_TYPE",
+            f"\n{soql}\n{' ' * match.start(1)}^\nERROR at Row:1:Column:{match.start(1) + 1}\n"
+            f"sObject type '{sobject}' is not supported. If you are attempting to use a custom object, "
+            "be sure "
+            "to append the '__c' after the entity name. Please reference your WSDL or the describe call for "
+            "the appropriate names.",
+        )
+    return json_response({"totalSize": len(records), "done": True, "records": records})
+
+
+def userinfo(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET /services/oauth2/userinfo`: OpenID Connect user info of the session's user."""
+    session = _rest_session(org, req)
+    user = session.user
+    return json_response(
+        {
+            "sub": f"{req.base_url}/id/{org.org_id}/{user.id}",
+            "user_id": user.id,
+            "organization_id": org.org_id,
+            "preferred_username": user.username,
+            "nickname": user.username.split("@", 1)[0],
+            "name": user.name,
+            "given_name": user.first_name,
+            "family_name": user.last_name,
+            "email": user.email,
+            "email_verified": True,
+            "zoneinfo": "Etc/UTC",
+            "locale": "en_US",
+            "language": "en_US",
+            "user_type": "STANDARD",
+            "active": user.is_active,
+            "is_app_installed": True,
+            "urls": {
+                "rest": f"{req.base_url}/services/data/v{{version}}/",
+                "metadata": f"{req.base_url}/services/Soap/m/{{version}}/{org.org_id[:15]}",
+                "partner": f"{req.base_url}/services/Soap/u/{{version}}/{org.org_id[:15]}",
+            },
+        }
+    )
+
+
+def rest_not_found(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """Any other REST path: 404 `NOT_FOUND` (e.g. the sf CLI's SourceMember probe)."""
+    raise NotFound()

@@ -1,0 +1,242 @@
+"""What a new local org contains: the default seed, and seed YAML files that extend it.
+
+A seed file (YAML) looks like::
+
+    org: {name: Acme Dev}
+    settings: {connected_app_creation_allowed: false, consumer_secret_api_access: true}
+    profiles: [Billing Integration]
+    permission_sets: [Billing_Sync_Integration]
+    users:
+      - {username: billing.integration@acme.example, profile: Minimum Access - API Only Integrations,
+         api_only: true, permission_sets: [Billing_Sync_Integration]}
+    apps:
+      - type: ConnectedApp
+        fullName: Legacy_Billing_Sync
+        consumerKey: 3MVG9LegacyBillingSyncKey0001     # optional: generated when absent
+        consumerSecret: ...                           # optional: generated when absent
+        record: {label: Legacy Billing Sync, contactEmail: ops@acme.example, oauthConfig: {...}}
+
+Everything in a file is added to the default seed; `settings` override the defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "DEFAULT_PERMISSION_SETS",
+    "DEFAULT_PROFILES",
+    "DEFAULT_SETTINGS",
+    "Seed",
+    "SeedApp",
+    "SeedError",
+    "SeedUser",
+    "default_seed",
+    "load_seed_file",
+]
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    # Salesforce blocks creating new Connected Apps (Spring '26); only Support can lift the block.
+    "connected_app_creation_allowed": False,
+    # New orgs block the OAuth username-password and user-agent flows.
+    "username_password_flows_blocked": True,
+    "user_agent_flows_blocked": True,
+    # Org-wide "Require PKCE for supported authorization flows".
+    "pkce_required_org_wide": False,
+    # "Allow access to External Client App consumer secrets via Metadata API": ON in the embedded org
+    # (off in a new real org), so that sfconnect can create External Client Apps with secrets.
+    "consumer_secret_api_access": True,
+    # Session timeout (minutes of inactivity), as Setup > Session Settings (default 2 hours).
+    "session_timeout_minutes": 120,
+    # SOAP login() (disabled by default in new real orgs since API 64): enabled here.
+    "soap_login_enabled": True,
+}
+
+DEFAULT_PROFILES = (
+    "System Administrator",
+    "Standard User",
+    "Minimum Access - Salesforce",
+    "Minimum Access - API Only Integrations",
+)
+DEFAULT_PERMISSION_SETS = ("Connected_App_Users", "Integration_API_Access")
+
+
+class SeedError(ValueError):
+    """A seed file that cannot be used (message names the file and the key)."""
+
+
+@dataclass
+class SeedUser:
+    """A user to create. A missing password is generated."""
+
+    username: str
+    profile: str
+    password: str | None = None
+    api_only: bool = False
+    permission_sets: list[str] = field(default_factory=list)
+    first_name: str = ""
+    last_name: str = "User"
+    email: str = ""
+    role: str = "user"
+    """`admin` for the seeded administrator, `integration` for the API-only integration user."""
+
+
+@dataclass
+class SeedApp:
+    """A pre-existing app component (created before the Connected App creation block)."""
+
+    type: str
+    full_name: str
+    record: dict[str, Any]
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+
+
+@dataclass
+class Seed:
+    """Everything a new org starts with."""
+
+    org_name: str = "Local Org"
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    profiles: list[str] = field(default_factory=lambda: list(DEFAULT_PROFILES))
+    permission_sets: list[str] = field(default_factory=lambda: list(DEFAULT_PERMISSION_SETS))
+    users: list[SeedUser] = field(default_factory=list)
+    apps: list[SeedApp] = field(default_factory=list)
+    username_domain: str = "localorg.sfconnect.test"
+
+
+def default_seed(org_name: str = "Local Org", username_domain: str = "localorg.sfconnect.test") -> Seed:
+    """The default org: an admin, an API-only integration user, standard profiles and permission sets."""
+    return Seed(
+        org_name=org_name,
+        username_domain=username_domain,
+        users=[
+            SeedUser(
+                username=f"admin@{username_domain}",
+                profile="System Administrator",
+                first_name="Local",
+                last_name="Admin",
+                email=f"admin@{username_domain}",
+                role="admin",
+            ),
+            SeedUser(
+                username=f"integration@{username_domain}",
+                profile="Minimum Access - API Only Integrations",
+                api_only=True,
+                permission_sets=["Integration_API_Access"],
+                first_name="Integration",
+                last_name="User",
+                email=f"integration@{username_domain}",
+                role="integration",
+            ),
+        ],
+    )
+
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SeedError(f"{where}: expected a list of strings")
+    return list(value)
+
+
+def _user(raw: Any, where: str) -> SeedUser:
+    if not isinstance(raw, Mapping):
+        raise SeedError(f"{where}: expected a mapping")
+    known = {
+        "username",
+        "profile",
+        "password",
+        "api_only",
+        "permission_sets",
+        "first_name",
+        "last_name",
+        "email",
+    }
+    unknown = set(raw) - known
+    if unknown:
+        raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
+    if not isinstance(raw.get("username"), str) or not isinstance(raw.get("profile"), str):
+        raise SeedError(f"{where}: `username` and `profile` are required strings")
+    return SeedUser(
+        username=raw["username"],
+        profile=raw["profile"],
+        password=raw.get("password"),
+        api_only=bool(raw.get("api_only", False)),
+        permission_sets=_str_list(raw.get("permission_sets"), f"{where}.permission_sets"),
+        first_name=str(raw.get("first_name", "")),
+        last_name=str(raw.get("last_name", "User")),
+        email=str(raw.get("email", raw["username"])),
+    )
+
+
+def _app(raw: Any, where: str) -> SeedApp:
+    if not isinstance(raw, Mapping):
+        raise SeedError(f"{where}: expected a mapping")
+    unknown = set(raw) - {"type", "fullName", "record", "consumerKey", "consumerSecret"}
+    if unknown:
+        raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
+    if not isinstance(raw.get("type"), str) or not isinstance(raw.get("fullName"), str):
+        raise SeedError(f"{where}: `type` and `fullName` are required strings")
+    record = raw.get("record") or {}
+    if not isinstance(record, Mapping):
+        raise SeedError(f"{where}.record: expected a mapping of metadata fields")
+    return SeedApp(
+        type=raw["type"],
+        full_name=raw["fullName"],
+        record=dict(record),
+        consumer_key=raw.get("consumerKey"),
+        consumer_secret=raw.get("consumerSecret"),
+    )
+
+
+def load_seed_file(path: Path, base: Seed | None = None) -> Seed:
+    """Read a seed YAML file and add it to `base` (the default seed when not given).
+
+    Raises:
+        SeedError: unreadable file, bad YAML, unknown keys or wrong value types.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise SeedError(f"{path}: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise SeedError(f"{path}: the seed must be a mapping")
+    unknown = set(data) - {"org", "settings", "profiles", "permission_sets", "users", "apps"}
+    if unknown:
+        raise SeedError(f"{path}: unknown keys {sorted(unknown)}")
+    org = data.get("org") or {}
+    if not isinstance(org, Mapping) or set(org) - {"name", "username_domain"}:
+        raise SeedError(f"{path}: org: expected a mapping with `name` and/or `username_domain`")
+    seed = base or default_seed(
+        org_name=str(org.get("name", "Local Org")),
+        username_domain=str(org.get("username_domain", "localorg.sfconnect.test")),
+    )
+    settings = data.get("settings") or {}
+    if not isinstance(settings, Mapping):
+        raise SeedError(f"{path}: settings: expected a mapping")
+    unknown = set(settings) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise SeedError(f"{path}: settings: unknown keys {sorted(unknown)}")
+    seed.settings.update(settings)
+    seed.profiles += [
+        p for p in _str_list(data.get("profiles"), f"{path}: profiles") if p not in seed.profiles
+    ]
+    seed.permission_sets += [
+        p
+        for p in _str_list(data.get("permission_sets"), f"{path}: permission_sets")
+        if p not in seed.permission_sets
+    ]
+    users = data.get("users") or []
+    apps = data.get("apps") or []
+    if not isinstance(users, list) or not isinstance(apps, list):
+        raise SeedError(f"{path}: `users` and `apps` must be lists")
+    seed.users += [_user(u, f"{path}: users[{i}]") for i, u in enumerate(users)]
+    seed.apps += [_app(a, f"{path}: apps[{i}]") for i, a in enumerate(apps)]
+    return seed

@@ -1,0 +1,410 @@
+"""SQLite storage of a local org: one file per org, every change inside one transaction, rows keyed by org_id.
+
+The store knows tables and rows only; Salesforce's rules live in `models.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ComponentRow", "SessionRow", "Store", "UserRow"]
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orgs (
+    org_id TEXT PRIMARY KEY, name TEXT NOT NULL, created_date REAL NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (
+    org_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (org_id, key));
+CREATE TABLE IF NOT EXISTS profiles (
+    org_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (org_id, id),
+    UNIQUE (org_id, name));
+CREATE TABLE IF NOT EXISTS permission_sets (
+    org_id TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (org_id, id),
+    UNIQUE (org_id, name));
+CREATE TABLE IF NOT EXISTS users (
+    org_id TEXT NOT NULL, id TEXT NOT NULL, username TEXT NOT NULL UNIQUE, password TEXT NOT NULL,
+    data TEXT NOT NULL, PRIMARY KEY (org_id, id));
+CREATE TABLE IF NOT EXISTS sessions (
+    org_id TEXT NOT NULL, session_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created REAL NOT NULL,
+    last_used REAL NOT NULL, timeout_seconds REAL NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS components (
+    org_id TEXT NOT NULL, type TEXT NOT NULL, full_name TEXT NOT NULL, id TEXT NOT NULL,
+    record TEXT NOT NULL, created_date REAL NOT NULL, created_by TEXT NOT NULL,
+    modified_date REAL NOT NULL, modified_by TEXT NOT NULL,
+    PRIMARY KEY (org_id, type, full_name));
+CREATE TABLE IF NOT EXISTS credentials (
+    org_id TEXT NOT NULL, app_type TEXT NOT NULL, app_name TEXT NOT NULL, consumer_key TEXT NOT NULL UNIQUE,
+    consumer_secret TEXT NOT NULL, PRIMARY KEY (org_id, app_type, app_name));
+"""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user of the org. `data` holds the profile, permission sets, names, flags."""
+
+    org_id: str
+    id: str
+    username: str
+    password: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A session (SOAP login or, later, an OAuth access token)."""
+
+    org_id: str
+    session_id: str
+    user_id: str
+    created: float
+    last_used: float
+    timeout_seconds: float
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ComponentRow:
+    """One stored metadata component (without write-only fields)."""
+
+    org_id: str
+    type: str
+    full_name: str
+    id: str
+    record: dict[str, Any]
+    created_date: float
+    created_by: str
+    modified_date: float
+    modified_by: str
+
+
+class Store:
+    """Thread-safe access to one org's SQLite file.
+
+    All access is serialised by one re-entrant lock; `transaction()` groups statements into one SQLite
+    transaction (nested uses join the outer one).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        with self.transaction():
+            for statement in _DDL.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+            self._conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block in one transaction (committed at the end, rolled back on any exception)."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outer:
+                self._conn.execute("COMMIT")
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with self._lock:
+            row: tuple[Any, ...] | None = self._conn.execute(sql, params).fetchone()
+            return row
+
+    def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def _exec(self, sql: str, params: tuple[Any, ...]) -> int:
+        with self.transaction():
+            return self._conn.execute(sql, params).rowcount
+
+    # meta -----------------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        """A value of the store's own key-value table."""
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a value of the store's own key-value table."""
+        self._exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # orgs -----------------------------------------------------------------------------------------------
+    def add_org(self, org_id: str, name: str, created: float, data: dict[str, Any]) -> None:
+        """Insert the org row."""
+        self._exec(
+            "INSERT INTO orgs (org_id, name, created_date, data) VALUES (?, ?, ?, ?)",
+            (org_id, name, created, json.dumps(data)),
+        )
+
+    def org_ids(self) -> list[str]:
+        """The ids of the orgs in this file, oldest first."""
+        return [str(r[0]) for r in self._all("SELECT org_id FROM orgs ORDER BY created_date, org_id", ())]
+
+    def org(self, org_id: str) -> tuple[str, float, dict[str, Any]] | None:
+        """(name, created_date, data) of an org."""
+        row = self._one("SELECT name, created_date, data FROM orgs WHERE org_id = ?", (org_id,))
+        return None if row is None else (str(row[0]), float(row[1]), json.loads(row[2]))
+
+    # settings -------------------------------------------------------------------------------------------
+    def settings(self, org_id: str) -> dict[str, Any]:
+        """All org settings."""
+        rows = self._all("SELECT key, value FROM settings WHERE org_id = ?", (org_id,))
+        return {str(k): json.loads(v) for k, v in rows}
+
+    def set_setting(self, org_id: str, key: str, value: Any) -> None:
+        """Set one org setting (a JSON value)."""
+        self._exec(
+            "INSERT OR REPLACE INTO settings (org_id, key, value) VALUES (?, ?, ?)",
+            (org_id, key, json.dumps(value)),
+        )
+
+    # profiles and permission sets -----------------------------------------------------------------------
+    def add_profile(self, org_id: str, id_: str, name: str) -> None:
+        """Insert a profile."""
+        self._exec("INSERT INTO profiles (org_id, id, name) VALUES (?, ?, ?)", (org_id, id_, name))
+
+    def profiles(self, org_id: str) -> dict[str, str]:
+        """Profile name -> id."""
+        return {
+            str(n): str(i) for i, n in self._all("SELECT id, name FROM profiles WHERE org_id = ?", (org_id,))
+        }
+
+    def add_permission_set(self, org_id: str, id_: str, name: str) -> None:
+        """Insert a permission set."""
+        self._exec("INSERT INTO permission_sets (org_id, id, name) VALUES (?, ?, ?)", (org_id, id_, name))
+
+    def permission_sets(self, org_id: str) -> dict[str, str]:
+        """Permission set name -> id."""
+        rows = self._all("SELECT id, name FROM permission_sets WHERE org_id = ?", (org_id,))
+        return {str(n): str(i) for i, n in rows}
+
+    # users ----------------------------------------------------------------------------------------------
+    def add_user(self, row: UserRow) -> None:
+        """Insert a user."""
+        self._exec(
+            "INSERT INTO users (org_id, id, username, password, data) VALUES (?, ?, ?, ?, ?)",
+            (row.org_id, row.id, row.username, row.password, json.dumps(row.data)),
+        )
+
+    def update_user(self, row: UserRow) -> None:
+        """Replace a user's password and data."""
+        self._exec(
+            "UPDATE users SET username = ?, password = ?, data = ? WHERE org_id = ? AND id = ?",
+            (row.username, row.password, json.dumps(row.data), row.org_id, row.id),
+        )
+
+    @staticmethod
+    def _user(row: tuple[Any, ...]) -> UserRow:
+        return UserRow(str(row[0]), str(row[1]), str(row[2]), str(row[3]), json.loads(row[4]))
+
+    def user(self, org_id: str, user_id: str) -> UserRow | None:
+        """A user by id."""
+        row = self._one(
+            "SELECT org_id, id, username, password, data FROM users WHERE org_id = ? AND id = ?",
+            (org_id, user_id),
+        )
+        return None if row is None else self._user(row)
+
+    def user_by_username(self, username: str) -> UserRow | None:
+        """A user by username (usernames are unique across orgs, as in Salesforce)."""
+        row = self._one(
+            "SELECT org_id, id, username, password, data FROM users WHERE username = ?", (username,)
+        )
+        return None if row is None else self._user(row)
+
+    def users(self, org_id: str) -> list[UserRow]:
+        """All users of an org."""
+        rows = self._all(
+            "SELECT org_id, id, username, password, data FROM users WHERE org_id = ? ORDER BY id", (org_id,)
+        )
+        return [self._user(r) for r in rows]
+
+    # sessions -------------------------------------------------------------------------------------------
+    def add_session(self, row: SessionRow) -> None:
+        """Insert a session."""
+        self._exec(
+            "INSERT INTO sessions (org_id, session_id, user_id, created, last_used, timeout_seconds, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.org_id,
+                row.session_id,
+                row.user_id,
+                row.created,
+                row.last_used,
+                row.timeout_seconds,
+                json.dumps(row.data),
+            ),
+        )
+
+    def session(self, session_id: str) -> SessionRow | None:
+        """A session by id."""
+        row = self._one(
+            "SELECT org_id, session_id, user_id, created, last_used, timeout_seconds, data FROM sessions "
+            "WHERE session_id = ?",
+            (session_id,),
+        )
+        if row is None:
+            return None
+        return SessionRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            float(row[3]),
+            float(row[4]),
+            float(row[5]),
+            json.loads(row[6]),
+        )
+
+    def touch_session(self, session_id: str, now: float) -> None:
+        """Record activity on a session (sessions expire after `timeout_seconds` of inactivity)."""
+        self._exec("UPDATE sessions SET last_used = ? WHERE session_id = ?", (now, session_id))
+
+    def delete_session(self, session_id: str) -> None:
+        """Remove one session."""
+        self._exec("DELETE FROM sessions WHERE session_id = ?", (session_id,))
+
+    def delete_sessions(self, org_id: str) -> int:
+        """Remove every session of an org; return how many."""
+        return self._exec("DELETE FROM sessions WHERE org_id = ?", (org_id,))
+
+    # components -----------------------------------------------------------------------------------------
+    @staticmethod
+    def _component(row: tuple[Any, ...]) -> ComponentRow:
+        return ComponentRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            json.loads(row[4]),
+            float(row[5]),
+            str(row[6]),
+            float(row[7]),
+            str(row[8]),
+        )
+
+    _COMPONENT_COLUMNS = (
+        "org_id, type, full_name, id, record, created_date, created_by, modified_date, modified_by"
+    )
+
+    def component(self, org_id: str, type_: str, full_name: str) -> ComponentRow | None:
+        """A component by type and name (names compare case-insensitively, as in Salesforce)."""
+        row = self._one(
+            f"SELECT {self._COMPONENT_COLUMNS} FROM components "  # noqa: S608 - constant column list
+            "WHERE org_id = ? AND type = ? AND full_name = ? COLLATE NOCASE",
+            (org_id, type_, full_name),
+        )
+        return None if row is None else self._component(row)
+
+    def components(self, org_id: str, type_: str | None = None) -> list[ComponentRow]:
+        """All components of an org (of one type), ordered by type and name."""
+        if type_ is None:
+            rows = self._all(
+                f"SELECT {self._COMPONENT_COLUMNS} FROM components "  # noqa: S608
+                "WHERE org_id = ? ORDER BY type, full_name",
+                (org_id,),
+            )
+        else:
+            rows = self._all(
+                f"SELECT {self._COMPONENT_COLUMNS} FROM components "  # noqa: S608
+                "WHERE org_id = ? AND type = ? ORDER BY full_name",
+                (org_id, type_),
+            )
+        return [self._component(r) for r in rows]
+
+    def put_component(self, row: ComponentRow) -> None:
+        """Insert or replace a component."""
+        self._exec(
+            f"INSERT OR REPLACE INTO components ({self._COMPONENT_COLUMNS}) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.org_id,
+                row.type,
+                row.full_name,
+                row.id,
+                json.dumps(row.record),
+                row.created_date,
+                row.created_by,
+                row.modified_date,
+                row.modified_by,
+            ),
+        )
+
+    def delete_component(self, org_id: str, type_: str, full_name: str) -> int:
+        """Delete a component; return how many rows went."""
+        return self._exec(
+            "DELETE FROM components WHERE org_id = ? AND type = ? AND full_name = ? COLLATE NOCASE",
+            (org_id, type_, full_name),
+        )
+
+    # OAuth credentials (write-only secrets) -------------------------------------------------------------
+    def set_credentials(self, org_id: str, app_type: str, app_name: str, key: str, secret: str) -> None:
+        """Store an app's consumer key and secret."""
+        self._exec(
+            "INSERT OR REPLACE INTO credentials (org_id, app_type, app_name, consumer_key, consumer_secret) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (org_id, app_type, app_name, key, secret),
+        )
+
+    def credentials(self, org_id: str, app_type: str, app_name: str) -> tuple[str, str] | None:
+        """(consumer key, consumer secret) of an app."""
+        row = self._one(
+            "SELECT consumer_key, consumer_secret FROM credentials "
+            "WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
+            (org_id, app_type, app_name),
+        )
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def credentials_by_key(self, consumer_key: str) -> tuple[str, str, str, str] | None:
+        """(org_id, app_type, app_name, consumer secret) for a consumer key."""
+        row = self._one(
+            "SELECT org_id, app_type, app_name, consumer_secret FROM credentials WHERE consumer_key = ?",
+            (consumer_key,),
+        )
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]), str(row[3]))
+
+    def key_taken(self, consumer_key: str) -> bool:
+        """Whether a consumer key is already in use."""
+        return self._one("SELECT 1 FROM credentials WHERE consumer_key = ?", (consumer_key,)) is not None
+
+    def delete_credentials(self, org_id: str, app_type: str, app_name: str) -> None:
+        """Forget an app's credentials."""
+        self._exec(
+            "DELETE FROM credentials WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
+            (org_id, app_type, app_name),
+        )
+
+    def rename_credentials(self, org_id: str, app_type: str, old: str, new: str) -> None:
+        """Follow a rename of the app."""
+        self._exec(
+            "UPDATE credentials SET app_name = ? "
+            "WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
+            (new, org_id, app_type, old),
+        )

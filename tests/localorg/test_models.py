@@ -1,0 +1,440 @@
+"""The local org's state and Salesforce's rules, without HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sfconnect.localorg import LocalOrg, SequentialIds, load_seed_file
+from sfconnect.localorg.exceptions import (
+    InvalidLogin,
+    InvalidSessionId,
+    InvalidType,
+    LimitExceeded,
+    SoapClientFault,
+)
+from sfconnect.localorg.models import SaveResult, User
+from sfconnect.localorg.records import validate_record
+from sfconnect.localorg.seed import SeedError
+from sfconnect.localorg.wsdl import MetadataSchema
+from tests.localorg.conftest import FakeClock
+
+
+def _app(name: str = "My_App", **extra: Any) -> tuple[str, dict[str, Any]]:
+    record: dict[str, Any] = {
+        "fullName": name,
+        "label": name.replace("_", " "),
+        "contactEmail": "ops@example.com",
+    }
+    record.update(extra)
+    return ("ConnectedApp", record)
+
+
+def _oauth(**extra: str) -> dict[str, Any]:
+    config: dict[str, Any] = {"callbackUrl": "https://app.example.com/cb", "scopes": ["Api", "RefreshToken"]}
+    config.update(extra)
+    return config
+
+
+def _codes(results: list[SaveResult]) -> list[list[str]]:
+    return [[e.status_code for e in r.errors] for r in results]
+
+
+@pytest.fixture
+def admin(local_org: LocalOrg) -> User:
+    return local_org.admin_user()
+
+
+@pytest.fixture
+def allow_ca(local_org: LocalOrg) -> LocalOrg:
+    local_org.set_setting("connected_app_creation_allowed", True)
+    return local_org
+
+
+# seed ----------------------------------------------------------------------------------------------------
+def test_default_seed_has_admin_integration_user_and_settings(local_org: LocalOrg) -> None:
+    users = {u.username: u for u in local_org.users()}
+    admin = local_org.admin_user()
+    assert admin.profile == "System Administrator" and not admin.api_only
+    integration = [u for u in users.values() if u.api_only]
+    assert [u.profile for u in integration] == ["Minimum Access - API Only Integrations"]
+    assert local_org.org_id.startswith("00D") and len(local_org.org_id) == 18
+    settings = local_org.settings()
+    assert settings["connected_app_creation_allowed"] is False
+    assert settings["consumer_secret_api_access"] is True
+    assert settings["username_password_flows_blocked"] is True
+    assert "Connected_App_Users" in local_org.permission_sets()
+
+
+def test_seed_file_adds_users_settings_and_a_pre_existing_connected_app(
+    tmp_path: Path, clock: FakeClock, schema: MetadataSchema
+) -> None:
+    seed_file = tmp_path / "seed.yaml"
+    seed_file.write_text(
+        """
+org: {name: Acme}
+settings: {consumer_secret_api_access: false}
+permission_sets: [Billing_Sync]
+users:
+  - {username: billing@acme.example, profile: Minimum Access - API Only Integrations, api_only: true,
+     permission_sets: [Billing_Sync]}
+apps:
+  - type: ConnectedApp
+    fullName: Legacy_App
+    consumerKey: 3MVG9LegacyKey000000001
+    record:
+      label: Legacy App
+      contactEmail: ops@acme.example
+      oauthConfig: {callbackUrl: https://legacy.acme.example/cb, scopes: [Api, Web], isAdminApproved: true}
+""",
+        encoding="utf-8",
+    )
+    org = LocalOrg(tmp_path / "org.db", clock, SequentialIds(), seed=load_seed_file(seed_file), schema=schema)
+    try:
+        assert org.org_name == "Acme"
+        assert org.setting("consumer_secret_api_access") is False
+        assert org.user_by_username("billing@acme.example") is not None
+        (record,) = org.read_metadata("ConnectedApp", ["Legacy_App"])
+        assert record is not None
+        assert record["oauthConfig"]["consumerKey"] == "3MVG9LegacyKey000000001"
+        assert record["oauthConfig"]["isAdminApproved"] == "true"
+        creds = org.app_credentials("3MVG9LegacyKey000000001")
+        assert creds is not None and creds.app_name == "Legacy_App" and len(creds.consumer_secret) == 64
+    finally:
+        org.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("nonsense: 1\n", "unknown keys ['nonsense']"),
+        ("settings: {no_such_setting: true}\n", "no_such_setting"),
+        ("users: [{username: x}]\n", "`username` and `profile` are required"),
+        ("apps: [{type: ConnectedApp}]\n", "`type` and `fullName` are required"),
+        ("- a list\n", "must be a mapping"),
+    ],
+)
+def test_bad_seed_files_are_refused_with_the_key_named(tmp_path: Path, text: str, needle: str) -> None:
+    seed_file = tmp_path / "seed.yaml"
+    seed_file.write_text(text, encoding="utf-8")
+    with pytest.raises(SeedError, match=needle.replace("[", r"\[").replace("]", r"\]")):
+        load_seed_file(seed_file)
+
+
+def test_state_survives_reopening_the_file(tmp_path: Path, clock: FakeClock, schema: MetadataSchema) -> None:
+    org = LocalOrg(tmp_path / "org.db", clock, SequentialIds(), schema=schema)
+    org.set_setting("connected_app_creation_allowed", True)
+    assert org.create_metadata([_app(oauthConfig=_oauth())], org.admin_user())[0].success
+    session = org.login(org.admin_user().username, org.password_of(org.admin_user().username))
+    org_id = org.org_id
+    org.close()
+    again = LocalOrg(tmp_path / "org.db", clock, SequentialIds(), schema=schema)
+    try:
+        assert again.org_id == org_id
+        assert again.read_metadata("ConnectedApp", ["My_App"])[0] is not None
+        assert again.authenticate(session.session_id).user.id == session.user.id
+    finally:
+        again.close()
+
+
+# login and sessions ----------------------------------------------------------------------------------------
+def test_login_and_sessions_expire_after_the_timeout(local_org: LocalOrg, clock: FakeClock) -> None:
+    admin = local_org.admin_user()
+    session = local_org.login(admin.username, local_org.password_of(admin.username))
+    assert session.session_id.startswith(local_org.org_id[:15] + "!")
+    clock.advance(119 * 60)
+    assert local_org.authenticate(session.session_id).user.id == admin.id  # activity resets the idle timer
+    clock.advance(119 * 60)
+    assert local_org.authenticate(session.session_id).user.id == admin.id
+    clock.advance(121 * 60)
+    with pytest.raises(InvalidSessionId):
+        local_org.authenticate(session.session_id)
+
+
+def test_session_timeout_follows_the_org_setting(local_org: LocalOrg, clock: FakeClock) -> None:
+    local_org.set_setting("session_timeout_minutes", 15)
+    admin = local_org.admin_user()
+    session = local_org.login(admin.username, local_org.password_of(admin.username))
+    clock.advance(16 * 60)
+    with pytest.raises(InvalidSessionId):
+        local_org.authenticate(session.session_id)
+
+
+def test_login_refusals(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    with pytest.raises(InvalidLogin):
+        local_org.login(admin.username, "wrong")
+    with pytest.raises(InvalidLogin):
+        local_org.login("nobody@example.com", "x")
+    for bad in (None, "", "00Dxx!nope"):
+        with pytest.raises(InvalidSessionId):
+            local_org.authenticate(bad)
+
+
+def test_expire_sessions_ends_every_session(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    session = local_org.login(admin.username, local_org.password_of(admin.username))
+    assert local_org.expire_sessions() == 1
+    with pytest.raises(InvalidSessionId):
+        local_org.authenticate(session.session_id)
+
+
+# Connected Apps --------------------------------------------------------------------------------------------
+def test_connected_app_creation_is_refused_unless_the_org_allows_it(local_org: LocalOrg, admin: User) -> None:
+    (result,) = local_org.create_metadata([_app(oauthConfig=_oauth())], admin)
+    assert not result.success
+    assert result.errors[0].status_code == "INSUFFICIENT_ACCESS"
+    assert "can't create a connected app" in result.errors[0].message
+    assert local_org.read_metadata("ConnectedApp", ["My_App"]) == [None]
+    local_org.set_setting("connected_app_creation_allowed", True)
+    assert local_org.create_metadata([_app(oauthConfig=_oauth())], admin)[0].success
+
+
+def test_upsert_cannot_create_a_connected_app_either(local_org: LocalOrg, admin: User) -> None:
+    (result,) = local_org.upsert_metadata([_app()], admin)
+    assert (result.success, result.created) == (False, False)
+    assert _codes([result]) == [["INSUFFICIENT_ACCESS"]]
+
+
+def test_consumer_key_is_refused_on_create_and_generated(allow_ca: LocalOrg, admin: User) -> None:
+    (refused,) = allow_ca.create_metadata([_app(oauthConfig=_oauth(consumerKey="3MVG9Mine123"))], admin)
+    assert not refused.success
+    assert (refused.errors[0].status_code, refused.errors[0].message) == (
+        "FIELD_INTEGRITY_EXCEPTION",
+        "You cannot provide a Consumer Key",
+    )
+    assert refused.errors[0].fields == ("consumerKey",)
+    assert allow_ca.create_metadata([_app(oauthConfig=_oauth(consumerSecret="S3cretS3cret"))], admin)[
+        0
+    ].success
+    (record,) = allow_ca.read_metadata("ConnectedApp", ["My_App"])
+    assert record is not None
+    key = record["oauthConfig"]["consumerKey"]
+    assert key.startswith("3MVG9") and key.isalnum()
+    assert "consumerSecret" not in record["oauthConfig"]  # write-only
+    creds = allow_ca.credentials_of("ConnectedApp", "My_App")
+    assert creds is not None and (creds.consumer_key, creds.consumer_secret) == (key, "S3cretS3cret")
+
+
+def test_update_replaces_the_whole_component(allow_ca: LocalOrg, admin: User) -> None:
+    allow_ca.create_metadata([_app(description="first", oauthConfig=_oauth())], admin)
+    (record,) = allow_ca.read_metadata("ConnectedApp", ["My_App"])
+    assert record is not None
+    key = record["oauthConfig"]["consumerKey"]
+    (result,) = allow_ca.update_metadata([_app(label="Renamed", oauthConfig=_oauth(consumerKey=key))], admin)
+    assert result.success, result.errors
+    (after,) = allow_ca.read_metadata("ConnectedApp", ["My_App"])
+    assert after is not None
+    assert after["label"] == "Renamed"
+    assert "description" not in after  # omitted on update = removed
+    assert after["oauthConfig"]["consumerKey"] == key  # the same key may be sent back
+    (other_key,) = allow_ca.update_metadata([_app(oauthConfig=_oauth(consumerKey="3MVG9Other"))], admin)
+    assert _codes([other_key]) == [["FIELD_INTEGRITY_EXCEPTION"]]
+    (changed_secret,) = allow_ca.update_metadata(
+        [_app(oauthConfig=_oauth(consumerSecret="AnotherSecret1"))], admin
+    )
+    assert _codes([changed_secret]) == [["FIELD_INTEGRITY_EXCEPTION"]]
+
+
+def test_update_of_a_missing_component_fails_per_record(local_org: LocalOrg, admin: User) -> None:
+    (result,) = local_org.update_metadata([_app("Nope")], admin)
+    assert not result.success
+    assert result.errors[0].status_code == "INVALID_CROSS_REFERENCE_KEY"
+    assert result.errors[0].message == "In field: fullName - no ConnectedApp named Nope found"
+
+
+def test_upsert_reports_created_then_updated(allow_ca: LocalOrg, admin: User) -> None:
+    first, second = (
+        allow_ca.upsert_metadata([_app()], admin)[0],
+        allow_ca.upsert_metadata([_app()], admin)[0],
+    )
+    assert (first.success, first.created) == (True, True)
+    assert (second.success, second.created) == (True, False)
+
+
+def test_required_fields_and_names_are_checked(allow_ca: LocalOrg, admin: User) -> None:
+    missing_label = ("ConnectedApp", {"fullName": "No_Label", "contactEmail": "a@example.com"})
+    missing_callback = _app("No_Callback", oauthConfig={"scopes": ["Api"]})
+    bad_name = _app("Bad__Name")
+    results = allow_ca.create_metadata([missing_label, missing_callback, bad_name], admin)
+    assert _codes(results) == [
+        ["REQUIRED_FIELD_MISSING"],
+        ["REQUIRED_FIELD_MISSING"],
+        ["FIELD_INTEGRITY_EXCEPTION"],
+    ]
+    assert results[0].errors[0].fields == ("label",)
+    assert results[1].errors[0].fields == ("oauthConfig.callbackUrl",)
+
+
+def test_create_of_an_existing_name_is_a_duplicate(allow_ca: LocalOrg, admin: User) -> None:
+    allow_ca.create_metadata([_app()], admin)
+    assert _codes(allow_ca.create_metadata([_app()], admin)) == [["DUPLICATE_DEVELOPER_NAME"]]
+
+
+def test_pre_authorization_needs_admin_approval_and_known_names(allow_ca: LocalOrg, admin: User) -> None:
+    not_approved = _app("A1", oauthConfig=_oauth(), permissionSetName=["Connected_App_Users"])
+    unknown = _app("A2", oauthConfig=_oauth(isAdminApproved="true"), profileName=["No Such Profile"])
+    ok = _app("A3", oauthConfig=_oauth(isAdminApproved="true"), profileName=["System Administrator"])
+    results = allow_ca.create_metadata([not_approved, unknown, ok], admin)
+    assert _codes(results) == [["FIELD_INTEGRITY_EXCEPTION"], ["INVALID_CROSS_REFERENCE_KEY"], []]
+
+
+def test_client_credentials_need_an_existing_run_as_user(allow_ca: LocalOrg, admin: User) -> None:
+    integration = next(u for u in allow_ca.users() if u.api_only)
+    no_user = _app("C1", oauthConfig=_oauth(isClientCredentialEnabled="true"))
+    unknown = _app(
+        "C2", oauthConfig=_oauth(isClientCredentialEnabled="true", oauthClientCredentialUser="x@y.z")
+    )
+    ok = _app(
+        "C3",
+        oauthConfig=_oauth(isClientCredentialEnabled="true", oauthClientCredentialUser=integration.username),
+    )
+    assert _codes(allow_ca.create_metadata([no_user, unknown, ok], admin)) == [
+        ["FIELD_INTEGRITY_EXCEPTION"],
+        ["INVALID_CROSS_REFERENCE_KEY"],
+        [],
+    ]
+
+
+def test_at_most_ten_components_per_call(allow_ca: LocalOrg, admin: User) -> None:
+    eleven = [_app(f"App_{i}") for i in range(11)]
+    with pytest.raises(LimitExceeded) as info:
+        allow_ca.create_metadata(eleven, admin)
+    assert info.value.fault_code == "EXCEEDED_ID_LIMIT"
+    with pytest.raises(LimitExceeded):
+        allow_ca.read_metadata("ConnectedApp", [f"App_{i}" for i in range(11)])
+    with pytest.raises(LimitExceeded):
+        allow_ca.delete_metadata("ConnectedApp", [f"App_{i}" for i in range(11)])
+    assert all(r.success for r in allow_ca.create_metadata(eleven[:10], admin))
+
+
+def test_unknown_names_read_as_empty_records(allow_ca: LocalOrg, admin: User) -> None:
+    allow_ca.create_metadata([_app()], admin)
+    first, missing = allow_ca.read_metadata("ConnectedApp", ["my_app", "Nope"])
+    assert first is not None and first["fullName"] == "My_App"  # names are case-insensitive
+    assert missing is None
+
+
+def test_all_or_none_rolls_back_the_good_records(allow_ca: LocalOrg, admin: User) -> None:
+    results = allow_ca.create_metadata([_app("Good"), ("ConnectedApp", {"fullName": "Bad"})], admin, True)
+    assert _codes(results) == [["ALL_OR_NONE_OPERATION_ROLLED_BACK"], ["REQUIRED_FIELD_MISSING"] * 2]
+    assert allow_ca.read_metadata("ConnectedApp", ["Good"]) == [None]
+
+
+def test_delete_and_rename(allow_ca: LocalOrg, admin: User) -> None:
+    allow_ca.create_metadata([_app("Old_Name", oauthConfig=_oauth())], admin)
+    key = allow_ca.credentials_of("ConnectedApp", "Old_Name")
+    assert key is not None
+    assert allow_ca.rename_metadata("ConnectedApp", "Old_Name", "New_Name", admin).success
+    assert allow_ca.read_metadata("ConnectedApp", ["Old_Name"]) == [None]
+    renamed = allow_ca.credentials_of("ConnectedApp", "New_Name")
+    assert renamed is not None and renamed.consumer_key == key.consumer_key
+    assert not allow_ca.rename_metadata("ConnectedApp", "Old_Name", "X", admin).success
+    gone, missing = allow_ca.delete_metadata("ConnectedApp", ["New_Name", "Nope"])
+    assert gone.success and not missing.success
+    assert missing.errors[0].status_code == "INVALID_CROSS_REFERENCE_KEY"
+    assert allow_ca.app_credentials(key.consumer_key) is None
+
+
+def test_list_metadata(allow_ca: LocalOrg, admin: User) -> None:
+    allow_ca.create_metadata([_app("B_App"), _app("A_App")], admin)
+    rows = allow_ca.list_metadata([("ConnectedApp", None)])
+    assert [(r.full_name, r.file_name) for r in rows] == [
+        ("A_App", "connectedApps/A_App.connectedApp"),
+        ("B_App", "connectedApps/B_App.connectedApp"),
+    ]
+    assert rows[0].created_by_id == admin.id and rows[0].id.startswith("0H4")
+    assert allow_ca.list_metadata([("ApexClass", None)]) == []  # a real type this org does not hold
+    with pytest.raises(LimitExceeded):
+        allow_ca.list_metadata([("ConnectedApp", None)] * 4)
+
+
+def test_unknown_types_are_invalid(local_org: LocalOrg) -> None:
+    with pytest.raises(InvalidType, match="Unknown type name 'NoSuchType'"):
+        local_org.read_metadata("NoSuchType", ["x"])
+    with pytest.raises(InvalidType, match="does not implement"):
+        local_org.read_metadata("ApexClass", ["x"])
+    with pytest.raises(InvalidType):
+        local_org.list_metadata([("NoSuchType", None)])
+
+
+# External Client Apps --------------------------------------------------------------------------------------
+def _eca(name: str = "My_Eca") -> tuple[str, dict[str, Any]]:
+    return (
+        "ExternalClientApplication",
+        {"fullName": name, "label": name, "contactEmail": "ops@example.com", "distributionState": "Local"},
+    )
+
+
+def _global(eca: str = "My_Eca", **extra: Any) -> tuple[str, dict[str, Any]]:
+    record: dict[str, Any] = {
+        "fullName": f"{eca}_glbloauth",
+        "externalClientApplication": eca,
+        "callbackUrl": "https://app.example.com/cb",
+        "isPkceRequired": "true",
+        "label": eca,
+    }
+    record.update(extra)
+    return ("ExtlClntAppGlobalOauthSettings", record)
+
+
+def test_external_client_app_family(local_org: LocalOrg, admin: User) -> None:
+    assert local_org.create_metadata([_eca()], admin)[0].success
+    settings = (
+        "ExtlClntAppOauthSettings",
+        {
+            "fullName": "My_Eca_oauth",
+            "externalClientApplication": "My_Eca",
+            "commaSeparatedOauthScopes": "Api",
+        },
+    )
+    assert local_org.create_metadata([settings], admin)[0].success
+    (created,) = local_org.create_metadata([_global(consumerSecret="Secret12345")], admin)
+    assert created.success, created.errors
+    (record,) = local_org.read_metadata("ExtlClntAppGlobalOauthSettings", ["My_Eca_glbloauth"])
+    assert record is not None
+    assert record["consumerKey"].startswith("3MVG9") and "consumerSecret" not in record
+    creds = local_org.credentials_of("ExternalClientApplication", "My_Eca")
+    assert creds is not None and creds.consumer_secret == "Secret12345"
+    (gone,) = local_org.delete_metadata("ExternalClientApplication", ["My_Eca"])
+    assert gone.success
+    assert local_org.read_metadata("ExtlClntAppOauthSettings", ["My_Eca_oauth"]) == [None]  # cascaded
+    assert local_org.app_credentials(creds.consumer_key) is None
+
+
+def test_eca_children_need_their_parent(local_org: LocalOrg, admin: User) -> None:
+    (result,) = local_org.create_metadata([_global("Missing")], admin)
+    assert _codes([result]) == [["INVALID_CROSS_REFERENCE_KEY"]]
+    assert result.errors[0].fields == ("externalClientApplication",)
+
+
+def test_eca_global_oauth_settings_need_the_consumer_secret_setting(local_org: LocalOrg, admin: User) -> None:
+    local_org.create_metadata([_eca()], admin)
+    local_org.set_setting("consumer_secret_api_access", False)
+    (refused,) = local_org.create_metadata([_global()], admin)
+    assert _codes([refused]) == [["INSUFFICIENT_ACCESS"]]
+    assert "consumer secrets via Metadata API" in refused.errors[0].message
+    local_org.set_setting("consumer_secret_api_access", True)
+    (with_key,) = local_org.create_metadata([_global(consumerKey="3MVG9Mine")], admin)
+    assert _codes([with_key]) == [["FIELD_INTEGRITY_EXCEPTION"]]
+
+
+def test_connected_app_creation_block_does_not_touch_ecas(local_org: LocalOrg, admin: User) -> None:
+    assert local_org.setting("connected_app_creation_allowed") is False
+    assert local_org.upsert_metadata([_eca()], admin)[0].created is True
+
+
+# WSDL validation -------------------------------------------------------------------------------------------
+def test_records_are_validated_against_the_wsdl(schema: MetadataSchema) -> None:
+    ok = validate_record(schema, "ConnectedApp", {"label": "x", "oauthConfig": {"isAdminApproved": True}})
+    assert ok["oauthConfig"]["isAdminApproved"] == "true"
+    with pytest.raises(SoapClientFault, match="invalid at this location in type ConnectedApp"):
+        validate_record(schema, "ConnectedApp", {"labels": "x"})
+    with pytest.raises(
+        SoapClientFault, match="not a valid value for the enum 'ConnectedAppOauthAccessScope'"
+    ):
+        validate_record(schema, "ConnectedApp", {"oauthConfig": {"scopes": ["Everything"]}})
+    with pytest.raises(SoapClientFault, match="as a boolean"):
+        validate_record(schema, "ConnectedApp", {"oauthConfig": {"isPkceRequired": "maybe"}})

@@ -1,0 +1,410 @@
+"""Raw requests in, wire responses out: replays of what jsforce, the sf CLI and simple-salesforce sent."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree as ET
+
+import defusedxml.ElementTree as SafeET
+import pytest
+from defusedxml import minidom
+
+from sfconnect.localorg import LocalOrg
+from sfconnect.localorg.models import Session
+from sfconnect.localorg.responses import Request, Response
+from sfconnect.localorg.server import dispatch
+from sfconnect.localorg.urls import ROUTES
+from sfconnect.localorg.wsdl import MD_NS
+
+REPLAYS = Path(__file__).parent / "replays"
+SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
+BASE = "https://127.0.0.1:6101"
+_SESSION_RE = re.compile(r"00D\w*![\w.]+")
+
+
+def _load(name: str) -> tuple[str, str, dict[str, str], bytes]:
+    (path,) = REPLAYS.glob(f"*-{name}.http")
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[0].startswith("# recorded answer")
+    head, _, body = "\n".join(lines[1:]).partition("\n\n")
+    request_line, *header_lines = head.split("\n")
+    method, target = request_line.split(" ", 1)
+    headers = {k.strip().lower(): v.strip() for k, v in (h.split(":", 1) for h in header_lines if h.strip())}
+    return method, target, headers, body.rstrip("\n").encode("utf-8")
+
+
+def replay(org: LocalOrg, name: str, session: Session | None, *, body: bytes | None = None) -> Response:
+    """Send a recorded request to the org in-process, with a live session id in place of the recorded one."""
+    method, target, headers, recorded = _load(name)
+    data = recorded if body is None else body
+    if session is not None:
+        data = _SESSION_RE.sub(session.session_id, data.decode("utf-8")).encode("utf-8")
+        headers = {k: _SESSION_RE.sub(session.session_id, v) for k, v in headers.items()}
+    parts = urlsplit(target)
+    req = Request(method, parts.path, parse_qs(parts.query), headers, data, BASE)
+    return dispatch(org, ROUTES, req)
+
+
+def assert_jsforce_can_read(resp: Response) -> str:
+    """jsforce's (and the sf CLI's) needs, clients.md section 2; returns the body text."""
+    text = resp.body.decode("utf-8")
+    assert re.match(r"^(text|application)/xml(;|$)", resp.content_type)
+    assert re.search(r"<(\w+):Envelope\b", text), "the Envelope needs a prefix"
+    assert re.search(r"<(\w+):Body>", text), "the Body needs a prefix and no attributes"
+    if resp.status >= 400:
+        assert re.search(r"<faultcode>\w+:\w+</faultcode>", text), "faultcode must be unprefixed"
+        assert "<faultstring>" in text
+    else:
+        assert resp.status == 200
+        assert re.search(r"<(\w+):Body><\w+Response><result", text), "payload must be xxxResponse/result"
+        assert not re.search(r">(True|False)<", text), "booleans are lower-case"
+    return text
+
+
+def assert_zeep_can_read(resp: Response, operation: str) -> ET.Element:
+    """simple-salesforce's needs: namespace-aware, response and result in the metadata namespace."""
+    root = SafeET.fromstring(resp.body)
+    result = root.find(f"{{{SOAP}}}Body/{{{MD_NS}}}{operation}Response/{{{MD_NS}}}result")
+    assert result is not None
+    return result
+
+
+@pytest.fixture
+def session(local_org: LocalOrg) -> Session:
+    admin = local_org.admin_user()
+    return local_org.login(admin.username, local_org.password_of(admin.username))
+
+
+@pytest.fixture
+def with_app(local_org: LocalOrg) -> LocalOrg:
+    local_org.set_setting("connected_app_creation_allowed", True)
+    results = local_org.create_metadata(
+        [
+            (
+                "ConnectedApp",
+                {
+                    "fullName": "CaptureApp",
+                    "label": "CaptureApp",
+                    "contactEmail": "admin@example.com",
+                    "oauthConfig": {"callbackUrl": "http://localhost:1717/OauthRedirect", "scopes": ["Api"]},
+                },
+            )
+        ],
+        local_org.admin_user(),
+    )
+    assert results[0].success
+    local_org.set_setting("connected_app_creation_allowed", False)
+    return local_org
+
+
+# jsforce ------------------------------------------------------------------------------------------------
+def test_jsforce_read_one_and_two_names(with_app: LocalOrg, session: Session) -> None:
+    text = assert_jsforce_can_read(replay(with_app, "jsforce-readMetadata", session))
+    assert re.search(r'<records xsi:type="ConnectedApp"><fullName>CaptureApp</fullName>', text)
+    text = assert_jsforce_can_read(replay(with_app, "jsforce-readMetadata-two-names", session))
+    assert text.count("<records") == 2
+    assert '<records xsi:nil="true"/>' in text  # "Other" does not exist: an empty record, not a fault
+
+
+def test_jsforce_list_metadata(with_app: LocalOrg, session: Session) -> None:
+    text = assert_jsforce_can_read(replay(with_app, "jsforce-listMetadata", session))
+    assert "<fileName>connectedApps/CaptureApp.connectedApp</fileName>" in text
+    assert "<type>ConnectedApp</type>" in text
+
+
+def test_jsforce_upsert_is_refused_per_record(local_org: LocalOrg, session: Session) -> None:
+    # The recorded upsert creates a Connected App and sends a consumer key: both are refused.
+    text = assert_jsforce_can_read(replay(local_org, "jsforce-upsertMetadata", session))
+    assert "<success>false</success>" in text
+    assert "<statusCode>INSUFFICIENT_ACCESS</statusCode>" in text
+    local_org.set_setting("connected_app_creation_allowed", True)
+    text = assert_jsforce_can_read(replay(local_org, "jsforce-upsertMetadata", session))
+    assert "<message>You cannot provide a Consumer Key</message>" in text
+    assert local_org.read_metadata("ConnectedApp", ["CaptureApp"]) == [None]
+
+
+def test_jsforce_delete_and_describe(with_app: LocalOrg, session: Session) -> None:
+    text = assert_jsforce_can_read(replay(with_app, "jsforce-deleteMetadata", session))
+    assert "<fullName>CaptureApp</fullName><success>true</success>" in text
+    text = assert_jsforce_can_read(replay(with_app, "jsforce-describeMetadata", session))
+    assert (
+        "<xmlName>ConnectedApp</xmlName>" in text and "<xmlName>ExternalClientApplication</xmlName>" in text
+    )
+
+
+def test_jsforce_login_gives_what_the_regexes_look_for(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    method, target, headers, body = _load("jsforce-login")
+    body = body.replace(b"u@example.com", admin.username.encode()).replace(
+        b"p&amp;&lt;w", local_org.password_of(admin.username).encode()
+    )
+    resp = dispatch(local_org, ROUTES, Request(method, target, {}, headers, body, BASE))
+    text = assert_jsforce_can_read(resp)
+    server_url = re.search(r"<serverUrl>([^<]+)</serverUrl>", text)
+    session_id = re.search(r"<sessionId>([^<]+)</sessionId>", text)
+    user_id = re.search(r"<userId>([^<]+)</userId>", text)
+    org_id = re.search(r"<organizationId>([^<]+)</organizationId>", text)
+    assert server_url and session_id and user_id and org_id
+    assert "/".join(server_url.group(1).split("/")[:3]) == BASE  # instanceUrl = our scheme, host, port
+    assert org_id.group(1) == local_org.org_id and user_id.group(1) == admin.id
+    assert "<passwordExpired>false</passwordExpired>" in text
+    # the session just issued is accepted (else jsforce's re-login loop never ends)
+    assert local_org.authenticate(session_id.group(1)).user.id == admin.id
+
+
+def test_jsforce_login_fault(local_org: LocalOrg) -> None:
+    resp = replay(local_org, "jsforce-login", None)
+    text = assert_jsforce_can_read(resp)
+    assert resp.status == 500
+    assert "<faultcode>sf:INVALID_LOGIN</faultcode>" in text
+    assert re.search(r"<faultstring>INVALID_LOGIN: Invalid username, password", text)
+
+
+def test_expired_session_is_the_fault_jsforce_recognises(local_org: LocalOrg, session: Session) -> None:
+    local_org.expire_sessions()
+    resp = replay(local_org, "jsforce-listMetadata", session)
+    text = assert_jsforce_can_read(resp)
+    assert resp.status == 500
+    assert re.search(r"<faultcode>[a-zA-Z]+:INVALID_SESSION_ID</faultcode>", text)
+
+
+def test_jsforce_version_resources_give_the_identity_url(local_org: LocalOrg, session: Session) -> None:
+    resp = replay(local_org, "jsforce-version-resources", session)
+    assert resp.status == 200 and resp.content_type.startswith("application/json")
+    identity = json.loads(resp.body)["identity"]
+    assert identity == f"{BASE}/id/{local_org.org_id}/{session.user.id}"
+
+
+# the sf CLI ---------------------------------------------------------------------------------------------
+def test_sf_cli_login_sequence(local_org: LocalOrg, session: Session) -> None:
+    info = json.loads(replay(local_org, "sf-login-userinfo", session).body)
+    assert (info["user_id"], info["organization_id"]) == (session.user.id, local_org.org_id)
+    user = replay(local_org, "sf-login-user", session)  # recorded id 005000000000001AAA = the seeded admin
+    assert user.status == 200 and json.loads(user.body)["Username"] == session.user.username
+    scratch = replay(local_org, "sf-login-query-scratchorginfo", session)
+    assert scratch.status == 400 and json.loads(scratch.body)[0]["errorCode"] == "INVALID_TYPE"
+    versions = json.loads(replay(local_org, "sf-login-versions", session).body)
+    assert max(versions, key=lambda v: float(v["version"]))["version"] == "63.0"
+    org = json.loads(replay(local_org, "sf-login-query-organization", session).body)
+    record = org["records"][0]
+    assert record["Name"] == local_org.org_name and record["IsSandbox"] is False
+    assert record["OrganizationType"]
+
+
+def test_sf_cli_access_token_format(session: Session) -> None:
+    assert re.fullmatch(r"(00D\w{12,15})![.\w]*", session.session_id)
+
+
+def test_sf_cli_list_with_call_options(with_app: LocalOrg, session: Session) -> None:
+    text = assert_jsforce_can_read(replay(with_app, "sf-listMetadata", session))
+    assert "<fullName>CaptureApp</fullName>" in text
+
+
+def test_sf_cli_source_member_probe_is_a_404(local_org: LocalOrg, session: Session) -> None:
+    resp = replay(local_org, "sf-sourcemember-describe", session)
+    assert resp.status == 404 and json.loads(resp.body)[0]["errorCode"] == "NOT_FOUND"
+
+
+def test_rest_needs_a_session(local_org: LocalOrg) -> None:
+    req = Request("GET", "/services/oauth2/userinfo", {}, {"authorization": "Bearer 00Dx!nope"}, b"", BASE)
+    resp = dispatch(local_org, ROUTES, req)
+    assert resp.status == 401 and json.loads(resp.body)[0]["errorCode"] == "INVALID_SESSION_ID"
+
+
+# simple-salesforce --------------------------------------------------------------------------------------
+def test_simple_salesforce_read_is_namespaced_with_xsi_type(with_app: LocalOrg, session: Session) -> None:
+    result = assert_zeep_can_read(replay(with_app, "simple-salesforce-readMetadata", session), "readMetadata")
+    records = result.findall(f"{{{MD_NS}}}records")
+    assert len(records) == 1
+    assert records[0].get("{http://www.w3.org/2001/XMLSchema-instance}type") == "ConnectedApp"
+    names = [child.tag.split("}")[1] for child in records[0]]
+    assert names == ["fullName", "contactEmail", "label", "oauthConfig"]  # WSDL (alphabetical) order
+
+
+def test_simple_salesforce_crud_replays(with_app: LocalOrg, session: Session) -> None:
+    upsert = assert_zeep_can_read(
+        replay(with_app, "simple-salesforce-upsertMetadata", session), "upsertMetadata"
+    )
+    assert upsert.findtext(f"{{{MD_NS}}}success") == "false"  # update with a foreign consumer key
+    assert upsert.findtext(f"{{{MD_NS}}}errors/{{{MD_NS}}}message") == "You cannot provide a Consumer Key"
+    create = assert_zeep_can_read(
+        replay(with_app, "simple-salesforce-createMetadata", session), "createMetadata"
+    )
+    assert create.findtext(f"{{{MD_NS}}}errors/{{{MD_NS}}}statusCode") == "INSUFFICIENT_ACCESS"
+    delete = assert_zeep_can_read(
+        replay(with_app, "simple-salesforce-deleteMetadata", session), "deleteMetadata"
+    )
+    assert delete.findtext(f"{{{MD_NS}}}success") == "true"
+
+
+def test_simple_salesforce_login_reads_unprefixed_tags(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    method, target, headers, body = _load("simple-salesforce-login")
+    body = body.replace(b"u@example.com", admin.username.encode()).replace(
+        b"pwtok", local_org.password_of(admin.username).encode()
+    )
+    resp = dispatch(local_org, ROUTES, Request(method, target, {}, headers, body, BASE))
+    assert resp.status == 200
+    dom = minidom.parseString(resp.body)
+    assert dom.getElementsByTagName("sessionId")[0].firstChild.nodeValue.startswith(local_org.org_id[:15])
+    assert dom.getElementsByTagName("serverUrl")[0].firstChild.nodeValue.startswith(
+        BASE + "/services/Soap/u/60.0"
+    )
+
+
+def test_simple_salesforce_login_fault_has_sf_exception_tags(local_org: LocalOrg) -> None:
+    resp = replay(local_org, "simple-salesforce-login", None)
+    assert resp.status == 500
+    dom = minidom.parseString(resp.body)
+    assert dom.getElementsByTagName("sf:exceptionCode")[0].firstChild.nodeValue == "INVALID_LOGIN"
+    assert dom.getElementsByTagName("sf:exceptionMessage")[0].firstChild.nodeValue
+
+
+# exact envelopes ------------------------------------------------------------------------------------------
+def test_read_envelope_is_exactly_the_documented_shape(with_app: LocalOrg, session: Session) -> None:
+    resp = replay(with_app, "jsforce-readMetadata", session)
+    key = with_app.credentials_of("ConnectedApp", "CaptureApp")
+    assert key is not None
+    assert resp.body.decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
+        'envelope/" xmlns="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/XMLSchema-'
+        'instance"><soapenv:Body><readMetadataResponse><result><records xsi:type="ConnectedApp"><fullName>'
+        "CaptureApp</fullName><contactEmail>admin@example.com</contactEmail><label>CaptureApp</label>"
+        "<oauthConfig><callbackUrl>http://localhost:1717/OauthRedirect</callbackUrl><consumerKey>"
+        f"{key.consumer_key}</consumerKey><scopes>Api</scopes></oauthConfig></records></result>"
+        "</readMetadataResponse></soapenv:Body></soapenv:Envelope>"
+    )
+
+
+def test_fault_envelope_is_exactly_the_documented_shape(local_org: LocalOrg) -> None:
+    method, target, headers, body = _load("jsforce-readMetadata")
+    resp = dispatch(local_org, ROUTES, Request(method, target, {}, headers, body, BASE))
+    assert resp.status == 500
+    assert resp.body.decode() == (
+        '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/'
+        'envelope/" xmlns:sf="http://soap.sforce.com/2006/04/metadata" xmlns:xsi="http://www.w3.org/2001/'
+        'XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>sf:INVALID_SESSION_ID</faultcode>'
+        "<faultstring>INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session"
+        "</faultstring>"
+        "</soapenv:Fault></soapenv:Body></soapenv:Envelope>"
+    )
+
+
+# request parsing --------------------------------------------------------------------------------------------
+def _soap(session: Session, body: str, header_ns: str = MD_NS) -> bytes:
+    return (
+        f'<e:Envelope xmlns:e="{SOAP}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f'<e:Header><m:SessionHeader xmlns:m="{header_ns}"><m:sessionId>{session.session_id}</m:sessionId>'
+        f'</m:SessionHeader></e:Header><e:Body xmlns="{MD_NS}">{body}</e:Body></e:Envelope>'
+    ).encode()
+
+
+def _post(org: LocalOrg, body: bytes, path: str = "/services/Soap/m/63.0") -> Response:
+    return dispatch(org, ROUTES, Request("POST", path, {}, {"content-type": "text/xml"}, body, BASE))
+
+
+def test_any_child_order_and_both_xsi_type_spellings(local_org: LocalOrg, session: Session) -> None:
+    unprefixed = (
+        '<createMetadata><metadata xsi:type="ExternalClientApplication"><label>A</label>'
+        "<contactEmail>a@example.com</contactEmail><fullName>Eca_A</fullName></metadata></createMetadata>"
+    )
+    prefixed = (
+        f'<createMetadata xmlns:q="{MD_NS}"><metadata xsi:type="q:ExternalClientApplication">'
+        "<fullName>Eca_B</fullName><label>B</label></metadata></createMetadata>"
+    )
+    for body in (unprefixed, prefixed):
+        text = assert_jsforce_can_read(_post(local_org, _soap(session, body)))
+        assert "<success>true</success>" in text
+    assert [r.full_name for r in local_org.components("ExternalClientApplication")] == ["Eca_A", "Eca_B"]
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (
+            "<readMetadata><type>ConnectedApp</type><bogus>x</bogus></readMetadata>",
+            "invalid at this location",
+        ),
+        ("<noSuchCall/>", "No operation available"),
+        (
+            '<createMetadata><metadata xsi:type="ConnectedApp"><fullName>X</fullName><label>X</label>'
+            "<contactEmail>x@y.z</contactEmail><oauthConfig><callbackUrl>https://x</callbackUrl>"
+            "<scopes>Everything</scopes></oauthConfig></metadata></createMetadata>",
+            "not a valid value for the enum",
+        ),
+        (
+            '<createMetadata><metadata xsi:type="NoSuchType"><fullName>X</fullName></metadata>'
+            "</createMetadata>",
+            "Unknown type",
+        ),
+    ],
+)
+def test_malformed_requests_are_client_faults(
+    local_org: LocalOrg, session: Session, body: str, needle: str
+) -> None:
+    resp = _post(local_org, _soap(session, body))
+    text = assert_jsforce_can_read(resp)
+    assert resp.status == 500
+    assert "<faultcode>soapenv:Client</faultcode>" in text and needle in text
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"not xml", b"<a><b></a>", b"<x/>", b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>']
+)
+def test_garbage_is_a_fault_not_a_crash(local_org: LocalOrg, body: bytes) -> None:
+    resp = _post(local_org, body)
+    assert resp.status == 500 and b"<faultcode>soapenv:Client</faultcode>" in resp.body
+
+
+def test_unsupported_api_version(local_org: LocalOrg, session: Session) -> None:
+    resp = _post(
+        local_org,
+        _soap(session, "<describeMetadata><asOfVersion>20.0</asOfVersion></describeMetadata>"),
+        "/services/Soap/m/20.0",
+    )
+    assert resp.status == 500 and b"sf:UNSUPPORTED_API_VERSION" in resp.body
+
+
+def test_more_than_ten_names_is_a_fault(local_org: LocalOrg, session: Session) -> None:
+    names = "".join(f"<fullNames>A{i}</fullNames>" for i in range(11))
+    resp = _post(local_org, _soap(session, f"<readMetadata><type>ConnectedApp</type>{names}</readMetadata>"))
+    assert resp.status == 500 and b"<faultcode>sf:EXCEEDED_ID_LIMIT</faultcode>" in resp.body
+
+
+def test_unknown_type_fault(local_org: LocalOrg, session: Session) -> None:
+    resp = _post(
+        local_org, _soap(session, "<readMetadata><type>Bogus</type><fullNames>a</fullNames></readMetadata>")
+    )
+    assert resp.status == 500 and b"<faultcode>sf:INVALID_TYPE</faultcode>" in resp.body
+
+
+def test_describe_value_type(local_org: LocalOrg, session: Session) -> None:
+    body = f"<describeValueType><type>{{{MD_NS}}}ConnectedApp</type></describeValueType>"
+    result = assert_zeep_can_read(_post(local_org, _soap(session, body)), "describeValueType")
+    fields = {f.findtext(f"{{{MD_NS}}}name"): f for f in result.findall(f"{{{MD_NS}}}valueTypeFields")}
+    assert fields["label"].findtext(f"{{{MD_NS}}}valueRequired") == "true"
+    assert fields["description"].findtext(f"{{{MD_NS}}}valueRequired") == "false"
+
+
+def test_session_may_come_in_a_partner_namespace_header_or_bearer(
+    local_org: LocalOrg, session: Session
+) -> None:
+    body = (
+        "<listMetadata><queries><type>ConnectedApp</type></queries>"
+        "<asOfVersion>63.0</asOfVersion></listMetadata>"
+    )
+    partner = _soap(session, body, header_ns="urn:partner.soap.sforce.com")
+    assert _post(local_org, partner).status == 200
+    bare = (f'<e:Envelope xmlns:e="{SOAP}"><e:Body xmlns="{MD_NS}">{body}</e:Body></e:Envelope>').encode()
+    req = Request(
+        "POST",
+        "/services/Soap/m/63.0/deployRequest/x",
+        {},
+        {"authorization": f"Bearer {session.session_id}"},
+        bare,
+        BASE,
+    )
+    assert dispatch(local_org, ROUTES, req).status == 200
