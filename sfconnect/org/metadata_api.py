@@ -18,12 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
 from sfconnect.errors import MetadataFault, OrgError
 from sfconnect.org import _soap
 from sfconnect.org._errors import TransientError, is_transient, translate
-from sfconnect.org.session import OrgSession
+from sfconnect.org.session import OrgSession, trusting_session
 
 __all__ = [
     "MAX_LIST_QUERIES",
@@ -189,8 +187,7 @@ class MetadataApi:
         self._sleep = sleep
         self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
         self._lock = threading.Lock()
-        self._http = requests.Session()
-        self._http.verify = session.verify
+        self._http = trusting_session(session.verify)
         self._zeep: Any = None
         self.calls: Counter[str] = Counter()
 
@@ -244,7 +241,6 @@ class MetadataApi:
                 if fault.fault_code == "INVALID_SESSION_ID" and self._renew is not None and not renewed:
                     log.info("session expired during %s; renewing it once", operation)
                     self._session = self._renew()
-                    self._http.verify = self._session.verify
                     renewed = True
                     attempt -= 1
                     continue

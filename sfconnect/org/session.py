@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["OrgSession"]
+import requests
+
+__all__ = ["OrgSession", "trusting_session"]
 
 
 @dataclass(frozen=True)
@@ -34,3 +36,17 @@ class OrgSession:
     def metadata_url(self) -> str:
         """The Metadata API SOAP endpoint for this session's API version."""
         return f"{self.instance_url.rstrip('/')}/services/Soap/m/{self.api_version}"
+
+
+def trusting_session(verify: str | bool) -> requests.Session:
+    """An HTTP session whose TLS trust is exactly `verify`.
+
+    With a CA bundle (a local org), the process environment is ignored: requests would otherwise let
+    ``REQUESTS_CA_BUNDLE`` override the session's bundle. With the system store, the environment (proxies,
+    a corporate CA bundle) applies as usual.
+    """
+    http = requests.Session()
+    http.verify = verify
+    if isinstance(verify, str):
+        http.trust_env = False
+    return http
