@@ -28,7 +28,7 @@ def _groups(project_dir: Path, paths: tuple[Path, ...]) -> list[tuple[Path, list
     groups: list[tuple[Path, list[Path] | None]] = []
     loose: list[Path] = []
     for path in paths:
-        if path.is_dir() and (path / _PROJECT_FILE).is_file():
+        if path.is_dir() and ((path / _PROJECT_FILE).is_file() or (path / "apps").is_dir()):
             groups.append((path, None))
         elif path.name == _PROJECT_FILE:
             groups.append((path.parent, None))
@@ -54,7 +54,7 @@ def _groups(project_dir: Path, paths: tuple[Path, ...]) -> list[tuple[Path, list
 def validate_command(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
     """Check the project's YAML: schema, references and semantic rules.
 
-    PATHS are project directories (holding sfconnect.yaml), app files or directories of app files; without
+    PATHS are project directories (holding sfconnect.yaml or apps/), app files or directories of app files; without
     PATHS the project in the current directory (or -C DIR) is checked. Exit 0 when valid, 1 otherwise;
     unset ${env:VAR} variables are warnings.
     """

@@ -462,15 +462,55 @@ def load_project(
             return doc.path, line, column
 
         try:
-            parsed = AppFile.model_validate(_freeze(data))
+            AppFile.model_validate(_freeze({**data, "apps": ()}))
         except ValidationError as exc:
-            issues.extend(_validation_issues(exc, root=AppFile, data=data, prefix=(), locate=locate_app))
+            # the file's own keys; the apps are validated one by one below, so that a bad app does not
+            # hide the issues of its neighbours
+            shape = [e for e in exc.errors() if e["loc"][:1] != ("apps",) or e["type"] != "too_short"]
+            if shape:
+                issues.extend(
+                    _validation_issues(
+                        ValidationError.from_exception_data(exc.title, shape),  # type: ignore[arg-type]
+                        root=AppFile,
+                        data=data,
+                        prefix=(),
+                        locate=locate_app,
+                    )
+                )
+        entries = data["apps"]
+        if not isinstance(entries, list) or not entries:
+            line, column = doc.position(("apps",))
+            issues.append(
+                Issue(
+                    "error",
+                    "shape",
+                    "'apps' must be a non-empty list of apps",
+                    doc.path,
+                    line,
+                    column,
+                    ("apps",),
+                )
+            )
             continue
-        for i, app in enumerate(parsed.apps):
+        for i, entry in enumerate(entries):
             prefix: Loc = ("apps", i)
+
+            def locate_entry(
+                loc: Loc, key: bool, doc: Document = doc, prefix: Loc = prefix
+            ) -> tuple[str, int, int]:
+                line, column = doc.position((*prefix, *loc), key=key)
+                return doc.path, line, column
+
+            try:
+                app = _APP_ADAPTER.validate_python(_freeze(entry))
+            except ValidationError as exc:
+                issues.extend(
+                    _validation_issues(exc, root=AppSpec, data=entry, prefix=prefix, locate=locate_entry)
+                )
+                continue
             app._source = AppSource(doc.path, prefix, _doc_locator(doc, prefix))
             apps.append(app)
-            raw_apps[id(app)] = (_child(data["apps"], i), doc, prefix)
+            raw_apps[id(app)] = (entry, doc, prefix)
 
     for app in apps:
         source = app.source
@@ -528,12 +568,15 @@ def _apply_override(
     merged = _merge(raw_data, {k: v for k, v in override.items() if k not in ("name", "kind")})
 
     def has_override(loc: Loc) -> bool:
-        probe = loc
-        while probe:
-            if config_doc.has((*over_loc, *probe)):
+        """Whether the value at `loc` comes from the override (mappings merge, anything else replaces)."""
+        value: Any = override
+        for part in loc:
+            if not isinstance(value, dict):
                 return True
-            probe = probe[:-1]
-        return False
+            if part not in value:
+                return False
+            value = value[part]
+        return bool(loc)
 
     def locate_key(loc: Loc, key: bool) -> tuple[str, int, int]:
         if has_override(loc):

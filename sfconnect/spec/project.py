@@ -170,7 +170,7 @@ class Target(SpecModel):
     def _one_org(self) -> Target:
         if (self.local is None) == (self.salesforce is None):
             raise PydanticCustomError(
-                "target_org", "a target names exactly one org: either 'local: {{org: NAME}}' or 'salesforce:'"
+                "target_org", "a target names exactly one org: either 'local: {org: NAME}' or 'salesforce:'"
             )
         return self
 
