@@ -1,0 +1,515 @@
+"""Semantic rules: checks across fields that the models' shapes cannot express.
+
+Each rule returns a list of `Issue` (never raises half-way). Positions come from each app's `AppSource`, so an
+issue points at the key it is about. Checks that need an org (creation blocked, unknown permission set) belong
+to `plan/`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import fnmatch
+import ipaddress
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel
+
+from sfconnect._types import Loc, Severity
+from sfconnect.errors import Issue
+from sfconnect.spec._wsdl_table import ENUMS, TYPES
+from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
+from sfconnect.spec.project import ProjectConfig
+from sfconnect.spec.switches import SWITCHES
+
+__all__ = [
+    "ESCAPE_HATCH",
+    "STANDARD_SESSION_TIMEOUTS",
+    "app_rules",
+    "check_metadata_block",
+    "project_rules",
+    "unique_names",
+]
+
+Locator = Callable[[Loc], tuple[str, int, int]]
+
+ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
+    "ConnectedApp": {
+        "ConnectedApp": frozenset({"canvas", "canvasConfig", "mobileAppConfig", "samlConfig"}),
+    },
+    "ExternalClientApp": {
+        "ExtlClntAppOauthSettings": frozenset({"isFirstPartyAppEnabled", "clientAssertionCertificate"}),
+        "ExtlClntAppGlobalOauthSettings": frozenset(
+            {"shouldRotateConsumerKey", "shouldRotateConsumerSecret"}
+        ),
+        "ExtlClntAppOauthConfigurablePolicies": frozenset({"guestJwtTimeout"}),
+        "ExtlClntAppConfigurablePolicies": frozenset(
+            {
+                "isEnabled",
+                "isMobilePluginEnabled",
+                "isNotificationPluginEnabled",
+                "isPushPluginEnabled",
+                "isSamlPluginEnabled",
+                "startPage",
+                "startUrl",
+            }
+        ),
+        "ExtlClntAppSamlConfigurablePolicies": frozenset(
+            set(TYPES["ExtlClntAppSamlConfigurablePolicies"]) - {"externalClientApplication", "label"}
+        ),
+    },
+}
+"""Per kind, the component types of the ``metadata:`` escape hatch and the fields each accepts there.
+
+Fields that have an intent-level YAML name, org-generated fields (``consumerKey``, ``oauthLink``,
+``orgScopedExternalApp``) and the references between components are not accepted: they have one place.
+"""
+
+STANDARD_SESSION_TIMEOUTS = frozenset({15, 30, 60, 90, 120, 240, 480, 720, 1440})
+"""Session timeouts (minutes) Setup offers."""
+
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+_IPV4_MAPPED = (ipaddress.IPv6Address("::ffff:0:0"), ipaddress.IPv6Address("::ffff:ffff:ffff"))
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, _, minor = text.partition(".")
+    return int(major), int(minor or 0)
+
+
+def _explicit(model: BaseModel, path: str) -> bool:
+    """Whether every key of the dotted `path` was written (not defaulted) under `model`."""
+    obj: Any = model
+    for part in path.split("."):
+        if not isinstance(obj, BaseModel) or part not in obj.model_fields_set:
+            return False
+        obj = getattr(obj, part)
+    return True
+
+
+class _Collector:
+    def __init__(self, prefix: Loc, locate: Locator) -> None:
+        self.prefix = prefix
+        self.locate = locate
+        self.issues: list[Issue] = []
+
+    def add(self, severity: Severity, code: str, loc: Loc, message: str, hint: str = "") -> None:
+        file, line, column = self.locate(loc)
+        self.issues.append(Issue(severity, code, message, file, line, column, (*self.prefix, *loc), hint))
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(out: _Collector, loc: Loc, url: str, *, allow_custom_scheme: bool, what: str) -> None:
+    if "${env:" in url:
+        return  # an unset variable, already reported
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        out.add("error", "url_invalid", loc, f"{what} '{url}' is not a valid URL")
+        return
+    scheme = parts.scheme.lower()
+    if not scheme or (scheme in ("http", "https") and not host):
+        out.add("error", "url_invalid", loc, f"{what} '{url}' is not an absolute URL")
+    elif scheme == "https":
+        return
+    elif scheme == "http":
+        if _is_loopback(host):
+            return
+        out.add(
+            "error",
+            "url_insecure",
+            loc,
+            f"{what} '{url}' uses http; only https is allowed (http only for loopback addresses)",
+            hint=f"use https://{url[len('http://') :]}",
+        )
+    elif not allow_custom_scheme:
+        out.add("error", "url_scheme", loc, f"{what} '{url}' must be an https URL")
+
+
+def _check_ip_ranges(out: _Collector, ranges: Sequence[Any], base: Loc) -> None:
+    for i, item in enumerate(ranges):
+        addresses = []
+        for end in ("start", "end"):
+            try:
+                addresses.append(ipaddress.ip_address(getattr(item, end)))
+            except ValueError:
+                out.add(
+                    "error", "ip_invalid", (*base, i, end), f"'{getattr(item, end)}' is not an IP address"
+                )
+        if len(addresses) != 2:
+            continue
+        start, stop = addresses
+        if isinstance(start, ipaddress.IPv4Address) != isinstance(stop, ipaddress.IPv4Address):
+            out.add(
+                "error", "ip_range_family", (*base, i), "start and end of a range must both be IPv4 or IPv6"
+            )
+        elif start > stop:  # type: ignore[operator]  # same family, checked above
+            out.add(
+                "error",
+                "ip_range_reversed",
+                (*base, i, "end"),
+                f"range end {stop} is below its start {start}",
+                hint="swap start and end",
+            )
+        elif (
+            isinstance(start, ipaddress.IPv6Address)
+            and isinstance(stop, ipaddress.IPv6Address)
+            and (start < _IPV4_MAPPED[0] <= stop or start <= _IPV4_MAPPED[1] < stop)
+        ):
+            out.add(
+                "error", "ip_range_mapped", (*base, i), "an IPv6 range may not straddle the IPv4-mapped space"
+            )
+
+
+def _duplicates(out: _Collector, values: Sequence[str], base: Loc, what: str, severity: Severity) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(values):
+        if value in seen:
+            out.add(severity, "duplicate_value", (*base, i), f"{what} '{value}' is listed twice")
+        seen.add(value)
+
+
+def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -> list[Issue]:
+    """Check one app.
+
+    Args:
+        app: the validated app.
+        api_version: the project's API version (``"63.0"``).
+        prefix: the app's key path in its file (``("apps", 0)``), prepended to every issue's `loc`.
+        locate: maps a key path relative to the app to ``(file, line, column)``.
+    """
+    out = _Collector(prefix, locate)
+    kind = app.kind
+    version = _version(api_version)
+    if isinstance(app, ExternalClientAppSpec) and version < (59, 0):
+        out.add(
+            "error",
+            "api_version",
+            ("kind",),
+            f"External Client Apps need API 59.0; the project uses {api_version}",
+        )
+    if isinstance(app, ConnectedAppSpec) and not app.contact.email:
+        out.add(
+            "error",
+            "missing",
+            ("contact",),
+            "a ConnectedApp needs a contact email (contact.email)",
+            hint="add 'contact: {email: team@example.com}'",
+        )
+    for key in ("logo", "icon", "info", "start", "mobile_start"):
+        value = getattr(app.urls, key)
+        if value:
+            _check_url(
+                out, ("urls", key), value, allow_custom_scheme=key == "mobile_start", what=f"urls.{key}"
+            )
+    if isinstance(app, ExternalClientAppSpec) and app.urls.mobile_start:
+        out.add(
+            "error",
+            "kind_unsupported",
+            ("urls", "mobile_start"),
+            "urls.mobile_start exists for ConnectedApp only",
+        )
+    oauth = app.oauth
+    if oauth is not None:
+        if not oauth.callback_urls and isinstance(app, ConnectedAppSpec):
+            out.add(
+                "error",
+                "missing",
+                ("oauth", "callback_urls"),
+                "a ConnectedApp with OAuth needs at least one callback URL (even for server-to-server flows)",
+            )
+        for i, url in enumerate(oauth.callback_urls):
+            _check_url(out, ("oauth", "callback_urls", i), url, allow_custom_scheme=True, what="callback URL")
+        _duplicates(out, oauth.callback_urls, ("oauth", "callback_urls"), "callback URL", "error")
+        _duplicates(out, oauth.scopes, ("oauth", "scopes"), "scope (after normalisation)", "warning")
+        if oauth.single_logout_url:
+            _check_url(
+                out,
+                ("oauth", "single_logout_url"),
+                oauth.single_logout_url,
+                allow_custom_scheme=False,
+                what="single logout URL",
+            )
+        flows = oauth.flows
+        if flows.client_credentials.enabled and not flows.client_credentials.run_as:
+            out.add(
+                "error",
+                "run_as_required",
+                ("oauth", "flows", "client_credentials"),
+                "the client credentials flow needs a run-as user (run_as)",
+                hint="add 'run_as: integration.user@example.com' (an API-only user)",
+            )
+        if flows.jwt_bearer.enabled and not flows.jwt_bearer.certificate:
+            out.add(
+                "error",
+                "certificate_required",
+                ("oauth", "flows", "jwt_bearer"),
+                "the JWT bearer flow needs the certificate that verifies assertions",
+                hint="add 'certificate: file:certs/NAME.crt' (sfconnect keygen creates missing key pairs)",
+            )
+        rt = oauth.refresh_token
+        timed = rt.policy in ("after_lifetime", "after_inactivity")
+        if timed and (rt.period is None or rt.unit is None):
+            out.add(
+                "error",
+                "refresh_policy",
+                ("oauth", "refresh_token"),
+                f"refresh token policy '{rt.policy}' needs a period and a unit",
+                hint="e.g. 'policy: after_inactivity, period: 30, unit: days'",
+            )
+        if not timed and (rt.period is not None or rt.unit is not None):
+            out.add(
+                "error",
+                "refresh_policy",
+                ("oauth", "refresh_token", "period" if rt.period is not None else "unit"),
+                f"period and unit apply to after_lifetime and after_inactivity only, not to '{rt.policy}'",
+            )
+        if isinstance(app, ConnectedAppSpec) and oauth.custom_scopes:
+            out.add(
+                "error",
+                "kind_unsupported",
+                ("oauth", "custom_scopes"),
+                "custom_scopes exist for ExternalClientApp only (a ConnectedApp is assigned to custom scopes "
+                "by the OauthCustomScope metadata)",
+            )
+        timeout = oauth.jwt_access_tokens.timeout_minutes
+        if timeout is not None and timeout >= 60 and version < (65, 0):
+            out.add(
+                "error",
+                "api_version",
+                ("oauth", "jwt_access_tokens", "timeout_minutes"),
+                f"JWT access token timeouts of 60 minutes and more need API 65.0; the project uses "
+                f"{api_version}",
+            )
+    access = app.access
+    if (access.profiles or access.permission_sets) and access.permitted_users != "admin_approved":
+        key = "profiles" if access.profiles else "permission_sets"
+        out.add(
+            "error",
+            "admin_approved_required",
+            ("access", key),
+            "profiles and permission sets pre-authorize users only when permitted_users is admin_approved",
+            hint="set 'permitted_users: admin_approved'",
+        )
+    _duplicates(out, access.profiles, ("access", "profiles"), "profile", "error")
+    _duplicates(out, access.permission_sets, ("access", "permission_sets"), "permission set", "error")
+    _check_ip_ranges(out, access.trusted_ip_ranges, ("access", "trusted_ip_ranges"))
+    if (
+        access.session_timeout_minutes is not None
+        and access.session_timeout_minutes not in STANDARD_SESSION_TIMEOUTS
+    ):
+        out.add(
+            "warning",
+            "session_timeout",
+            ("access", "session_timeout_minutes"),
+            f"{access.session_timeout_minutes} is not one of Setup's timeouts "
+            f"({', '.join(map(str, sorted(STANDARD_SESSION_TIMEOUTS)))})",
+        )
+    for item in SWITCHES:
+        loc_ = item.for_kind(kind)
+        if not _explicit(app, item.path):
+            continue
+        value = _value(app, item.path)
+        parts: Loc = tuple(item.path.split("."))
+        if loc_.where == "unsupported" and value not in (False, None, ()):
+            out.add(
+                "error",
+                "kind_unsupported",
+                parts,
+                f"{item.path} is not supported by {kind}" + (f": {loc_.note}" if loc_.note else ""),
+            )
+        elif loc_.where == "metadata" and loc_.since and _version(loc_.since) > version:
+            out.add(
+                "error",
+                "api_version",
+                parts,
+                f"{item.path} needs API {loc_.since} for {kind}; the project uses {api_version}",
+                hint=f"raise api_version in sfconnect.yaml to {loc_.since} or later, or remove the key",
+            )
+    out.issues.extend(check_metadata_block(app, prefix=prefix, locate=locate))
+    return out.issues
+
+
+def _value(model: BaseModel, path: str) -> object:
+    obj: Any = model
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def check_metadata_block(app: AppSpec, *, prefix: Loc, locate: Locator) -> list[Issue]:
+    """Check the ``metadata:`` escape hatch against the v63 WSDL field names and types."""
+    out = _Collector(prefix, locate)
+    allowed_types = ESCAPE_HATCH[app.kind]
+    for type_name, fields in app.metadata.items():
+        base: Loc = ("metadata", type_name)
+        if type_name not in allowed_types:
+            close = difflib.get_close_matches(type_name, list(allowed_types), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(sorted(allowed_types))
+            out.add(
+                "error",
+                "metadata_type",
+                base,
+                f"'{type_name}' is not a component type of {app.kind} here; {hint}",
+            )
+            continue
+        allowed = allowed_types[type_name]
+        for field_name, value in fields.items():
+            if field_name not in allowed:
+                known = TYPES[type_name]
+                if field_name in known:
+                    msg = f"'{field_name}' is set through an intent-level key (or by Salesforce), not here"
+                else:
+                    close = difflib.get_close_matches(field_name, list(allowed), n=1)
+                    msg = f"unknown field '{field_name}' of {type_name}" + (
+                        f"; did you mean '{close[0]}'?" if close else ""
+                    )
+                out.add("error", "metadata_field", (*base, field_name), msg)
+                continue
+            _check_field(out, (*base, field_name), TYPES[type_name][field_name], value)
+        for field_name, (_, required, _) in TYPES[type_name].items():
+            if required and field_name in allowed and field_name not in fields:
+                out.add("error", "missing", base, f"{type_name} needs '{field_name}'")
+    return out.issues
+
+
+def _check_field(out: _Collector, loc: Loc, spec: tuple[str, bool, bool], value: object) -> None:
+    xsd_type, _, repeated = spec
+    if repeated:
+        if not isinstance(value, list | tuple):
+            out.add("error", "metadata_type", loc, f"'{loc[-1]}' is a list; write it as a YAML list")
+            return
+        for i, item in enumerate(value):
+            _check_value(out, (*loc, i), xsd_type, item)
+    else:
+        _check_value(out, loc, xsd_type, value)
+
+
+def _check_value(out: _Collector, loc: Loc, xsd_type: str, value: object) -> None:
+    if xsd_type in TYPES:
+        if not isinstance(value, Mapping):
+            out.add("error", "metadata_type", loc, f"expected a mapping of {xsd_type} fields")
+            return
+        fields = TYPES[xsd_type]
+        for key, item in value.items():
+            if key not in fields:
+                close = difflib.get_close_matches(str(key), list(fields), n=1)
+                out.add(
+                    "error",
+                    "metadata_field",
+                    (*loc, key),
+                    f"unknown field '{key}' of {xsd_type}"
+                    + (f"; did you mean '{close[0]}'?" if close else ""),
+                )
+            else:
+                _check_field(out, (*loc, key), fields[key], item)
+        for key, (_, required, _) in fields.items():
+            if required and key not in value:
+                out.add("error", "missing", loc, f"{xsd_type} needs '{key}'")
+        return
+    if xsd_type.startswith("enum:"):
+        values = ENUMS[xsd_type[5:]]
+        if value not in values:
+            out.add("error", "metadata_enum", loc, f"{value!r} is not one of {', '.join(values)}")
+        return
+    ok = {
+        "boolean": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "double": isinstance(value, int | float) and not isinstance(value, bool),
+    }.get(xsd_type, isinstance(value, str | dt.date))
+    if not ok:
+        out.add("error", "metadata_type", loc, f"expected {xsd_type}, got {type(value).__name__}")
+
+
+def unique_names(apps: Sequence[AppSpec]) -> list[Issue]:
+    """An app name may be declared once per project (across all files)."""
+    issues: list[Issue] = []
+    first: dict[str, AppSpec] = {}
+    for app in apps:
+        if app.name in first:
+            other = first[app.name].source
+            where = f"{other.file}:{other.line}" if other else "another file"
+            src = app.source
+            file, line, column = src.position(("name",)) if src else ("", 0, 0)
+            issues.append(
+                Issue(
+                    "error",
+                    "duplicate_app",
+                    f"app name '{app.name}' is already declared at {where}",
+                    file,
+                    line,
+                    column,
+                    (*(src.loc if src else ()), "name"),
+                    "API names are unique per org: rename one app or remove the duplicate",
+                )
+            )
+        else:
+            first[app.name] = app
+    return issues
+
+
+def project_rules(config: ProjectConfig, apps: Sequence[AppSpec], *, locate: Locator) -> list[Issue]:
+    """Check the project file against itself and the apps it manages."""
+    out = _Collector((), locate)
+    names = [app.name for app in apps]
+    if not config.targets:
+        out.add("error", "no_target", ("targets",), "declare at least one target")
+    if config.default_target is not None and config.default_target not in config.targets:
+        close = difflib.get_close_matches(config.default_target, list(config.targets), n=1)
+        out.add(
+            "error",
+            "unknown_target",
+            ("default_target",),
+            f"default_target '{config.default_target}' is not a declared target"
+            + (f"; did you mean '{close[0]}'?" if close else ""),
+        )
+    if config.default_target is None and len(config.targets) > 1:
+        out.add(
+            "error",
+            "default_target",
+            ("targets",),
+            "several targets are declared: name the one used without -t in default_target",
+        )
+    for target_name, target in config.targets.items():
+        chosen = {n for n in names if any(fnmatch.fnmatchcase(n, g) for g in target.apps)}
+        for i, pattern in enumerate(target.apps):
+            if names and not any(fnmatch.fnmatchcase(n, pattern) for n in names):
+                out.add(
+                    "warning",
+                    "no_match",
+                    ("targets", target_name, "apps", i),
+                    f"'{pattern}' matches no app of the project",
+                )
+        for app_name, values in target.overrides.items():
+            loc: Loc = ("targets", target_name, "overrides", app_name)
+            if app_name not in names:
+                close = difflib.get_close_matches(app_name, names, n=1)
+                out.add(
+                    "error",
+                    "unknown_app",
+                    loc,
+                    f"override for unknown app '{app_name}'"
+                    + (f"; did you mean '{close[0]}'?" if close else ""),
+                )
+            elif app_name not in chosen:
+                out.add(
+                    "warning",
+                    "override_unused",
+                    loc,
+                    f"app '{app_name}' does not go to target '{target_name}'",
+                )
+            for key in ("name", "kind"):
+                if key in values:
+                    out.add("error", "override_key", (*loc, key), f"'{key}' cannot be overridden per target")
+    return out.issues
