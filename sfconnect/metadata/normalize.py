@@ -10,7 +10,9 @@ The rules (documented in ``docs/metadata.md``):
    (``commaSeparatedOauthScopes``, ``...CustomScopes``, ``...Profile``, ``...PermissionSet``): items stripped,
    empty items dropped, duplicates removed, sorted; comma lists re-joined with ``", "``.
 4. Callback URLs: split on CR LF, LF or CR, each stripped, empty lines dropped, order kept, joined with LF.
-5. Optional booleans equal to their documented default are dropped (absent means the default).
+5. Optional booleans, and the optional enumerations listed in `schema.string_default` (an External Client
+   App's ``requiredSessionLevel`` ``STANDARD``, ``ipRelaxationPolicyType`` ``Enforce``, ...), equal to their
+   documented default are dropped (absent means the default).
 6. Value casing: a Connected App's ``ipRelaxation`` upper case (``ENFORCE``); an External Client App's
    ``ipRelaxationPolicyType`` as the docs spell it (``Enforce``, ``Bypass_2factor``,
    ``Enforce_RelaxRefresh``);
@@ -204,6 +206,8 @@ class _Normalizer:
         else:
             text = value.strip()
         if not text and not spec.required and not spec.repeated:
+            return _DROP
+        if not spec.required and text == schema.string_default(owner, name):
             return _DROP
         return text
 

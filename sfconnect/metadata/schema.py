@@ -30,6 +30,7 @@ __all__ = [
     "insertion_index",
     "is_org_generated",
     "is_write_only",
+    "string_default",
     "type_by_suffix",
     "type_info",
 ]
@@ -354,6 +355,23 @@ def is_write_only(name: str) -> bool:
 def is_org_generated(name: str) -> bool:
     """True for org-generated fields (``consumerKey``, ``oauthLink``, ``orgScopedExternalApp``)."""
     return name in _ORG_GENERATED
+
+
+# Optional enumerations whose value when absent is documented (or what Salesforce returns for an app that
+# never set them): absent and the default mean the same, so normalisation drops the default.
+_STRING_DEFAULTS: Final = {
+    ("ExternalClientApplication", "distributionState"): "Local",
+    ("ExtlClntAppOauthConfigurablePolicies", "ipRelaxationPolicyType"): "Enforce",
+    ("ExtlClntAppOauthConfigurablePolicies", "permittedUsersPolicyType"): "AllSelfAuthorized",
+    ("ExtlClntAppOauthConfigurablePolicies", "refreshTokenPolicyType"): "Infinite",
+    ("ExtlClntAppOauthConfigurablePolicies", "requiredSessionLevel"): "STANDARD",
+    ("ExtlClntAppConfigurablePolicies", "startPage"): "None",
+}
+
+
+def string_default(xsd_type: str, name: str) -> str | None:
+    """The value an optional enumeration has when it is absent, where one is documented."""
+    return _STRING_DEFAULTS.get((xsd_type, name))
 
 
 def boolean_default(xsd_type: str, name: str) -> bool:

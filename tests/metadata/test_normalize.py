@@ -129,13 +129,26 @@ def test_value_casing_per_kind() -> None:
                 "externalClientApplication": "X",
                 "ipRelaxationPolicyType": "ENFORCE_RELAXREFRESH",
                 "refreshTokenValidityUnit": "DAYS",
-                "permittedUsersPolicyType": "allselfauthorized",
+                "permittedUsersPolicyType": "adminapprovedpreauthorized",
             },
         )
     )
     assert eca.get("ipRelaxationPolicyType") == "Enforce_RelaxRefresh"
     assert eca.get("refreshTokenValidityUnit") == "Days"
-    assert eca.get("permittedUsersPolicyType") == "AllSelfAuthorized"
+    assert eca.get("permittedUsersPolicyType") == "AdminApprovedPreAuthorized"
+
+
+def test_documented_enumeration_defaults_mean_absent() -> None:
+    fields = {
+        "externalClientApplication": "X",
+        "requiredSessionLevel": "standard",
+        "ipRelaxationPolicyType": "Enforce",
+    }
+    eca = normalize(Component.build(ComponentType.ECA_OAUTH_POLICIES, "X_oauthPlcy", fields))
+    bare = normalize(
+        Component.build(ComponentType.ECA_OAUTH_POLICIES, "X_oauthPlcy", {"externalClientApplication": "X"})
+    )
+    assert eca == bare
 
 
 def test_strings_are_trimmed_and_empty_optionals_dropped() -> None:
