@@ -37,11 +37,13 @@ def cli(ctx: click.Context) -> None:
 def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
     from sfconnect.cli.localorg import localorg
+    from sfconnect.cli.plan import plan_command
     from sfconnect.cli.schema import schema_command
     from sfconnect.cli.validate import validate_command
 
     cli.add_command(validate_command)
     cli.add_command(schema_command)
+    cli.add_command(plan_command)
     cli.add_command(localorg)
 
 

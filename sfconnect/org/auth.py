@@ -34,7 +34,10 @@ JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 class Authenticator(Protocol):
     """Logs in to one org and returns a session."""
 
-    method: str
+    @property
+    def method(self) -> str:
+        """The auth method's name, e.g. ``jwt_bearer``."""
+        ...
 
     def login(self, http: requests.Session, api_version: str, *, target: str = "") -> OrgSession:
         """Obtain a fresh session; raises `AuthError` when the org refuses."""

@@ -39,6 +39,7 @@ def read_components(
     only: Iterable[tuple[str, str]] | None = None,
     include_managed: bool = False,
     concurrency: int = 4,
+    listed: Sequence[FileProperties] | None = None,
 ) -> OrgSnapshot:
     """List `types` once and read every listed component (or only the `(type, name)` pairs in `only`).
 
@@ -48,8 +49,10 @@ def read_components(
         only: restrict the reads to these components (the listing still covers every type).
         include_managed: also read installed, namespaced components (the audit wants them; plan does not).
         concurrency: how many read calls run at once.
+        listed: a listing already made (then `types` is not listed again).
     """
-    listed = api.list_metadata(list(types))
+    if listed is None:
+        listed = api.list_metadata(list(types))
     wanted = set(only) if only is not None else None
     names_by_type: dict[str, list[str]] = {}
     for props in listed:

@@ -1,0 +1,115 @@
+"""What org commands share: loading the project, and connecting to a target (serving a local org if needed).
+
+This is the only place that starts an embedded local org for a command: when the target is local and no
+server runs for it, one is served in-process for the duration of the command. Either way `org` receives an
+ordinary endpoint (instance URL, CA bundle, credentials) and talks HTTPS to it as to Salesforce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sfconnect.cli.context import AppContext
+from sfconnect.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sfconnect.org.targets import Connection, LocalEndpoint
+    from sfconnect.spec.load import Project
+    from sfconnect.spec.project import Target
+
+__all__ = ["TargetConnection", "connect_target", "load", "resolve_target"]
+
+
+def load(app: AppContext, *, require_values: bool = True) -> Project:
+    """The project of `app.project_dir`, loaded once per command.
+
+    Raises:
+        SpecValidationError: the YAML is invalid (every issue is reported).
+    """
+    from sfconnect.spec.load import load_project
+
+    key = f"project:{require_values}"
+    project = app.cache.get(key)
+    if project is None:
+        project = load_project(app.project_dir, environ=app.environ, require_values=require_values)
+        app.cache[key] = project
+    return project  # type: ignore[return-value]
+
+
+def resolve_target(app: AppContext, project: Project, name: str | None = None) -> tuple[str, Target]:
+    """The target chosen with ``-t`` (or the default one).
+
+    Raises:
+        ConfigError: unknown target, or several targets and no default.
+    """
+    wanted = name if name is not None else app.target
+    try:
+        return project.target(wanted)
+    except KeyError:
+        names = ", ".join(sorted(project.config.targets))
+        if wanted is None:
+            raise ConfigError(
+                f"the project has several targets ({names}) and no default_target: choose one with -t"
+            ) from None
+        raise ConfigError(f"no target named {wanted!r}; the project's targets are: {names}") from None
+
+
+@contextmanager
+def _local_endpoint(app: AppContext, project: Project, target: Target) -> Iterator[LocalEndpoint]:
+    from sfconnect.localorg import find_running, local_org_dir, open_local_org, serve_local_org
+    from sfconnect.org.targets import LocalEndpoint
+
+    assert target.local is not None
+    data_dir = local_org_dir(project.directory, target.local.org)
+    seed_ref = getattr(target.local, "seed", None)
+    seed_file = project.directory / seed_ref if seed_ref else None
+    running = find_running(data_dir)
+    if running is not None:
+        org = open_local_org(data_dir)
+        try:
+            admin = org.admin_user()
+            yield LocalEndpoint(
+                running.instance_url, running.ca_bundle, admin.username, org.password_of(admin.username)
+            )
+        finally:
+            org.close()
+        return
+    with serve_local_org(data_dir, seed_file=seed_file) as handle:
+        yield LocalEndpoint(
+            handle.instance_url, str(handle.ca_bundle), handle.admin_username, handle.admin_password
+        )
+
+
+@dataclass
+class TargetConnection:
+    """A connected target with its name and kind."""
+
+    name: str
+    target: Target
+    connection: Connection
+    endpoint: LocalEndpoint | None
+
+
+@contextmanager
+def connect_target(app: AppContext, project: Project, name: str | None = None) -> Iterator[TargetConnection]:
+    """Log in to a target for the duration of the block.
+
+    Raises:
+        ConfigError: unknown target or missing credentials. AuthError: the org refused the login.
+    """
+    from sfconnect.org.targets import authenticator_for, connect
+
+    target_name, target = resolve_target(app, project, name)
+    with ExitStack() as stack:
+        endpoint = (
+            stack.enter_context(_local_endpoint(app, project, target)) if target.local is not None else None
+        )
+        authenticator, verify = authenticator_for(
+            target_name, target, environ=app.environ, base_dir=project.directory, local=endpoint
+        )
+        connection = connect(target_name, authenticator, verify, api_version=project.config.api_version)
+        stack.callback(connection.close)
+        yield TargetConnection(target_name, target, connection, endpoint)

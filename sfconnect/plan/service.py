@@ -1,0 +1,194 @@
+"""Making a plan for one target: compile the YAML, read the org with the fewest calls, diff.
+
+Reading costs one ``listMetadata`` call per three types plus, per type, one ``readMetadata`` call per ten
+components of the apps the YAML names; unmanaged apps are only listed, never read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sfconnect.errors import MetadataError
+from sfconnect.metadata.compiled import CompiledApp
+from sfconnect.metadata.compiler import compile_app, eca_component_names
+from sfconnect.metadata.component import Component
+from sfconnect.metadata.schema import ComponentType
+from sfconnect.metadata.xmlio import read_component
+from sfconnect.org.metadata_api import FileProperties, MetadataApi
+from sfconnect.org.reader import read_components
+from sfconnect.plan.diff import diff_app, family_of
+from sfconnect.plan.model import AppPlan, Plan, UnmanagedApp
+from sfconnect.spec.load import Project
+from sfconnect.spec.models import AppSpec, ExternalClientAppSpec
+from sfconnect.spec.refs import parse_ref, resolve_ref
+
+__all__ = [
+    "MANAGED_TYPES",
+    "LiveState",
+    "PlanResult",
+    "compile_target",
+    "file_reader",
+    "make_plan",
+    "read_live",
+]
+
+MANAGED_TYPES: tuple[str, ...] = (
+    ComponentType.CONNECTED_APP,
+    ComponentType.EXTERNAL_CLIENT_APP,
+    ComponentType.ECA_OAUTH_SETTINGS,
+    ComponentType.ECA_GLOBAL_OAUTH_SETTINGS,
+    ComponentType.ECA_OAUTH_POLICIES,
+    ComponentType.ECA_POLICIES,
+)
+"""The metadata types a plan lists and reads."""
+
+_APP_TYPES = {
+    ComponentType.CONNECTED_APP: "ConnectedApp",
+    ComponentType.EXTERNAL_CLIENT_APP: "ExternalClientApp",
+}
+
+
+def file_reader(project_dir: Path) -> Callable[[str], str]:
+    """Reads ``file:`` references relative to the project; a missing file says how to create it."""
+
+    def read(ref: str) -> str:
+        value = resolve_ref(parse_ref(ref), environ={}, base_dir=project_dir)
+        if value is None:
+            raise MetadataError(
+                f"{ref.removeprefix('file:')} does not exist; run `sfconnect keygen` to create the key pairs "
+                "and certificates the project references"
+            )
+        return value
+
+    return read
+
+
+def compile_target(project: Project, target: str, *, apps: Sequence[str] = ()) -> list[CompiledApp]:
+    """Compile the apps of one target (all, or those named in `apps`).
+
+    Raises:
+        KeyError: `target` is not a target of the project.
+        MetadataError: a referenced file is missing, or an app cannot be compiled.
+    """
+    specs = project.apps_for_target(target)
+    if apps:
+        unknown = sorted(set(apps) - {s.name for s in specs})
+        if unknown:
+            raise MetadataError(f"no app named {', '.join(unknown)} goes to target {target!r}")
+        specs = [s for s in specs if s.name in apps]
+    files = file_reader(project.directory)
+    return [compile_app(spec, files=files) for spec in specs]
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the org holds: the listing, and the components of the apps read (normalised)."""
+
+    listed: tuple[FileProperties, ...]
+    components: tuple[Component, ...]
+
+    def fingerprints(self) -> dict[tuple[str, str], str]:
+        """Fingerprint per ``(type, name)`` of every component read."""
+        return {(c.type, c.full_name): c.fingerprint() for c in self.components}
+
+
+def _wanted(
+    compiled: Iterable[CompiledApp], specs: dict[str, AppSpec], listed: Sequence[FileProperties]
+) -> set[tuple[str, str]]:
+    """The listed components that may belong to the YAML's apps (only these are read)."""
+    wanted: set[tuple[str, str]] = set()
+    listed_keys = {(f.type, f.full_name) for f in listed}
+    for app in compiled:
+        if app.kind == "ConnectedApp":
+            wanted.add((ComponentType.CONNECTED_APP, app.name))
+            continue
+        wanted.add((ComponentType.EXTERNAL_CLIENT_APP, app.name))
+        spec = specs.get(app.name)
+        if isinstance(spec, ExternalClientAppSpec):
+            wanted |= {(t, n) for t, n in eca_component_names(spec).items()}
+        # children named differently (imported by hand, renamed in Setup) are found by their prefix
+        wanted |= {(t, n) for t, n in listed_keys if t not in _APP_TYPES and n.startswith(f"{app.name}_")}
+    return wanted & listed_keys
+
+
+def read_live(
+    api: MetadataApi, compiled: Sequence[CompiledApp], specs: Sequence[AppSpec], *, concurrency: int = 4
+) -> LiveState:
+    """List the managed types once and read the components of the given apps."""
+    by_name = {s.name: s for s in specs}
+    listed = api.list_metadata(list(MANAGED_TYPES))
+    wanted = _wanted(compiled, by_name, listed)
+    # the listing is already done: read exactly `wanted`
+    snapshot = read_components(api, [], only=wanted, concurrency=concurrency, listed=listed)
+    components = tuple(
+        read_component(r.xml, path=f"{r.type}:{r.full_name}", type_hint=r.type, full_name=r.full_name)
+        for r in snapshot.records
+    )
+    return LiveState(listed=tuple(listed), components=components)
+
+
+def _unmanaged(
+    project: Project, compiled: Sequence[CompiledApp], listed: Sequence[FileProperties]
+) -> list[UnmanagedApp]:
+    named = {(a.kind, a.name) for a in project.apps} | {(a.kind, a.name) for a in compiled}
+    ignore = project.config.unmanaged.ignore
+    out = []
+    for f in listed:
+        kind = _APP_TYPES.get(f.type)
+        if kind is None or (kind, f.full_name) in named:
+            continue
+        if any(fnmatch.fnmatchcase(f.full_name, pattern) for pattern in ignore):
+            continue
+        out.append(UnmanagedApp(kind, f.full_name, f.namespace_prefix))
+    return out
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A plan and what it was made from (apply needs the desired components; staleness, the live ones)."""
+
+    plan: Plan
+    compiled: tuple[CompiledApp, ...]
+    live: LiveState
+
+
+def make_plan(
+    project: Project,
+    target: str,
+    api: MetadataApi,
+    *,
+    apps: Sequence[str] = (),
+    concurrency: int = 4,
+    connected_app_creation_allowed: bool = False,
+) -> PlanResult:
+    """Plan one target: what applying the YAML would change in the org.
+
+    Raises:
+        KeyError: unknown target. MetadataError: the YAML cannot be compiled. OrgError: reading the org failed.
+    """
+    compiled = compile_target(project, target, apps=apps)
+    specs = project.apps_for_target(target)
+    live = read_live(api, compiled, specs, concurrency=concurrency)
+    prints = live.fingerprints()
+    app_plans: list[AppPlan] = []
+    for app in compiled:
+        family = family_of(app.name, app.kind, live.components)
+        app_plans.append(
+            diff_app(
+                app,
+                family,
+                fingerprints=prints,
+                connected_app_creation_allowed=connected_app_creation_allowed,
+            )
+        )
+    plan = Plan.build(
+        target,
+        app_plans,
+        [] if apps else _unmanaged(project, compiled, live.listed),
+        partial=bool(apps),
+        api_calls=dict(api.calls),
+    )
+    return PlanResult(plan=plan, compiled=tuple(compiled), live=live)
