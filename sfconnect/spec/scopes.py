@@ -63,7 +63,9 @@ TOKEN_NAMES: dict[str, str] = {
 }
 """OAuth ``scope=`` token -> Metadata API name (reference 1.4; some pairings are inferred there)."""
 
-ACCEPTED_SCOPES: tuple[str, ...] = tuple(sorted({*METADATA_SCOPES, *TOKEN_NAMES}, key=lambda s: (s.lower(), s)))
+ACCEPTED_SCOPES: tuple[str, ...] = tuple(
+    sorted({*METADATA_SCOPES, *TOKEN_NAMES}, key=lambda s: (s.lower(), s))
+)
 """Every spelling a YAML file may use (the JSON Schema's enum)."""
 
 _PREFERRED_TOKEN: dict[str, str] = {}

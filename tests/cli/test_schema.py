@@ -39,7 +39,9 @@ def test_committed_schemas_are_current(file_name: str) -> None:
 
 @pytest.mark.parametrize("file_name", sorted(SCHEMA_FILES))
 def test_schemas_are_valid_json_schema(file_name: str) -> None:
-    jsonschema.Draft202012Validator.check_schema(json.loads((SCHEMAS / file_name).read_text(encoding="utf-8")))
+    jsonschema.Draft202012Validator.check_schema(
+        json.loads((SCHEMAS / file_name).read_text(encoding="utf-8"))
+    )
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: str(p.relative_to(ROOT / "examples")))
@@ -77,6 +79,8 @@ def test_schema_command_prints_and_writes(tmp_path: Path, capsys: pytest.Capture
     assert run(["schema", "--out", str(tmp_path)]) == 0
     assert "wrote" in capsys.readouterr().out
     for file_name in SCHEMA_FILES:
-        assert (tmp_path / file_name).read_text(encoding="utf-8") == (SCHEMAS / file_name).read_text(encoding="utf-8")
+        assert (tmp_path / file_name).read_text(encoding="utf-8") == (SCHEMAS / file_name).read_text(
+            encoding="utf-8"
+        )
     assert run(["schema", "--out", str(tmp_path)]) == 0
     assert "wrote" not in capsys.readouterr().out

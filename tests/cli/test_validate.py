@@ -39,7 +39,9 @@ def _project(tmp_path: Path, app: str | bytes, config: str | None = None) -> Pat
     return tmp_path
 
 
-def _validate(capsys: pytest.CaptureFixture[str], *args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
+def _validate(
+    capsys: pytest.CaptureFixture[str], *args: str, environ: dict[str, str] | None = None
+) -> tuple[int, str]:
     code = run(["validate", *args], obj=AppContext(environ=environ or {}))
     captured = capsys.readouterr()
     return code, captured.out + captured.err
@@ -65,7 +67,9 @@ BAD_INPUTS = {
         "unexpected value 'sometimes'",
     ),
     "http_callback": (
-        GOOD_APP.replace("[https://billing.example.com/callback]", "[https://a.example.com/cb, http://b.example.com/cb]"),
+        GOOD_APP.replace(
+            "[https://billing.example.com/callback]", "[https://a.example.com/cb, http://b.example.com/cb]"
+        ),
         "app.yaml:6:49",
         "apps[0].oauth.callback_urls[1]",
         "uses http",
@@ -186,7 +190,9 @@ def test_twenty_megabyte_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_unset_variable_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    app = GOOD_APP.replace("[https://billing.example.com/callback]", '["https://${env:BILLING_HOST}/callback"]')
+    app = GOOD_APP.replace(
+        "[https://billing.example.com/callback]", '["https://${env:BILLING_HOST}/callback"]'
+    )
     project = _project(tmp_path, app)
     code, output = _validate(capsys, str(project))
     assert code == 0, output
@@ -197,7 +203,9 @@ def test_unset_variable_is_a_warning(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "warning" not in output
 
 
-def test_all_errors_of_all_files_are_reported_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_errors_of_all_files_are_reported_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = _project(tmp_path, GOOD_APP + "      consumer_secret: plain\n")
     (project / "apps" / "other.yaml").write_text("apps:\n  - kind: Nope\n", encoding="utf-8")
     (project / "sfconnect.yaml").write_text("default_target: prod\n", encoding="utf-8")
@@ -258,7 +266,7 @@ def test_every_example_validates(example: Path, capsys: pytest.CaptureFixture[st
 def test_all_examples_in_one_run(capsys: pytest.CaptureFixture[str]) -> None:
     code, output = _validate(capsys, *map(str, EXAMPLES))
     assert code == 0, output
-    assert f"0 error(s)" in output
+    assert "0 error(s)" in output
 
 
 def test_startup_imports_nothing_heavy() -> None:
@@ -271,5 +279,7 @@ def test_startup_imports_nothing_heavy() -> None:
         f"loaded = [m for m in {heavy!r} if m in sys.modules]\n"
         "print('LOADED', loaded)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert "LOADED []" in result.stdout, result.stdout + result.stderr

@@ -66,7 +66,9 @@ def test_targets_overrides_and_assignment(write_project: WriteProject) -> None:
     assert set(sandbox) == {"Alpha", "Beta"}
     assert set(production) == {"Alpha"}
     alpha_sb = sandbox["Alpha"]
-    assert alpha_sb.oauth is not None and alpha_sb.oauth.callback_urls == ("https://alpha.sandbox.example.com/cb",)
+    assert alpha_sb.oauth is not None and alpha_sb.oauth.callback_urls == (
+        "https://alpha.sandbox.example.com/cb",
+    )
     assert alpha_sb.oauth.scopes == ("Api",)  # merged: untouched keys come from the app file
     assert alpha_sb.access.session_timeout_minutes == 240
     assert production["Alpha"].oauth is not None

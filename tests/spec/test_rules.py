@@ -41,7 +41,10 @@ def test_connected_app_needs_email_and_callback(write_project: WriteProject) -> 
     app = "apps:\n  - kind: ConnectedApp\n    name: Legacy\n    label: Legacy\n    oauth: {scopes: [api]}\n"
     issues = errors_of(write_project(app))
     assert {format_loc(i.loc) for i in issues} == {"apps[0].contact", "apps[0].oauth.callback_urls"}
-    fixed = app.replace("    oauth: {scopes: [api]}", "    contact: {email: a@example.com}\n    oauth: {callback_urls: [https://x.example.com/cb]}")
+    fixed = app.replace(
+        "    oauth: {scopes: [api]}",
+        "    contact: {email: a@example.com}\n    oauth: {callback_urls: [https://x.example.com/cb]}",
+    )
     load(write_project(fixed))
 
 
@@ -68,9 +71,9 @@ def test_jwt_bearer_needs_a_certificate_reference(write_project: WriteProject) -
     assert _codes(write_project, "      flows: {jwt_bearer: {enabled: true}}\n") == {
         "apps[0].oauth.flows.jwt_bearer": "certificate_required"
     }
-    assert _codes(write_project, "      flows: {jwt_bearer: {enabled: true, certificate: certs/a.crt}}\n") == {
-        "apps[0].oauth.flows.jwt_bearer.certificate": "file_ref"
-    }
+    assert _codes(
+        write_project, "      flows: {jwt_bearer: {enabled: true, certificate: certs/a.crt}}\n"
+    ) == {"apps[0].oauth.flows.jwt_bearer.certificate": "file_ref"}
     load(write_project(BASE + "      flows: {jwt_bearer: {enabled: true, certificate: file:certs/a.crt}}\n"))
 
 
@@ -102,7 +105,11 @@ def test_kind_unsupported_settings(write_project: WriteProject) -> None:
         "apps:\n  - kind: ConnectedApp\n    name: L\n    label: L\n    contact: {email: a@example.com}\n"
         "    oauth:\n      callback_urls: [https://x.example.com/cb]\n"
     )
-    issues = errors_of(write_project(ca + "      flows: {code_credential: {guest_enabled: true}}\n      custom_scopes: [X]\n"))
+    issues = errors_of(
+        write_project(
+            ca + "      flows: {code_credential: {guest_enabled: true}}\n      custom_scopes: [X]\n"
+        )
+    )
     assert {format_loc(i.loc) for i in issues} == {
         "apps[0].oauth.flows.code_credential.guest_enabled",
         "apps[0].oauth.custom_scopes",
@@ -113,7 +120,9 @@ def test_kind_unsupported_settings(write_project: WriteProject) -> None:
 
 def test_api_version_gating(write_project: WriteProject) -> None:
     config = 'api_version: "60.0"\n'
-    extra = "      flows: {code_credential: {post_only: true}}\n      jwt_access_tokens: {timeout_minutes: 60}\n"
+    extra = (
+        "      flows: {code_credential: {post_only: true}}\n      jwt_access_tokens: {timeout_minutes: 60}\n"
+    )
     codes = _codes(write_project, extra, config)
     assert codes == {
         "apps[0].oauth.flows.code_credential.post_only": "api_version",
@@ -167,11 +176,19 @@ apps:
     contact: {email: a@example.com}
     metadata:
       ConnectedApp:
-        samlConfig: {acsUrl: https://sp.example.com/acs, entityUrl: https://sp.example.com, samlSubjectType: Username}
-        canvasConfig: {accessMethod: Post, canvasUrl: https://canvas.example.com, locations: [Visualforce, Aura]}
+        samlConfig:
+          acsUrl: https://sp.example.com/acs
+          entityUrl: https://sp.example.com
+          samlSubjectType: Username
+        canvasConfig:
+          accessMethod: Post
+          canvasUrl: https://canvas.example.com
+          locations: [Visualforce, Aura]
 """
         load(write_project(ca))
-        bad = ca.replace("samlSubjectType: Username", "samlSubjectType: Email").replace("[Visualforce, Aura]", "Aura")
+        bad = ca.replace("samlSubjectType: Username", "samlSubjectType: Email").replace(
+            "[Visualforce, Aura]", "Aura"
+        )
         issues = errors_of(write_project(bad))
         assert {(format_loc(i.loc), i.code) for i in issues} == {
             ("apps[0].metadata.ConnectedApp.samlConfig.samlSubjectType", "metadata_enum"),
@@ -196,7 +213,8 @@ apps:
             ("apps[0].metadata.ExtlClntAppSamlConfigurablePolicies", "missing"),
             ("apps[0].metadata.ExtlClntAppOauthPolices", "metadata_type"),
         }
-        assert "did you mean 'isFirstPartyAppEnabled'" in found[
-            ("apps[0].metadata.ExtlClntAppOauthSettings.isFirstPartyAppEnable", "metadata_field")
-        ]
+        assert (
+            "did you mean 'isFirstPartyAppEnabled'"
+            in found[("apps[0].metadata.ExtlClntAppOauthSettings.isFirstPartyAppEnable", "metadata_field")]
+        )
         assert "abc" not in " ".join(found.values())

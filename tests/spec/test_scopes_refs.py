@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from sfconnect.spec.refs import InterpolationError, Ref, interpolate, parse_ref, resolve_ref
-from sfconnect.spec.scopes import ACCEPTED_SCOPES, METADATA_SCOPES, UnknownScopeError, canonical_scope, token_name
+from sfconnect.spec.scopes import (
+    ACCEPTED_SCOPES,
+    METADATA_SCOPES,
+    UnknownScopeError,
+    canonical_scope,
+    token_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,7 +40,9 @@ def test_every_accepted_spelling_is_canonicalised_to_a_metadata_name() -> None:
     assert len(METADATA_SCOPES) == 33
 
 
-@pytest.mark.parametrize(("name", "suggestion"), [("refresh_tokn", "refresh_token"), ("OpenId", "OpenID"), ("Fulll", "Full")])
+@pytest.mark.parametrize(
+    ("name", "suggestion"), [("refresh_tokn", "refresh_token"), ("OpenId", "OpenID"), ("Fulll", "Full")]
+)
 def test_unknown_scope_suggests(name: str, suggestion: str) -> None:
     with pytest.raises(UnknownScopeError) as info:
         canonical_scope(name)
@@ -71,7 +79,10 @@ def test_resolve_ref(tmp_path: Path) -> None:
 
 
 def test_interpolate() -> None:
-    assert interpolate("https://${env:HOST}:${env:PORT}/cb", {"HOST": "h", "PORT": "1"}) == ("https://h:1/cb", [])
+    assert interpolate("https://${env:HOST}:${env:PORT}/cb", {"HOST": "h", "PORT": "1"}) == (
+        "https://h:1/cb",
+        [],
+    )
     assert interpolate("${env:MISSING}", {}) == ("${env:MISSING}", ["MISSING"])
     assert interpolate("cost: $5 x${env:N}", {"N": "5"}) == ("cost: $5 x5", [])
     assert interpolate("literal $${env:X}", {"X": "no"}) == ("literal ${env:X}", [])

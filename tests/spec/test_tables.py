@@ -35,11 +35,18 @@ def test_every_switch_path_is_a_model_field() -> None:
         for part in item.path.split("."):
             info = model.model_fields[part]  # type: ignore[attr-defined]
             annotation = info.annotation
-            model = next((a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")), annotation)
+            model = next(
+                (a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")),
+                annotation,
+            )
 
 
 def test_metadata_fields_of_switches_exist_in_the_wsdl() -> None:
-    parents = {"ConnectedApp.oauthConfig": "ConnectedAppOauthConfig", "ConnectedApp.oauthPolicy": "ConnectedAppOauthPolicy", "ConnectedApp.sessionPolicy": "ConnectedAppSessionPolicy"}
+    parents = {
+        "ConnectedApp.oauthConfig": "ConnectedAppOauthConfig",
+        "ConnectedApp.oauthPolicy": "ConnectedAppOauthPolicy",
+        "ConnectedApp.sessionPolicy": "ConnectedAppSessionPolicy",
+    }
     for item in SWITCHES:
         for loc in (item.connected_app, item.external_client_app):
             if loc.where != "metadata":
@@ -52,7 +59,9 @@ def test_metadata_fields_of_switches_exist_in_the_wsdl() -> None:
 def test_switch_lookup() -> None:
     assert switch("oauth.flows.device.enabled").for_kind("ConnectedApp").where == "intent"
     assert switch("oauth.flows.device.enabled").for_kind("ExternalClientApp").where == "metadata"
-    assert switch("oauth.flows.username_password.enabled").for_kind("ExternalClientApp").where == "unsupported"
+    assert (
+        switch("oauth.flows.username_password.enabled").for_kind("ExternalClientApp").where == "unsupported"
+    )
     with pytest.raises(KeyError):
         switch("oauth.nope")
 
