@@ -279,11 +279,8 @@ def _validation_issues(
             secret = any(str(part) in _SECRETISH for part in loc)
             if not secret and not isinstance(err["input"], dict | list | tuple):
                 message += f", got {_describe(err['input'])}"
-                if (
-                    kind == "string_type"
-                    and isinstance(err["input"], int | float)
-                    and err["input"] is not True
-                ):
+                number = isinstance(err["input"], int | float) and not isinstance(err["input"], bool)
+                if kind == "string_type" and number:
                     hint = f'quote it: "{err["input"]}"'
             elif secret and kind == "string_type":
                 message = "expected a reference 'env:NAME' or 'file:PATH'"
