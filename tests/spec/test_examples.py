@@ -54,3 +54,17 @@ def test_mobile_device_flow_and_custom_scheme() -> None:
     assert mobile.oauth is not None and mobile.oauth.callback_urls[0].startswith("com.example.salesmobile://")
     kiosk = project.app("Lobby_Kiosk")
     assert kiosk.oauth is not None and kiosk.oauth.flows.device.enabled
+
+
+def test_references_list_every_secret_and_file_with_its_position() -> None:
+    project = load_project(EXAMPLES / "quickstart", environ={})
+    found = {(r.field, str(r.ref), r.app) for r in project.references()}
+    assert found == {
+        ("certificate", "file:certs/ci-integration.crt", "CI_Integration"),
+        ("consumer_secret", "env:PARTNER_PORTAL_SECRET", "Partner_Portal"),
+        ("private_key", "file:certs/ci-integration.key", None),
+    }
+    cert = next(r for r in project.references() if r.field == "certificate")
+    assert cert.file.endswith("apps/ci-integration.yaml")
+    assert (cert.line, cert.column) == (19, 24)
+    assert cert.loc == ("apps", 0, "oauth", "flows", "jwt_bearer", "certificate")
