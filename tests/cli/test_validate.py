@@ -77,7 +77,7 @@ BAD_INPUTS = {
     "duplicate_key": (
         GOOD_APP.replace("    label: Billing Sync\n", "    label: Billing Sync\n    label: Other\n"),
         "app.yaml:5:5",
-        "",
+        "apps[0].label",
         "duplicate key 'label'",
     ),
     "duplicate_app_name": (
