@@ -54,9 +54,10 @@ def _groups(project_dir: Path, paths: tuple[Path, ...]) -> list[tuple[Path, list
 def validate_command(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
     """Check the project's YAML: schema, references and semantic rules.
 
-    PATHS are project directories (holding sfconnect.yaml or apps/), app files or directories of app files; without
-    PATHS the project in the current directory (or -C DIR) is checked. Exit 0 when valid, 1 otherwise;
-    unset ${env:VAR} variables are warnings.
+    PATHS are project directories (holding sfconnect.yaml or apps/), app files or directories of app
+    files; without PATHS the project in the current directory (or -C DIR) is checked.
+
+    Exit 0 when valid, 1 otherwise; unset ${env:VAR} variables are warnings.
     """
     from sfconnect.errors import SpecValidationError
     from sfconnect.spec.load import load_project

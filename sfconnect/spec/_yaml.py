@@ -68,9 +68,9 @@ class Document:
 
 
 def _fail(
-    path: str, message: str, pos: Pos = (0, 0), code: str = "yaml_syntax", hint: str = ""
+    path: str, message: str, pos: Pos = (0, 0), code: str = "yaml_syntax", hint: str = "", loc: Loc = ()
 ) -> YamlSyntaxError:
-    issue = Issue("error", code, message, file=path, line=pos[0], column=pos[1], hint=hint)
+    issue = Issue("error", code, message, file=path, line=pos[0], column=pos[1], loc=loc, hint=hint)
     return YamlSyntaxError(f"{path}: {message}", issue=issue)
 
 
@@ -143,6 +143,7 @@ class _Builder:
                 _pos(node),
                 code="yaml_alias_bomb",
                 hint="write the values out instead of nesting anchors and aliases",
+                loc=loc,
             )
         self.values.setdefault(loc, _pos(node))
         if isinstance(node, yaml.MappingNode):
@@ -192,6 +193,7 @@ class _Builder:
                         _pos(key_node),
                         code="yaml_duplicate_key",
                         hint="each key may appear once per mapping; remove or merge the duplicate",
+                        loc=child,
                     )
                 merged.discard(key)
                 self.values.pop(child, None)

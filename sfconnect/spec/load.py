@@ -24,10 +24,10 @@ from sfconnect.errors import Issue, SpecValidationError, YamlSyntaxError
 from sfconnect.spec._yaml import Document, YamlValue, load_document
 from sfconnect.spec.models import KINDS, AppFile, AppSource, AppSpec
 from sfconnect.spec.project import ProjectConfig, Target
-from sfconnect.spec.refs import InterpolationError, interpolate
+from sfconnect.spec.refs import InterpolationError, Ref, interpolate, parse_ref
 from sfconnect.spec.rules import app_rules, project_rules, unique_names
 
-__all__ = ["PROJECT_FILE", "Project", "find_app_files", "load_project", "sort_issues"]
+__all__ = ["PROJECT_FILE", "Project", "Reference", "find_app_files", "load_project", "sort_issues"]
 
 PROJECT_FILE = "sfconnect.yaml"
 """The project file's name."""
@@ -37,6 +37,41 @@ _SECRETISH = {"consumer_secret", "private_key", "password", "security_token", "t
 _SECRETISH |= {"client_secret", "refresh_token"}
 
 Locator = Callable[[Loc], tuple[str, int, int]]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One use of a secret or file reference: what it names, which key holds it, and where it is written."""
+
+    ref: Ref
+    field: str
+    file: str
+    line: int
+    column: int
+    loc: Loc
+    app: str | None = None
+
+
+_REFERENCE_FIELDS = _SECRETISH | {"certificate"}
+
+
+def _references_in(value: Any, loc: Loc) -> Iterator[tuple[Loc, str, str]]:
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _references_in(getattr(value, name), (*loc, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _references_in(item, (*loc, key))
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            yield from _references_in(item, (*loc, i))
+    elif (
+        isinstance(value, str)
+        and loc
+        and str(loc[-1]) in _REFERENCE_FIELDS
+        and value.startswith(("env:", "file:"))
+    ):
+        yield loc, str(loc[-1]), value
 
 
 @dataclass(frozen=True)
@@ -90,6 +125,26 @@ class Project:
             if app.name == name:
                 return app
         raise KeyError(name)
+
+    def references(self) -> list[Reference]:
+        """Every secret and file reference of the project (apps as written, then sfconnect.yaml), in order.
+
+        `keygen` reads the ``file:`` certificates and private keys; saved plans record the names.
+        """
+        found: list[Reference] = []
+        for app in self.apps:
+            source = app.source
+            for loc, field_name, text in _references_in(app, ()):
+                file, line, column = source.position(loc) if source else ("", 0, 0)
+                prefix = source.loc if source else ()
+                found.append(
+                    Reference(parse_ref(text), field_name, file, line, column, (*prefix, *loc), app.name)
+                )
+        if self.config_file is not None:
+            for loc, field_name, text in _references_in(self.config, ()):
+                file, line, column = self.position(str(self.config_file), loc)
+                found.append(Reference(parse_ref(text), field_name, file, line, column, loc))
+        return found
 
     def position(self, file: str, loc: Loc) -> tuple[str, int, int]:
         """``(file, line, column)`` of key path `loc` in a loaded `file` (``(file, 0, 0)`` if unknown)."""
@@ -279,6 +334,11 @@ def _validation_issues(
             secret = any(str(part) in _SECRETISH for part in loc)
             if not secret and not isinstance(err["input"], dict | list | tuple):
                 message += f", got {_describe(err['input'])}"
+                number = isinstance(err["input"], int | float) and not isinstance(err["input"], bool)
+                if kind == "string_type" and number:
+                    hint = f'quote it: "{err["input"]}"'
+            elif secret and kind == "string_type":
+                message = "expected a reference 'env:NAME' or 'file:PATH'"
         file, line, column = locate(target, key)
         issues.append(Issue("error", kind, message, file, line, column, (*prefix, *loc), hint))
     return issues

@@ -338,7 +338,9 @@ class IdToken(SpecModel):
 class AssetToken(SpecModel):
     """Asset token (JWT for connected devices) issuance."""
 
-    validity_minutes: int = Field(ge=1, description="Asset token lifetime.")
+    validity_period: int = Field(
+        ge=1, description="Asset token lifetime, as Salesforce's assetValidityPeriod / assetTokenValidity."
+    )
     audiences: tuple[NonEmptyStr, ...] = Field(min_length=1, description="Audiences of the asset token.")
     signing_certificate: NonEmptyStr = Field(
         description="API name of the certificate (Certificate and Key Management) that signs asset tokens."

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["SWITCHES", "Location", "Switch", "markdown_table", "switch"]
+__all__ = ["NOT_EXPRESSED", "SWITCHES", "VALUES", "Location", "Switch", "markdown_table", "switch"]
 
 Where = Literal["metadata", "org", "intent", "unsupported"]
 
@@ -237,6 +237,102 @@ SWITCHES: tuple[Switch, ...] = (
     ),
 )
 """Every flow and policy switch, in the order of the YAML reference's table."""
+
+
+_CAI = "ConnectedApp.oauthConfig.idTokenConfig"
+_CAA = "ConnectedApp.oauthConfig.assetTokenConfig"
+_GID = "ExtlClntAppGlobalOauthSettings.idTokenConfig"
+
+
+def _both(path: str, ca: tuple[str, ...], eca: tuple[str, ...], note: str = "") -> Switch:
+    return Switch(
+        path,
+        Location("metadata", ca, note=note) if ca else Location("unsupported"),
+        Location("metadata", eca, note=note) if eca else Location("unsupported"),
+    )
+
+
+VALUES: tuple[Switch, ...] = (
+    _both("label", (f"{_CA}.label",), ("ExternalClientApplication.label",)),
+    _both("description", (f"{_CA}.description",), ("ExternalClientApplication.description",)),
+    _both("contact.email", (f"{_CA}.contactEmail",), ("ExternalClientApplication.contactEmail",)),
+    _both("contact.phone", (f"{_CA}.contactPhone",), ("ExternalClientApplication.contactPhone",)),
+    _both("urls.info", (f"{_CA}.infoUrl",), ("ExternalClientApplication.infoUrl",)),
+    _both("urls.logo", (f"{_CA}.logoUrl",), ("ExternalClientApplication.logoUrl",)),
+    _both("urls.icon", (f"{_CA}.iconUrl",), ("ExternalClientApplication.iconUrl",)),
+    _both("urls.start", (f"{_CA}.startUrl",), (f"{_OPL}.startUrl",)),
+    _both("urls.mobile_start", (f"{_CA}.mobileStartUrl",), ()),
+    _both("distribution_state", (), ("ExternalClientApplication.distributionState",)),
+    _both("protected", (), ("ExternalClientApplication.isProtected",)),
+    _both(
+        "oauth",
+        ("ConnectedApp.oauthConfig",),
+        ("ExtlClntAppConfigurablePolicies.isOauthPluginEnabled",),
+        "presence",
+    ),
+    _both("oauth.callback_urls", (f"{_CFG}.callbackUrl",), (f"{_GLB}.callbackUrl",), "newline-joined"),
+    _both("oauth.scopes", (f"{_CFG}.scopes",), (f"{_SET}.commaSeparatedOauthScopes",)),
+    _both(
+        "oauth.custom_scopes",
+        (),
+        (f"{_SET}.commaSeparatedCustomScopes", f"{_OPL}.commaSeparatedCustomScopes"),
+    ),
+    _both(
+        "oauth.id_token.validity_minutes", (f"{_CAI}.idTokenValidity",), (f"{_GID}.idTokenValidityInMinutes",)
+    ),
+    _both("oauth.id_token.audiences", (f"{_CAI}.idTokenAudience",), (f"{_GID}.idTokenAudience",)),
+    _both(
+        "oauth.id_token.include",
+        (
+            f"{_CAI}.idTokenIncludeStandardClaims",
+            f"{_CAI}.idTokenIncludeAttributes",
+            f"{_CAI}.idTokenIncludeCustomPerms",
+        ),
+        (
+            f"{_GID}.idTokenIncludeStandardClaims",
+            f"{_GID}.idTokenIncludeAttributes",
+            f"{_GID}.idTokenIncludeCustomPermissions",
+        ),
+    ),
+    _both(
+        "oauth.asset_token.validity_period", (f"{_CAA}.assetValidityPeriod",), (f"{_SET}.assetTokenValidity",)
+    ),
+    _both("oauth.asset_token.audiences", (f"{_CAA}.assetAudiences",), (f"{_SET}.assetTokenAudiences",)),
+    _both(
+        "oauth.asset_token.signing_certificate",
+        (f"{_CAA}.assetSigningCertId",),
+        (f"{_SET}.assetTokenSigningCertificate",),
+    ),
+    _both(
+        "oauth.asset_token.include",
+        (f"{_CAA}.assetIncludeAttributes", f"{_CAA}.assetIncludeCustomPerms"),
+        (f"{_SET}.areAttributesIncludedInAssetToken", f"{_SET}.areCustomPermsIncludedInAssetToken"),
+    ),
+    _both(
+        "oauth.custom_attributes",
+        (f"{_CA}.attributes",),
+        (f"{_SET}.customAttributes", f"{_OPL}.customAttributes"),
+    ),
+    _both(
+        "oauth.single_logout_url",
+        (f"{_CFG}.singleLogoutUrl", f"{_POL}.singleLogoutUrl"),
+        (f"{_SET}.singleLogoutUrl", f"{_OPL}.singleLogoutUrl"),
+    ),
+    _both("handler.apex_class", (f"{_CA}.plugin",), (f"{_OPL}.apexHandler",)),
+    _both("handler.run_as", (f"{_CA}.pluginExecutionUser",), (f"{_OPL}.executeHandlerAs",)),
+)
+"""Where the other (non-switch) values of an app go, per kind (the compiler's map for identity and tokens)."""
+
+NOT_EXPRESSED: dict[str, str] = {
+    "consumerKey": "org-generated; never deployed, stripped on read",
+    "oauthLink": "org-generated",
+    "orgScopedExternalApp": "org-generated",
+    "managedType": "internal to Salesforce",
+    "externalClientApplication": "the link from a settings component to its app; set by the compiler",
+    "label": "of the ExternalClientApp settings and policies components: the app's label",
+    "isNamedUserJwtEnabled": "deprecated on ExtlClntAppOauthConfigurablePolicies; set on the global settings",
+}
+"""Metadata fields with no YAML key of their own, and why."""
 
 
 def switch(path: str) -> Switch:

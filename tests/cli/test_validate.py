@@ -77,7 +77,7 @@ BAD_INPUTS = {
     "duplicate_key": (
         GOOD_APP.replace("    label: Billing Sync\n", "    label: Billing Sync\n    label: Other\n"),
         "app.yaml:5:5",
-        "",
+        "apps[0].label",
         "duplicate key 'label'",
     ),
     "duplicate_app_name": (
@@ -266,7 +266,7 @@ def test_every_example_validates(example: Path, capsys: pytest.CaptureFixture[st
 def test_all_examples_in_one_run(capsys: pytest.CaptureFixture[str]) -> None:
     code, output = _validate(capsys, *map(str, EXAMPLES))
     assert code == 0, output
-    assert f"0 error(s)" in output
+    assert "0 error(s)" in output
 
 
 def test_startup_imports_nothing_heavy() -> None:

@@ -169,3 +169,16 @@ def test_app_file_shape(write_project: WriteProject) -> None:
     assert issue.code == "shape"
     [issue] = errors_of(write_project("$schema: x\napps:\n" + ECA.format(name="A") + "extra: 1\n"))
     assert (issue.code, format_loc(issue.loc)) == ("extra_forbidden", "extra")
+
+
+def test_numbers_where_strings_belong_get_a_quoting_hint(write_project: WriteProject) -> None:
+    [issue] = errors_of(write_project("apps:\n" + ECA.format(name="Alpha"), "api_version: 63.0\n"))
+    assert (issue.code, issue.line, issue.column) == ("string_type", 1, 14)
+    assert issue.hint == 'quote it: "63.0"'
+
+
+def test_secret_fields_never_echo_their_input(write_project: WriteProject) -> None:
+    app = "apps:\n" + ECA.format(name="Alpha") + "      consumer_secret: 987654321\n"
+    [issue] = errors_of(write_project(app))
+    assert "987654321" not in str(issue)
+    assert "env:NAME" in issue.message

@@ -176,8 +176,14 @@ apps:
     contact: {email: a@example.com}
     metadata:
       ConnectedApp:
-        samlConfig: {acsUrl: https://sp.example.com/acs, entityUrl: https://sp.example.com, samlSubjectType: Username}
-        canvasConfig: {accessMethod: Post, canvasUrl: https://canvas.example.com, locations: [Visualforce, Aura]}
+        samlConfig:
+          acsUrl: https://sp.example.com/acs
+          entityUrl: https://sp.example.com
+          samlSubjectType: Username
+        canvasConfig:
+          accessMethod: Post
+          canvasUrl: https://canvas.example.com
+          locations: [Visualforce, Aura]
 """
         load(write_project(ca))
         bad = ca.replace("samlSubjectType: Username", "samlSubjectType: Email").replace(
