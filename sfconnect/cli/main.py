@@ -36,6 +36,7 @@ def cli(ctx: click.Context) -> None:
 
 def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
+    from sfconnect.cli.keygen import keygen_command
     from sfconnect.cli.localorg import localorg
     from sfconnect.cli.plan import plan_command
     from sfconnect.cli.schema import schema_command
@@ -44,6 +45,7 @@ def _register_commands() -> None:
     cli.add_command(validate_command)
     cli.add_command(schema_command)
     cli.add_command(plan_command)
+    cli.add_command(keygen_command)
     cli.add_command(localorg)
 
 

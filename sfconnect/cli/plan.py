@@ -105,4 +105,6 @@ def plan_command(
 def _color(app: AppContext) -> bool:
     if app.color is not None:
         return app.color
-    return bool(click.get_text_stream("stdout").isatty())
+    import sys
+
+    return sys.stdout.isatty()

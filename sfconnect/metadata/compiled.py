@@ -42,8 +42,7 @@ class CompiledApp:
     secret_refs: Mapping[tuple[str, str], str] = field(default_factory=dict)
     source: str = ""
 
-    def yaml_path(self, component_type: str, metadata_path: str) -> str:
-        """The YAML key for a metadata path; the nearest mapped parent, or ``metadata.<Type>.<path>``."""
+    def _mapped(self, component_type: str, metadata_path: str) -> str | None:
         path = metadata_path
         while path:
             found = self.yaml_paths.get((component_type, path))
@@ -51,7 +50,15 @@ class CompiledApp:
                 return found
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
-        return f"metadata.{component_type}.{metadata_path}"
+        return None
+
+    def yaml_path(self, component_type: str, metadata_path: str) -> str:
+        """The YAML key for a metadata path; the nearest mapped parent, or ``metadata.<Type>.<path>``."""
+        return self._mapped(component_type, metadata_path) or f"metadata.{component_type}.{metadata_path}"
+
+    def has_yaml_path(self, component_type: str, metadata_path: str) -> bool:
+        """Whether the value at `metadata_path` was written in YAML (structural fields were not)."""
+        return self._mapped(component_type, metadata_path) is not None
 
     def secret_refs_for(self, component: Component) -> dict[str, str]:
         """The secret references behind `component`'s write-only fields (field -> reference)."""

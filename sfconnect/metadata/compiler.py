@@ -65,8 +65,12 @@ class _Builder:
         self.fields: dict[str, Any] = {}
         self._paths = yaml_paths
 
-    def set(self, metadata_path: str, value: Any, yaml_path: str) -> None:
-        """Set a (possibly nested, dotted) field unless `value` is None or empty."""
+    def set(self, metadata_path: str, value: Any, yaml_path: str | None) -> None:
+        """Set a (possibly nested, dotted) field unless `value` is None or empty.
+
+        `yaml_path` is the YAML key the value comes from; None for structural fields (a child's reference to
+        its app, its label, plugin switches) that follow from the app itself.
+        """
         if value is None or value == () or value == []:
             return
         target = self.fields
@@ -74,7 +78,8 @@ class _Builder:
         for part in parents:
             target = target.setdefault(part, {})
         target[leaf] = list(value) if isinstance(value, tuple) else value
-        self._paths[(self.type, metadata_path)] = yaml_path
+        if yaml_path is not None:
+            self._paths[(self.type, metadata_path)] = yaml_path
 
     def merge_escape_hatch(self, app: AppSpec) -> None:
         """Fields from the app's ``metadata: {<Type>: {...}}`` block (already checked against the WSDL)."""
@@ -244,8 +249,8 @@ def _compile_connected_app(app: ConnectedAppSpec, files: FileReader) -> Compiled
             )
             b.set(
                 f"{cfg}.assetTokenConfig.assetValidityPeriod",
-                at.validity_minutes,
-                "oauth.asset_token.validity_minutes",
+                at.validity_period,
+                "oauth.asset_token.validity_period",
             )
         b.set(
             "attributes",
@@ -301,10 +306,10 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
     builders = [header]
 
     policies = _Builder(ComponentType.ECA_POLICIES, paths)
-    policies.set("externalClientApplication", app.name, "name")
-    policies.set("isEnabled", True, "state")
-    policies.set("isOauthPluginEnabled", app.oauth is not None, "oauth")
-    policies.set("label", names[ComponentType.ECA_POLICIES], "name")
+    policies.set("externalClientApplication", app.name, None)
+    policies.set("isEnabled", True, None)
+    policies.set("isOauthPluginEnabled", app.oauth is not None, None)
+    policies.set("label", names[ComponentType.ECA_POLICIES], None)
     policies.set("startUrl", app.urls.start, "urls.start")
     builders.append(policies)
 
@@ -323,8 +328,8 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
             [{"formula": a.formula, "key": a.key} for a in oauth.custom_attributes],
             "oauth.custom_attributes",
         )
-        settings.set("externalClientApplication", app.name, "name")
-        settings.set("label", names[ComponentType.ECA_OAUTH_SETTINGS], "name")
+        settings.set("externalClientApplication", app.name, None)
+        settings.set("label", names[ComponentType.ECA_OAUTH_SETTINGS], None)
         settings.set("singleLogoutUrl", oauth.single_logout_url, "oauth.single_logout_url")
         settings.set(
             "trustedIpRanges",
@@ -360,13 +365,13 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
                 at.signing_certificate,
                 "oauth.asset_token.signing_certificate",
             )
-            settings.set("assetTokenValidity", at.validity_minutes, "oauth.asset_token.validity_minutes")
+            settings.set("assetTokenValidity", at.validity_period, "oauth.asset_token.validity_period")
         builders.append(settings)
 
         glb = _Builder(ComponentType.ECA_GLOBAL_OAUTH_SETTINGS, paths)
         glb.set("callbackUrl", join_callback_urls(list(oauth.callback_urls)) or None, "oauth.callback_urls")
         glb.set("certificate", _certificate(oauth, files), "oauth.flows.jwt_bearer.certificate")
-        glb.set("externalClientApplication", app.name, "name")
+        glb.set("externalClientApplication", app.name, None)
         if oauth.id_token is not None:
             it = oauth.id_token
             glb.set(
@@ -426,7 +431,7 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
             "oauth.flows.token_exchange.require_secret",
         )
         glb.set("isTokenExchangeEnabled", flows.token_exchange.enabled, "oauth.flows.token_exchange.enabled")
-        glb.set("label", names[ComponentType.ECA_GLOBAL_OAUTH_SETTINGS], "name")
+        glb.set("label", names[ComponentType.ECA_GLOBAL_OAUTH_SETTINGS], None)
         if oauth.consumer_secret:
             secrets[(ComponentType.ECA_GLOBAL_OAUTH_SETTINGS, "consumerSecret")] = oauth.consumer_secret
             paths[(ComponentType.ECA_GLOBAL_OAUTH_SETTINGS, "consumerSecret")] = "oauth.consumer_secret"
@@ -446,7 +451,7 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
             "access.permission_sets",
         )
         pol.set("commaSeparatedProfile", ", ".join(sorted(access.profiles)) or None, "access.profiles")
-        pol.set("externalClientApplication", app.name, "name")
+        pol.set("externalClientApplication", app.name, None)
         pol.set("ipRelaxationPolicyType", _ECA_IP_RELAXATION[access.ip_relaxation], "access.ip_relaxation")
         pol.set(
             "isClientCredentialsFlowEnabled",
@@ -461,7 +466,7 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
         pol.set(
             "isTokenExchangeFlowEnabled", flows.token_exchange.enabled, "oauth.flows.token_exchange.enabled"
         )
-        pol.set("label", names[ComponentType.ECA_OAUTH_POLICIES], "name")
+        pol.set("label", names[ComponentType.ECA_OAUTH_POLICIES], None)
         pol.set(
             "namedUserJwtTimeout",
             oauth.jwt_access_tokens.timeout_minutes,

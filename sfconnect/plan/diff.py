@@ -9,6 +9,7 @@ a change.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from deepdiff import DeepDiff
@@ -52,6 +53,14 @@ def unit_map(component: Component) -> dict[str, JSONValue]:
     return units
 
 
+def _shown(path: str, value: JSONValue) -> JSONValue:
+    """A value as a reviewer needs it: a certificate by its digest, not its PEM text."""
+    if isinstance(value, str) and path.rsplit(".", 1)[-1] == "certificate" and "BEGIN CERTIFICATE" in value:
+        body = "".join(line for line in value.splitlines() if line and not line.startswith("-----"))
+        return f"(certificate sha256:{hashlib.sha256(body.encode()).hexdigest()[:16]})"
+    return value
+
+
 def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Component]:
     """The live components that make up one app: the Connected App, or the ECA header and its children."""
     if kind == "ConnectedApp":
@@ -64,28 +73,25 @@ def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Compo
     ]
 
 
-def _path_from_deepdiff(key: str) -> str:
-    """``root['oauthConfig.scopes']`` -> ``oauthConfig.scopes``."""
-    return key.removeprefix("root['").removesuffix("']").split("']")[0]
-
-
 def _component_changes(app: CompiledApp, desired: Component, live: Component | None) -> list[FieldChange]:
     before = unit_map(live) if live is not None else {}
     after = unit_map(desired)
     changed: set[str] = set()
-    diff = DeepDiff(before, after, ignore_order=False, verbose_level=2)
-    for kind in ("values_changed", "type_changes", "dictionary_item_added", "dictionary_item_removed"):
-        for key in diff.get(kind, {}):
-            changed.add(_path_from_deepdiff(str(key)))
-    for kind in ("iterable_item_added", "iterable_item_removed"):
-        for key in diff.get(kind, {}):
-            changed.add(_path_from_deepdiff(str(key)))
+    for levels in DeepDiff(before, after, ignore_order=False, view="tree").values():
+        for level in levels:
+            path = level.path(output_format="list")
+            if path:
+                changed.add(str(path[0]))
+            else:  # the whole map differs (one side empty)
+                changed |= set(before) | set(after)
+    if live is None:  # a new component: structural fields follow from the app and are not listed
+        changed = {p for p in changed if app.has_yaml_path(desired.type, p)}
     changes = [
         FieldChange(
             path=app.yaml_path(desired.type, path),
             metadata_path=f"{desired.type}.{path}",
-            before=before.get(path),
-            after=after.get(path),
+            before=_shown(path, before.get(path)),
+            after=_shown(path, after.get(path)),
         )
         for path in sorted(changed)
     ]

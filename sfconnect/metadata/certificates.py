@@ -1,0 +1,120 @@
+"""Key pairs and self-signed certificates for the JWT bearer flow (`sfconnect keygen`).
+
+A project references a certificate per JWT app (``oauth.flows.jwt_bearer.certificate: file:...``) and, for
+smoke tests or login, the matching private key (``private_key: file:...``). `keygen_jobs` pairs them up: the
+private key of a certificate is the one a ``smoke.credentials`` entry names for that app, else the
+certificate's path with a ``.key`` suffix. `generate` writes what is missing: private keys with mode 0600,
+never printed; existing files are never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from sfconnect.errors import ConfigError
+from sfconnect.spec.load import Project
+
+__all__ = ["KeyJob", "generate", "keygen_jobs"]
+
+_VALIDITY_DAYS = 730
+
+
+@dataclass(frozen=True)
+class KeyJob:
+    """One key pair: where its private key and (optionally) its certificate go, and for which app."""
+
+    key_path: Path
+    cert_path: Path | None
+    app: str | None
+
+    def missing(self) -> bool:
+        """Whether anything of this pair is still to be created."""
+        return not self.key_path.exists() or (self.cert_path is not None and not self.cert_path.exists())
+
+
+def _path(project: Project, name: str) -> Path:
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else project.directory / path
+
+
+def keygen_jobs(project: Project) -> list[KeyJob]:
+    """Every key pair the project references, paired with its certificate where it has one."""
+    refs = [r for r in project.references() if r.ref.kind == "file"]
+    smoke_keys = [
+        (c.app, c.private_key.removeprefix("file:"))
+        for c in project.config.smoke.credentials
+        if c.private_key and c.private_key.startswith("file:")
+    ]
+    jobs: dict[Path, KeyJob] = {}
+    for r in refs:
+        if r.field != "certificate":
+            continue
+        cert = _path(project, r.ref.name)
+        key_name = next((k for glob, k in smoke_keys if r.app and fnmatch.fnmatchcase(r.app, glob)), None)
+        key = _path(project, key_name) if key_name else cert.with_suffix(".key")
+        jobs.setdefault(key, KeyJob(key, cert, r.app))
+    for r in refs:
+        if r.field == "private_key":
+            key = _path(project, r.ref.name)
+            jobs.setdefault(key, KeyJob(key, None, r.app))
+    return sorted(jobs.values(), key=lambda j: str(j.key_path))
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def generate(job: KeyJob, *, now: dt.datetime | None = None) -> list[Path]:
+    """Create what is missing of one pair; returns the files written.
+
+    Raises:
+        ConfigError: a certificate is missing but its private key exists and cannot be read as an RSA key.
+    """
+    written: list[Path] = []
+    if job.key_path.exists():
+        try:
+            key = serialization.load_pem_private_key(job.key_path.read_bytes(), password=None)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{job.key_path} is not an unencrypted PEM private key: {type(exc).__name__}"
+            ) from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ConfigError(
+                f"{job.key_path} is not an RSA key; JWT bearer assertions are signed with RS256"
+            )
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        _write_private(job.key_path, pem)
+        written.append(job.key_path)
+    if job.cert_path is not None and not job.cert_path.exists():
+        start = now or dt.datetime.now(dt.UTC)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, job.app or job.cert_path.stem)])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start - dt.timedelta(minutes=5))
+            .not_valid_after(start + dt.timedelta(days=_VALIDITY_DAYS))
+            .sign(key, hashes.SHA256())
+        )
+        job.cert_path.parent.mkdir(parents=True, exist_ok=True)
+        job.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        written.append(job.cert_path)
+    return written
