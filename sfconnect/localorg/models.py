@@ -103,6 +103,10 @@ APP_TYPES: dict[str, TypeInfo] = {
 """The metadata types the local org implements."""
 
 _NAME_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$")
+_IP_RELAXATION = ("ENFORCE", "BYPASS", "BYPASS_2FACTOR", "ENFORCE_RELAXREFRESH")
+_REFRESH_POLICY_RE = re.compile(
+    r"^(infinite|zero|specific_(lifetime|inactivity):[1-9][0-9]*:(HOURS|DAYS|MONTHS))$"
+)
 _SECRET_RE = re.compile(r"^[A-Za-z0-9]{8,256}$")
 _NAME_MESSAGE = (
     "The name can only contain underscores and alphanumeric characters. It must begin with a letter, "
@@ -752,6 +756,27 @@ class LocalOrg:
             for p in permsets
             if p not in known_permsets
         )
+        policy = record.get("oauthPolicy")
+        if isinstance(policy, dict):
+            if policy.get("ipRelaxation") not in _IP_RELAXATION:
+                errors.append(
+                    _error(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        f"'{policy.get('ipRelaxation')}' is not a valid IP relaxation "
+                        f"({', '.join(_IP_RELAXATION)}).",
+                        "oauthPolicy.ipRelaxation",
+                    )
+                )
+            if not _REFRESH_POLICY_RE.match(str(policy.get("refreshTokenPolicy", ""))):
+                errors.append(
+                    _error(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        f"'{policy.get('refreshTokenPolicy')}' is not a valid refresh token policy: use "
+                        "infinite, zero, specific_lifetime:N:UNIT or specific_inactivity:N:UNIT "
+                        "(HOURS, DAYS, MONTHS).",
+                        "oauthPolicy.refreshTokenPolicy",
+                    )
+                )
         if oauth is not None and oauth.get("isClientCredentialEnabled") == "true":
             run_as = oauth.get("oauthClientCredentialUser")
             if not run_as:

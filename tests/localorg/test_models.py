@@ -298,6 +298,21 @@ def test_client_credentials_need_an_existing_run_as_user(allow_ca: LocalOrg, adm
     ]
 
 
+@pytest.mark.parametrize(
+    ("policy", "ok"),
+    [
+        ({"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "infinite"}, True),
+        ({"ipRelaxation": "BYPASS", "refreshTokenPolicy": "specific_inactivity:30:DAYS"}, True),
+        ({"ipRelaxation": "Enforce", "refreshTokenPolicy": "zero"}, False),
+        ({"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "SPECIFIC_LIFETIME:3:HOURS"}, False),
+        ({"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "specific_lifetime:0:DAYS"}, False),
+    ],
+)
+def test_oauth_policy_values(allow_ca: LocalOrg, admin: User, policy: dict[str, str], ok: bool) -> None:
+    (result,) = allow_ca.create_metadata([_app(oauthConfig=_oauth(), oauthPolicy=policy)], admin)
+    assert result.success is ok, result.errors
+
+
 def test_at_most_ten_components_per_call(allow_ca: LocalOrg, admin: User) -> None:
     eleven = [_app(f"App_{i}") for i in range(11)]
     with pytest.raises(LimitExceeded) as info:
@@ -438,3 +453,26 @@ def test_records_are_validated_against_the_wsdl(schema: MetadataSchema) -> None:
         validate_record(schema, "ConnectedApp", {"oauthConfig": {"scopes": ["Everything"]}})
     with pytest.raises(SoapClientFault, match="as a boolean"):
         validate_record(schema, "ConnectedApp", {"oauthConfig": {"isPkceRequired": "maybe"}})
+
+
+def test_the_existing_connected_app_example_seed(
+    tmp_path: Path, clock: FakeClock, schema: MetadataSchema
+) -> None:
+    seed_file = (
+        Path(__file__).resolve().parents[2] / "examples" / "existing-connected-app" / "localorg-seed.yaml"
+    )
+    org = LocalOrg(tmp_path / "org.db", clock, SequentialIds(), seed=load_seed_file(seed_file), schema=schema)
+    try:
+        assert org.setting("connected_app_creation_allowed") is False
+        (record,) = org.read_metadata("ConnectedApp", ["Billing_Sync"])
+        assert record is not None and record["oauthConfig"]["scopes"] == ["Api", "RefreshToken", "Web"]
+        # it predates the creation block: it can be updated, but not created again once deleted
+        record["oauthConfig"]["isPkceRequired"] = "true"
+        assert org.update_metadata([("ConnectedApp", record)], org.admin_user())[0].success
+        assert org.delete_metadata("ConnectedApp", ["Billing_Sync"])[0].success
+        record["oauthConfig"].pop("consumerKey")
+        assert _codes(org.create_metadata([("ConnectedApp", record)], org.admin_user())) == [
+            ["INSUFFICIENT_ACCESS"]
+        ]
+    finally:
+        org.close()
