@@ -169,6 +169,10 @@ class Deployments:
             return result
         return self._base_result(job, job.status, job.created)
 
+    def queued_result(self, job: JobRow) -> dict[str, Any]:
+        """The `DeployResult` of a deploy just queued (what the REST resource answers on creation)."""
+        return self._base_result(job, job.status, job.created)
+
     def cancel(self, job_id: str) -> dict[str, Any]:
         """`cancelDeploy`: a queued or running deploy is canceled; a finished one cannot be."""
         self.advance()

@@ -124,7 +124,9 @@ def render_fault(fault: LocalOrgFault, kind: str) -> Response:
         status = (
             fault.http_status if fault.http_status != 500 or fault.fault_code == "UNKNOWN_EXCEPTION" else 400
         )
-        if fault.fault_code == "INVALID_SESSION_ID":
+        if fault.fault_code == "REQUEST_LIMIT_EXCEEDED":
+            status = 403
+        elif fault.fault_code == "INVALID_SESSION_ID":
             status = 401
             body = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
         return json_response(body, status)
@@ -659,9 +661,10 @@ def _multipart(req: Request) -> dict[str, tuple[bytes, str]]:
 
 
 def _rest_deploy_json(
-    org: LocalOrg, req: Request, version: str, job_id: str, include: bool
+    org: LocalOrg, version: str, job_id: str, include: bool, result: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    result = org.deployments.deploy_result(job_id, include)
+    if result is None:
+        result = org.deployments.deploy_result(job_id, include)
     job = org.store.job(org.org_id, job_id)
     options = job.request.get("options", {}) if job else {}
     return {
@@ -693,7 +696,7 @@ def rest_deploy(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Respo
     job = org.deployments.start_deploy(
         zip_part[0], DeployOptions.from_values(options), session.user, org.faults.settings.deploy_seconds
     )
-    body = _rest_deploy_json(org, req, version, job.id, False)
+    body = _rest_deploy_json(org, version, job.id, False, org.deployments.queued_result(job))
     return json_response(body, 201)
 
 
@@ -711,9 +714,9 @@ def rest_deploy_status(org: LocalOrg, req: Request, params: Mapping[str, str]) -
         if wanted != "Canceling":
             raise RestError("INVALID_FIELD", "Only a change of deployResult.status to Canceling is supported")
         org.deployments.cancel(job_id)
-        return json_response(_rest_deploy_json(org, req, version, job_id, False), 202)
+        return json_response(_rest_deploy_json(org, version, job_id, False), 202)
     include = (req.arg("includeDetails") or "false").lower() == "true"
-    return json_response(_rest_deploy_json(org, req, version, job_id, include))
+    return json_response(_rest_deploy_json(org, version, job_id, include))
 
 
 def fault_settings(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
