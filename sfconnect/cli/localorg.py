@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -86,10 +88,23 @@ def serve(
             click.echo(f"CA bundle: {h.ca_bundle}")
             click.echo(f"Admin user: {h.admin_username} (password: sfconnect localorg info --json)")
             click.echo("Press Ctrl-C to stop.")
-            threading.Event().wait()
+            _wait_for_interrupt()
     except (AlreadyServed, SeedError, ValueError) as exc:
         raise ConfigError(str(exc)) from exc
+    click.echo("Stopped.")
     return Outcome.OK
+
+
+def _wait_for_interrupt() -> None:
+    """Block until Ctrl-C or SIGTERM (both end the serve cleanly)."""
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
 
 
 @localorg.command("info")

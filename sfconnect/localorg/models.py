@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sfconnect.localorg.deploys import Deployments
 from sfconnect.localorg.exceptions import (
     InvalidLogin,
     InvalidSessionId,
@@ -22,6 +23,7 @@ from sfconnect.localorg.exceptions import (
     LimitExceeded,
     LocalOrgFault,
 )
+from sfconnect.localorg.faults import Faults
 from sfconnect.localorg.ids import IdSource, RandomIds
 from sfconnect.localorg.records import TYPE_KEY, Record, missing_required, validate_record
 from sfconnect.localorg.seed import Seed, default_seed
@@ -103,6 +105,10 @@ APP_TYPES: dict[str, TypeInfo] = {
 """The metadata types the local org implements."""
 
 _NAME_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$")
+_IP_RELAXATION = ("ENFORCE", "BYPASS", "BYPASS_2FACTOR", "ENFORCE_RELAXREFRESH")
+_REFRESH_POLICY_RE = re.compile(
+    r"^(infinite|zero|specific_(lifetime|inactivity):[1-9][0-9]*:(HOURS|DAYS|MONTHS))$"
+)
 _SECRET_RE = re.compile(r"^[A-Za-z0-9]{8,256}$")
 _NAME_MESSAGE = (
     "The name can only contain underscores and alphanumeric characters. It must begin with a letter, "
@@ -231,6 +237,8 @@ class LocalOrg:
         self.ids: IdSource = ids or RandomIds()
         self.schema = schema or load_schema(cache_dir=db_path.parent)
         self.store = Store(db_path)
+        self.faults = Faults()
+        self.deployments = Deployments(self)
         existing = self.store.org_ids()
         if existing:
             self.org_id = existing[0]
@@ -519,7 +527,8 @@ class LocalOrg:
         """All stored components (of one type)."""
         return self.store.components(self.org_id, type_)
 
-    def _with_credentials(self, row: ComponentRow) -> Record:
+    def record_of(self, row: ComponentRow) -> Record:
+        """A stored component as `readMetadata` returns it: with `fullName` and the consumer key."""
         record = copy.deepcopy(row.record)
         record["fullName"] = row.full_name
         if row.type == "ConnectedApp" and isinstance(record.get("oauthConfig"), dict):
@@ -541,7 +550,7 @@ class LocalOrg:
         out: list[Record | None] = []
         for name in full_names:
             row = self.component(type_, name)
-            out.append(None if row is None else self._with_credentials(row))
+            out.append(None if row is None else self.record_of(row))
         return out
 
     def create_metadata(
@@ -577,7 +586,7 @@ class LocalOrg:
         try:
             with self.store.transaction():
                 for type_, record in items:
-                    results.append(self._save_one(type_, record, user, mode))
+                    results.append(self.save_component(type_, record, user, mode))
                 if all_or_none and not all(r.success for r in results):
                     raise _Rollback()
         except _Rollback:
@@ -594,7 +603,9 @@ class LocalOrg:
                     ]
         return results
 
-    def _save_one(self, type_: str, incoming: Record, user: User, mode: str) -> SaveResult:
+    def save_component(self, type_: str, incoming: Record, user: User, mode: str) -> SaveResult:
+        """Create, update or upsert (`mode`) one component with every rule applied; the caller holds the
+        transaction. Used by the CRUD calls and by deploys."""
         record = copy.deepcopy(incoming)
         record.pop(TYPE_KEY, None)
         full_name = str(record.pop("fullName", "") or "").strip()
@@ -752,6 +763,27 @@ class LocalOrg:
             for p in permsets
             if p not in known_permsets
         )
+        policy = record.get("oauthPolicy")
+        if isinstance(policy, dict):
+            if policy.get("ipRelaxation") not in _IP_RELAXATION:
+                errors.append(
+                    _error(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        f"'{policy.get('ipRelaxation')}' is not a valid IP relaxation "
+                        f"({', '.join(_IP_RELAXATION)}).",
+                        "oauthPolicy.ipRelaxation",
+                    )
+                )
+            if not _REFRESH_POLICY_RE.match(str(policy.get("refreshTokenPolicy", ""))):
+                errors.append(
+                    _error(
+                        "FIELD_INTEGRITY_EXCEPTION",
+                        f"'{policy.get('refreshTokenPolicy')}' is not a valid refresh token policy: use "
+                        "infinite, zero, specific_lifetime:N:UNIT or specific_inactivity:N:UNIT "
+                        "(HOURS, DAYS, MONTHS).",
+                        "oauthPolicy.refreshTokenPolicy",
+                    )
+                )
         if oauth is not None and oauth.get("isClientCredentialEnabled") == "true":
             run_as = oauth.get("oauthClientCredentialUser")
             if not run_as:
@@ -782,7 +814,7 @@ class LocalOrg:
         try:
             with self.store.transaction():
                 for name in full_names:
-                    results.append(self._delete_one(type_, name))
+                    results.append(self.delete_component(type_, name))
                 if all_or_none and not all(r.success for r in results):
                     raise _Rollback()
         except _Rollback:
@@ -792,7 +824,8 @@ class LocalOrg:
                     r.errors = [_error("ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back")]
         return results
 
-    def _delete_one(self, type_: str, name: str) -> SaveResult:
+    def delete_component(self, type_: str, name: str) -> SaveResult:
+        """Delete one component (cascading from an External Client App to its settings and policies)."""
         row = self.component(type_, name)
         if row is None:
             return SaveResult(

@@ -6,15 +6,20 @@ Handlers are short: read a few parameters, call one `LocalOrg` method, render. E
 
 from __future__ import annotations
 
+import base64
+import binascii
+import email.policy
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qs
 from xml.etree.ElementTree import Element
 
+from sfconnect.localorg.deploys import DeployOptions
 from sfconnect.localorg.exceptions import (
     InvalidSessionId,
     LocalOrgFault,
@@ -119,7 +124,9 @@ def render_fault(fault: LocalOrgFault, kind: str) -> Response:
         status = (
             fault.http_status if fault.http_status != 500 or fault.fault_code == "UNKNOWN_EXCEPTION" else 400
         )
-        if fault.fault_code == "INVALID_SESSION_ID":
+        if fault.fault_code == "REQUEST_LIMIT_EXCEEDED":
+            status = 403
+        elif fault.fault_code == "INVALID_SESSION_ID":
             status = 401
             body = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
         return json_response(body, status)
@@ -216,6 +223,7 @@ def partner_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Resp
     version = params["version"]
     _check_version(version)
     call = _parse_soap(req)
+    org.faults.before("login")
     if call.operation != "login":
         raise LocalOrgFault(
             f"The local org serves only login() on the partner API, not {call.operation}()",
@@ -283,6 +291,7 @@ def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Res
     if element is None or handler is None or call.operation.endswith("Response"):
         raise SoapClientFault(f"No operation available for request {{{MD_NS}}}{call.operation}")
     session = org.authenticate(call.session_id or req.bearer())
+    org.faults.before(call.operation)
     args = parse_value(org.schema, element, call.body, _ALIASES.get(call.operation))
     responses = MetadataResponses(org, session, call, req)
     payload: Node = handler(responses, args)
@@ -398,6 +407,41 @@ class MetadataResponses:
         result.add("testRequired", "false")
         return self._wrap([result])
 
+    def deploy(self, args: Record) -> Node:
+        try:
+            data = base64.b64decode("".join(str(args.get("ZipFile", "")).split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise SoapClientFault("ZipFile is not valid base64") from None
+        options = DeployOptions.from_values(args.get("DeployOptions", {}))
+        job = self.org.deployments.start_deploy(
+            data, options, self.session.user, self.org.faults.settings.deploy_seconds
+        )
+        return self._wrap([_async_result(job.id, "Queued")])
+
+    def check_deploy_status(self, args: Record) -> Node:
+        include = str(args.get("includeDetails", "false")) == "true"
+        result = self.org.deployments.deploy_result(str(args.get("asyncProcessId", "")), include)
+        node = Node("result")
+        render_record(self.org.schema, "DeployResult", to_record(result), node)
+        return self._wrap([node])
+
+    def cancel_deploy(self, args: Record) -> Node:
+        result = self.org.deployments.cancel(str(args.get("String", "")))
+        node = Node("result")
+        render_record(self.org.schema, "CancelDeployResult", to_record(result), node)
+        return self._wrap([node])
+
+    def retrieve(self, args: Record) -> Node:
+        job = self.org.deployments.start_retrieve(args.get("retrieveRequest", {}), self.session.user)
+        return self._wrap([_async_result(job.id, "Queued")])
+
+    def check_retrieve_status(self, args: Record) -> Node:
+        include = str(args.get("includeZip", "true")) == "true"
+        result = self.org.deployments.retrieve_result(str(args.get("asyncProcessId", "")), include)
+        node = Node("result")
+        render_record(self.org.schema, "RetrieveResult", to_record(result), node)
+        return self._wrap([node])
+
     def describe_value_type(self, args: Record) -> Node:
         raw = str(args.get("type", ""))
         type_ = raw.rsplit("}", 1)[-1].split(":")[-1]
@@ -431,15 +475,36 @@ class MetadataResponses:
         return self._wrap([result])
 
 
+def to_record(value: Any) -> Any:
+    """Plain Python values (a `DeployResult` dict, ...) as a record of WSDL strings for `render_record`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return {k: to_record(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [to_record(v) for v in value]
+    return str(value)
+
+
+def _async_result(job_id: str, state: str) -> Node:
+    node = Node("result")
+    node.add("done", "false")
+    node.add("id", job_id)
+    node.add("state", state)
+    return node
+
+
 # REST -----------------------------------------------------------------------------------------------
 _VERSION_LABELS = {"59.0": "Winter '24", "60.0": "Spring '24", "61.0": "Summer '24", "62.0": "Winter '25"}
 
 
-def _rest_session(org: LocalOrg, req: Request) -> Session:
+def _rest_session(org: LocalOrg, req: Request, operation: str = "rest") -> Session:
     try:
-        return org.authenticate(req.bearer())
+        session = org.authenticate(req.bearer())
     except InvalidSessionId:
         raise RestError("INVALID_SESSION_ID", "Session expired or invalid", 401) from None
+    org.faults.before(operation)
+    return session
 
 
 def _rest_version(version: str) -> None:
@@ -577,3 +642,106 @@ def userinfo(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response
 def rest_not_found(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
     """Any other REST path: 404 `NOT_FOUND` (e.g. the sf CLI's SourceMember probe)."""
     raise NotFound()
+
+
+def _multipart(req: Request) -> dict[str, tuple[bytes, str]]:
+    """The parts of a `multipart/form-data` body: name -> (content, content type)."""
+    content_type = req.header("content-type") or ""
+    if not content_type.lower().startswith("multipart/"):
+        raise RestError("INVALID_MULTIPART_REQUEST", "Expected a multipart/form-data request")
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + req.body)
+    parts: dict[str, tuple[bytes, str]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if isinstance(name, str) and isinstance(payload, bytes):
+            parts[name] = (payload, part.get_content_type())
+    return parts
+
+
+def _rest_deploy_json(
+    org: LocalOrg, version: str, job_id: str, include: bool, result: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    if result is None:
+        result = org.deployments.deploy_result(job_id, include)
+    job = org.store.job(org.org_id, job_id)
+    options = job.request.get("options", {}) if job else {}
+    return {
+        "id": result["id"],
+        "validatedDeployRequestId": None,
+        "url": f"/services/data/v{version}/metadata/deployRequest/{result['id']}",
+        "deployOptions": options,
+        "deployResult": result,
+    }
+
+
+def rest_deploy(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`POST /services/data/vXX.X/metadata/deployRequest`: a multipart zip plus `{"deployOptions": {...}}`."""
+    version = params["version"]
+    _rest_version(version)
+    session = _rest_session(org, req, "rest-deploy")
+    parts = _multipart(req)
+    zip_part = parts.get("file")
+    if zip_part is None:
+        raise RestError("INVALID_MULTIPART_REQUEST", "The request needs a `file` part holding the zip")
+    raw_options = parts.get("entity_content") or parts.get("json")
+    try:
+        entity = json.loads(raw_options[0]) if raw_options else {}
+    except ValueError:
+        raise RestError("JSON_PARSER_ERROR", "The entity_content part is not valid JSON") from None
+    options = entity.get("deployOptions", {}) if isinstance(entity, dict) else {}
+    if not isinstance(options, dict):
+        raise RestError("JSON_PARSER_ERROR", "deployOptions must be an object")
+    job = org.deployments.start_deploy(
+        zip_part[0], DeployOptions.from_values(options), session.user, org.faults.settings.deploy_seconds
+    )
+    body = _rest_deploy_json(org, version, job.id, False, org.deployments.queued_result(job))
+    return json_response(body, 201)
+
+
+def rest_deploy_status(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET` (status) or `PATCH` (cancel) `/services/data/vXX.X/metadata/deployRequest/{id}`."""
+    version = params["version"]
+    _rest_version(version)
+    _rest_session(org, req)
+    job_id = params["id"]
+    if req.method == "PATCH":
+        try:
+            wanted = json.loads(req.body or b"{}").get("deployResult", {}).get("status")
+        except (ValueError, AttributeError):
+            raise RestError("JSON_PARSER_ERROR", "The body is not valid JSON") from None
+        if wanted != "Canceling":
+            raise RestError("INVALID_FIELD", "Only a change of deployResult.status to Canceling is supported")
+        org.deployments.cancel(job_id)
+        return json_response(_rest_deploy_json(org, version, job_id, False), 202)
+    include = (req.arg("includeDetails") or "false").lower() == "true"
+    return json_response(_rest_deploy_json(org, version, job_id, include))
+
+
+def fault_settings(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET|POST /_localorg/faults`: read or change injected faults (the seeded admin's session only)."""
+    try:
+        session = org.authenticate(req.bearer())
+    except InvalidSessionId:
+        raise RestError("INVALID_SESSION_ID", "Session expired or invalid", 401) from None
+    if session.user.id != org.admin_user().id:
+        raise RestError("INSUFFICIENT_ACCESS", "Only the local org's admin may inject faults", 403)
+    expired = 0
+    if req.method == "POST":
+        try:
+            values = json.loads(req.body or b"{}")
+        except ValueError:
+            raise RestError("JSON_PARSER_ERROR", "The body is not valid JSON") from None
+        if not isinstance(values, dict):
+            raise RestError("JSON_PARSER_ERROR", "The body must be a JSON object")
+        expire = values.pop("expire_sessions", False)
+        if values.pop("reset", False):
+            org.faults.reset()
+        try:
+            org.faults.update(values)
+        except ValueError as exc:
+            raise RestError("INVALID_FIELD", str(exc)) from None
+        if expire is True:
+            expired = org.expire_sessions()
+    return json_response({**asdict(org.faults.settings), "expired_sessions": expired})

@@ -8,6 +8,7 @@ becomes a 500 `UNKNOWN_EXCEPTION` fault and is logged; the server never dies of 
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
 import socket
 import ssl
@@ -70,12 +71,26 @@ class LocalOrgHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive; TLS is negotiated in the connection's own thread."""
 
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # answer even an unparsable request line with a status line
     server_version = "sfconnect-localorg"
     sys_version = ""
     server: LocalOrgServer
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s - %s", self.address_string(), format % args)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Malformed requests that http.server rejects itself: a JSON error, then close."""
+        self.close_connection = True
+        text = message or self.responses.get(code, ("Error",))[0]
+        body = json.dumps([{"errorCode": "BAD_REQUEST" if code < 500 else "SERVER_ERROR", "message": text}])
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json;charset=UTF-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body.encode("utf-8"))
 
     def _read_chunked(self) -> bytes:
         body = bytearray()
@@ -233,7 +248,9 @@ class LocalOrgServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self.serve_forever, name="localorg-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="localorg-server", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

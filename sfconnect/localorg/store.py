@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ComponentRow", "SessionRow", "Store", "UserRow"]
+__all__ = ["ComponentRow", "JobRow", "SessionRow", "Store", "UserRow"]
 
 SCHEMA_VERSION = 1
 
@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS components (
     record TEXT NOT NULL, created_date REAL NOT NULL, created_by TEXT NOT NULL,
     modified_date REAL NOT NULL, modified_by TEXT NOT NULL,
     PRIMARY KEY (org_id, type, full_name));
+CREATE TABLE IF NOT EXISTS async_jobs (
+    org_id TEXT NOT NULL, id TEXT PRIMARY KEY, kind TEXT NOT NULL, seq INTEGER NOT NULL, status TEXT NOT NULL,
+    created REAL NOT NULL, created_by TEXT NOT NULL, ready_at REAL NOT NULL, request TEXT NOT NULL,
+    payload BLOB NOT NULL, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS credentials (
     org_id TEXT NOT NULL, app_type TEXT NOT NULL, app_name TEXT NOT NULL, consumer_key TEXT NOT NULL UNIQUE,
     consumer_secret TEXT NOT NULL, PRIMARY KEY (org_id, app_type, app_name));
@@ -84,6 +88,23 @@ class ComponentRow:
     created_by: str
     modified_date: float
     modified_by: str
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """An asynchronous deploy or retrieve: its request, payload (zip) and result so far."""
+
+    org_id: str
+    id: str
+    kind: str
+    seq: int
+    status: str
+    created: float
+    created_by: str
+    ready_at: float
+    request: dict[str, Any]
+    payload: bytes
+    result: dict[str, Any]
 
 
 class Store:
@@ -407,4 +428,74 @@ class Store:
             "UPDATE credentials SET app_name = ? "
             "WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
             (new, org_id, app_type, old),
+        )
+
+    # asynchronous jobs (deploys, retrieves) ---------------------------------------------------------
+    _JOB_COLUMNS = "org_id, id, kind, seq, status, created, created_by, ready_at, request, payload, result"
+
+    @staticmethod
+    def _job(row: tuple[Any, ...]) -> JobRow:
+        return JobRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            int(row[3]),
+            str(row[4]),
+            float(row[5]),
+            str(row[6]),
+            float(row[7]),
+            json.loads(row[8]),
+            bytes(row[9]),
+            json.loads(row[10]),
+        )
+
+    def add_job(self, row: JobRow) -> None:
+        """Insert a job."""
+        self._exec(
+            f"INSERT INTO async_jobs ({self._JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            (
+                row.org_id,
+                row.id,
+                row.kind,
+                row.seq,
+                row.status,
+                row.created,
+                row.created_by,
+                row.ready_at,
+                json.dumps(row.request),
+                row.payload,
+                json.dumps(row.result),
+            ),
+        )
+
+    def next_job_seq(self, org_id: str) -> int:
+        """The next sequence number of the org's jobs (their queue order)."""
+        row = self._one("SELECT COALESCE(MAX(seq), 0) + 1 FROM async_jobs WHERE org_id = ?", (org_id,))
+        return int(row[0]) if row else 1
+
+    def job(self, org_id: str, job_id: str) -> JobRow | None:
+        """A job by id (15 or 18 characters)."""
+        row = self._one(
+            f"SELECT {self._JOB_COLUMNS} FROM async_jobs "  # noqa: S608
+            "WHERE org_id = ? AND (id = ? OR substr(id, 1, 15) = ?)",
+            (org_id, job_id, job_id),
+        )
+        return None if row is None else self._job(row)
+
+    def pending_jobs(self, org_id: str, kind: str) -> list[JobRow]:
+        """Jobs of a kind not finished yet, in queue order."""
+        rows = self._all(
+            f"SELECT {self._JOB_COLUMNS} FROM async_jobs "  # noqa: S608
+            "WHERE org_id = ? AND kind = ? AND status IN ('Pending', 'InProgress', 'Canceling') ORDER BY seq",
+            (org_id, kind),
+        )
+        return [self._job(r) for r in rows]
+
+    def finish_job(self, org_id: str, job_id: str, status: str, result: dict[str, Any]) -> None:
+        """Record a job's final (or new) status and result; the payload is dropped once done."""
+        done = status not in ("Pending", "InProgress", "Canceling")
+        self._exec(
+            "UPDATE async_jobs SET status = ?, result = ?, payload = CASE WHEN ? THEN x'' ELSE payload END "
+            "WHERE org_id = ? AND id = ?",
+            (status, json.dumps(result), done, org_id, job_id),
         )

@@ -50,6 +50,14 @@ ROUTES: tuple[Route, ...] = (
     ),
     route("GET", rf"/services/data/{_V}/query/?", responses.rest_query, "rest"),
     route("GET", r"/services/oauth2/userinfo/?", responses.userinfo, "rest"),
+    route("POST", rf"/services/data/{_V}/metadata/deployRequest/?", responses.rest_deploy, "rest"),
+    route(
+        "GET PATCH",
+        rf"/services/data/{_V}/metadata/deployRequest/(?P<id>[A-Za-z0-9]{{15,18}})/?",
+        responses.rest_deploy_status,
+        "rest",
+    ),
+    route("GET POST", r"/_localorg/faults/?", responses.fault_settings, "rest"),
     route("GET POST PUT PATCH DELETE", r"/services/data/.*", responses.rest_not_found, "rest"),
 )
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-__all__ = ["XSI_NS", "Node", "local_name", "parse_xml", "serialize"]
+__all__ = ["XSI_NS", "Node", "XmlError", "local_name", "parse_xml", "serialize", "serialize_pretty"]
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
@@ -52,6 +52,26 @@ def serialize(node: Node, *, declaration: bool = True) -> bytes:
         parts.append(f"</{n.tag}>")
 
     walk(node)
+    return "".join(parts).encode("utf-8")
+
+
+def serialize_pretty(node: Node) -> bytes:
+    """Render a `Node` tree as an indented metadata file (4 spaces, as Salesforce's retrieves)."""
+    parts: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+
+    def walk(n: Node, depth: int) -> None:
+        pad = "    " * depth
+        attrs = "".join(f" {k}={quoteattr(v)}" for k, v in n.attrs.items())
+        if not n.children:
+            text = "" if n.text is None else escape(n.text, {'"': "&quot;"})
+            parts.append(f"{pad}<{n.tag}{attrs}>{text}</{n.tag}>\n")
+            return
+        parts.append(f"{pad}<{n.tag}{attrs}>\n")
+        for c in n.children:
+            walk(c, depth + 1)
+        parts.append(f"{pad}</{n.tag}>\n")
+
+    walk(node, 0)
     return "".join(parts).encode("utf-8")
 
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import base64
+import io
+import random
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sfconnect.localorg import LocalOrg, SequentialIds, load_seed_file
+from sfconnect.localorg.deploys import DeployOptions, InvalidId
 from sfconnect.localorg.exceptions import (
     InvalidLogin,
     InvalidSessionId,
     InvalidType,
     LimitExceeded,
+    LocalOrgFault,
     SoapClientFault,
 )
+from sfconnect.localorg.faults import Faults, FaultSettings
 from sfconnect.localorg.models import SaveResult, User
 from sfconnect.localorg.records import validate_record
 from sfconnect.localorg.seed import SeedError
 from sfconnect.localorg.wsdl import MetadataSchema
 from tests.localorg.conftest import FakeClock
+from tests.localorg.zips import component_xml, connected_app_xml, eca_xml, eca_zip, make_zip, package_xml
 
 
 def _app(name: str = "My_App", **extra: Any) -> tuple[str, dict[str, Any]]:
@@ -298,6 +306,21 @@ def test_client_credentials_need_an_existing_run_as_user(allow_ca: LocalOrg, adm
     ]
 
 
+@pytest.mark.parametrize(
+    ("policy", "ok"),
+    [
+        ({"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "infinite"}, True),
+        ({"ipRelaxation": "BYPASS", "refreshTokenPolicy": "specific_inactivity:30:DAYS"}, True),
+        ({"ipRelaxation": "Enforce", "refreshTokenPolicy": "zero"}, False),
+        ({"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "SPECIFIC_LIFETIME:3:HOURS"}, False),
+        ({"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "specific_lifetime:0:DAYS"}, False),
+    ],
+)
+def test_oauth_policy_values(allow_ca: LocalOrg, admin: User, policy: dict[str, str], ok: bool) -> None:
+    (result,) = allow_ca.create_metadata([_app(oauthConfig=_oauth(), oauthPolicy=policy)], admin)
+    assert result.success is ok, result.errors
+
+
 def test_at_most_ten_components_per_call(allow_ca: LocalOrg, admin: User) -> None:
     eleven = [_app(f"App_{i}") for i in range(11)]
     with pytest.raises(LimitExceeded) as info:
@@ -438,3 +461,302 @@ def test_records_are_validated_against_the_wsdl(schema: MetadataSchema) -> None:
         validate_record(schema, "ConnectedApp", {"oauthConfig": {"scopes": ["Everything"]}})
     with pytest.raises(SoapClientFault, match="as a boolean"):
         validate_record(schema, "ConnectedApp", {"oauthConfig": {"isPkceRequired": "maybe"}})
+
+
+def test_the_existing_connected_app_example_seed(
+    tmp_path: Path, clock: FakeClock, schema: MetadataSchema
+) -> None:
+    seed_file = (
+        Path(__file__).resolve().parents[2] / "examples" / "existing-connected-app" / "localorg-seed.yaml"
+    )
+    org = LocalOrg(tmp_path / "org.db", clock, SequentialIds(), seed=load_seed_file(seed_file), schema=schema)
+    try:
+        assert org.setting("connected_app_creation_allowed") is False
+        (record,) = org.read_metadata("ConnectedApp", ["Billing_Sync"])
+        assert record is not None and record["oauthConfig"]["scopes"] == ["Api", "RefreshToken", "Web"]
+        # it predates the creation block: it can be updated, but not created again once deleted
+        record["oauthConfig"]["isPkceRequired"] = "true"
+        assert org.update_metadata([("ConnectedApp", record)], org.admin_user())[0].success
+        assert org.delete_metadata("ConnectedApp", ["Billing_Sync"])[0].success
+        record["oauthConfig"].pop("consumerKey")
+        assert _codes(org.create_metadata([("ConnectedApp", record)], org.admin_user())) == [
+            ["INSUFFICIENT_ACCESS"]
+        ]
+    finally:
+        org.close()
+
+
+# deploy and retrieve ---------------------------------------------------------------------------------------
+def _deploy(org: LocalOrg, data: bytes, **options: bool) -> dict[str, Any]:
+    job = org.deployments.start_deploy(data, DeployOptions(**options), org.admin_user())
+    return org.deployments.deploy_result(job.id, include_details=True)
+
+
+def test_deploy_creates_components_and_reports_each_file(local_org: LocalOrg) -> None:
+    data = make_zip(
+        {
+            "package.xml": package_xml(
+                {"ExternalClientApplication": ["Dep"], "ExtlClntAppGlobalOauthSettings": ["Dep_glbl"]}
+            ),
+            "externalClientApps/Dep.eca": eca_xml(),
+            "extlClntAppGlobalOauthSets/Dep_glbl.ecaGlblOauth": component_xml(
+                "ExtlClntAppGlobalOauthSettings",
+                "<callbackUrl>https://x.example.com/cb</callbackUrl><externalClientApplication>Dep"
+                "</externalClientApplication><label>Dep</label>",
+            ),
+        }
+    )
+    result = _deploy(local_org, data, single_package=True)
+    assert (result["done"], result["status"], result["success"]) == (True, "Succeeded", True)
+    assert result["numberComponentsDeployed"] == 2 and result["numberComponentErrors"] == 0
+    files = {m["fileName"]: m for m in result["details"]["componentSuccesses"]}
+    assert files["externalClientApps/Dep.eca"]["created"] is True
+    assert files["package.xml"]["success"] is True
+    assert (
+        local_org.credentials_of("ExternalClientApplication", "Dep") is not None
+    )  # key and secret generated
+
+
+def test_check_only_deploy_changes_nothing(local_org: LocalOrg) -> None:
+    result = _deploy(local_org, eca_zip(), single_package=True, check_only=True)
+    assert (result["status"], result["checkOnly"]) == ("Succeeded", True)
+    assert local_org.read_metadata("ExternalClientApplication", ["Deployed_Eca"]) == [None]
+
+
+def test_one_bad_component_fails_the_whole_deploy(local_org: LocalOrg) -> None:
+    data = make_zip(
+        {
+            "package.xml": package_xml({"ExternalClientApplication": ["Good"], "ConnectedApp": ["New_Ca"]}),
+            "externalClientApps/Good.eca": eca_xml(),
+            "connectedApps/New_Ca.connectedApp": connected_app_xml(),
+        }
+    )
+    result = _deploy(local_org, data, single_package=True)
+    assert (result["status"], result["success"], result["numberComponentsDeployed"]) == ("Failed", False, 0)
+    (failure,) = result["details"]["componentFailures"]
+    assert failure["fileName"] == "connectedApps/New_Ca.connectedApp" and failure["problemType"] == "Error"
+    assert "can't create a connected app" in failure["problem"]
+    assert local_org.read_metadata("ExternalClientApplication", ["Good"]) == [None]  # rolled back
+    partial = _deploy(local_org, data, single_package=True, rollback_on_error=False)
+    assert partial["status"] == "SucceededPartial"
+    assert local_org.read_metadata("ExternalClientApplication", ["Good"])[0] is not None
+
+
+@pytest.mark.parametrize(
+    ("files", "problem"),
+    [
+        (
+            {
+                "connectedApps/Keyed.connectedApp": connected_app_xml(
+                    extra="<consumerKey>3MVG9Mine1</consumerKey>"
+                )
+            },
+            "You cannot provide a Consumer Key",
+        ),
+        (
+            {"connectedApps/Keyed.connectedApp": connected_app_xml(extra="<bogus>1</bogus>")},
+            "invalid at this location",
+        ),
+        ({"connectedApps/Keyed.connectedApp": "<ConnectedApp"}, "Error parsing file"),
+        ({}, "was named in package.xml, but was not found in zipped directory"),
+    ],
+)
+def test_deploy_applies_the_crud_rules(allow_ca: LocalOrg, files: dict[str, str], problem: str) -> None:
+    data = make_zip({"package.xml": package_xml({"ConnectedApp": ["Keyed"]}), **files})
+    result = _deploy(allow_ca, data, single_package=True)
+    assert result["status"] == "Failed"
+    assert problem in result["details"]["componentFailures"][0]["problem"]
+
+
+def test_deploy_needs_the_consumer_secret_setting_for_global_oauth_settings(local_org: LocalOrg) -> None:
+    local_org.create_metadata([_eca()], local_org.admin_user())
+    local_org.set_setting("consumer_secret_api_access", False)
+    data = make_zip(
+        {
+            "package.xml": package_xml({"ExtlClntAppGlobalOauthSettings": ["G"]}),
+            "extlClntAppGlobalOauthSets/G.ecaGlblOauth": component_xml(
+                "ExtlClntAppGlobalOauthSettings",
+                "<externalClientApplication>My_Eca</externalClientApplication>",
+            ),
+        }
+    )
+    result = _deploy(local_org, data, single_package=True)
+    assert "consumer secrets via Metadata API" in result["details"]["componentFailures"][0]["problem"]
+
+
+def test_destructive_changes(local_org: LocalOrg) -> None:
+    local_org.create_metadata([_eca("Doomed")], local_org.admin_user())
+    destructive = package_xml({"ExternalClientApplication": ["Doomed", "Never_Existed"]})
+    data = make_zip({"package.xml": package_xml({}), "destructiveChanges.xml": destructive})
+    warned = _deploy(local_org, data, single_package=True)
+    assert (
+        warned["status"] == "Failed"
+    )  # the missing one is a warning, and warnings fail without ignoreWarnings
+    assert warned["details"]["componentFailures"][0]["problem"] == (
+        "No ExternalClientApplication named: Never_Existed found"
+    )
+    assert local_org.read_metadata("ExternalClientApplication", ["Doomed"])[0] is not None
+    done = _deploy(local_org, data, single_package=True, ignore_warnings=True)
+    assert done["status"] == "Succeeded"
+    deleted = [m for m in done["details"]["componentSuccesses"] if m["deleted"]]
+    assert [m["fullName"] for m in deleted] == ["Doomed"]
+    assert local_org.read_metadata("ExternalClientApplication", ["Doomed"]) == [None]
+
+
+def test_single_package_decides_where_package_xml_is(local_org: LocalOrg) -> None:
+    nested = eca_zip(prefix="unpackaged/")
+    refused = _deploy(local_org, nested, single_package=True)
+    assert refused["details"]["componentFailures"][0]["problem"] == "No package.xml found"
+    ok = _deploy(local_org, nested, single_package=False)
+    assert ok["status"] == "Succeeded"
+    assert "unpackaged/externalClientApps/Deployed_Eca.eca" in {
+        m["fileName"] for m in ok["details"]["componentSuccesses"]
+    }
+    assert _deploy(local_org, b"not a zip")["details"]["componentFailures"][0]["problem"].startswith(
+        "The zip file is not valid"
+    )
+
+
+def test_deploys_take_time_and_queue_one_at_a_time(local_org: LocalOrg, clock: FakeClock) -> None:
+    admin = local_org.admin_user()
+    first = local_org.deployments.start_deploy(eca_zip("First"), DeployOptions(single_package=True), admin, 5)
+    second = local_org.deployments.start_deploy(
+        eca_zip("Second"), DeployOptions(single_package=True), admin, 5
+    )
+    status = local_org.deployments.deploy_result
+    assert (status(first.id, False)["status"], status(second.id, False)["status"]) == (
+        "InProgress",
+        "Pending",
+    )
+    clock.advance(5)
+    assert (status(first.id, False)["status"], status(second.id, False)["status"]) == (
+        "Succeeded",
+        "InProgress",
+    )
+    assert local_org.read_metadata("ExternalClientApplication", ["Second"]) == [None]
+    clock.advance(5)
+    assert status(second.id, False)["status"] == "Succeeded"
+    assert local_org.read_metadata("ExternalClientApplication", ["Second"])[0] is not None
+
+
+def test_cancel_deploy(local_org: LocalOrg, clock: FakeClock) -> None:
+    admin = local_org.admin_user()
+    job = local_org.deployments.start_deploy(eca_zip(), DeployOptions(single_package=True), admin, 60)
+    assert local_org.deployments.cancel(job.id) == {"done": True, "id": job.id}
+    clock.advance(120)
+    assert local_org.deployments.deploy_result(job.id, True)["status"] == "Canceled"
+    assert local_org.read_metadata("ExternalClientApplication", ["Deployed_Eca"]) == [None]
+    with pytest.raises(InvalidId):
+        local_org.deployments.cancel(job.id)
+    with pytest.raises(InvalidId):
+        local_org.deployments.deploy_result("0Af000000000999AAA", True)
+
+
+def test_retrieve_zips_honour_single_package(local_org: LocalOrg) -> None:
+    local_org.create_metadata([_eca("Kept")], local_org.admin_user())
+    local_org.create_metadata([_global("Kept", consumerSecret="KeptSecret001")], local_org.admin_user())
+    request: dict[str, Any] = {
+        "apiVersion": "62.0",
+        "unpackaged": {
+            "types": [
+                {"name": "ExternalClientApplication", "members": ["Kept", "Missing"]},
+                {"name": "ExtlClntAppGlobalOauthSettings", "members": ["*"]},
+            ]
+        },
+    }
+    job = local_org.deployments.start_retrieve(request, local_org.admin_user())
+    result = local_org.deployments.retrieve_result(job.id, include_zip=True)
+    assert (result["done"], result["status"], result["success"]) == (True, "Succeeded", True)
+    assert result["messages"] == [
+        {
+            "fileName": "unpackaged/package.xml",
+            "problem": "Entity of type 'ExternalClientApplication' named 'Missing' cannot be found",
+        }
+    ]
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(result["zipFile"])))
+    assert sorted(archive.namelist()) == [
+        "unpackaged/externalClientApps/Kept.eca",
+        "unpackaged/extlClntAppGlobalOauthSets/Kept_glbloauth.ecaGlblOauth",
+        "unpackaged/package.xml",
+    ]
+    glbl = archive.read("unpackaged/extlClntAppGlobalOauthSets/Kept_glbloauth.ecaGlblOauth").decode()
+    assert "<consumerKey>3MVG9" in glbl and "KeptSecret001" not in glbl and "consumerSecret" not in glbl
+    manifest = archive.read("unpackaged/package.xml").decode()
+    assert "<members>Kept</members>" in manifest and "<version>62.0</version>" in manifest
+    assert {p["type"] for p in result["fileProperties"]} == {
+        "ExternalClientApplication",
+        "ExtlClntAppGlobalOauthSettings",
+        "Package",
+    }
+    single = local_org.deployments.start_retrieve(
+        {**request, "singlePackage": "true"}, local_org.admin_user()
+    )
+    names = zipfile.ZipFile(
+        io.BytesIO(base64.b64decode(local_org.deployments.retrieve_result(single.id, True)["zipFile"]))
+    )
+    assert "package.xml" in names.namelist()
+    assert "zipFile" not in local_org.deployments.retrieve_result(single.id, include_zip=False)
+
+
+def test_a_retrieved_zip_deploys_back(local_org: LocalOrg) -> None:
+    local_org.create_metadata([_eca("Round")], local_org.admin_user())
+    request = {"unpackaged": {"types": [{"name": "ExternalClientApplication", "members": ["Round"]}]}}
+    job = local_org.deployments.start_retrieve(request, local_org.admin_user())
+    data = base64.b64decode(local_org.deployments.retrieve_result(job.id, True)["zipFile"])
+    local_org.delete_metadata("ExternalClientApplication", ["Round"])
+    assert _deploy(local_org, data)["status"] == "Succeeded"
+    assert local_org.read_metadata("ExternalClientApplication", ["Round"])[0] is not None
+
+
+# fault injection -----------------------------------------------------------------------------------
+def test_fault_settings_are_validated() -> None:
+    faults = Faults()
+    assert faults.update({"latency_seconds": 1, "error_rate": {"readMetadata": 0.5}}).latency_seconds == 1.0
+    for bad in (
+        {"nope": 1},
+        {"latency_seconds": -1},
+        {"setup_locked": "yes"},
+        {"error_rate": {"x": 2}},
+        {"error_code": "not a code!"},
+    ):
+        with pytest.raises(ValueError):
+            faults.update(bad)
+    faults.reset()
+    assert faults.settings == FaultSettings()
+
+
+def test_injected_faults_behave_as_specified() -> None:
+    slept: list[float] = []
+    faults = Faults(sleep=slept.append, rng=random.Random(7))
+    faults.update({"latency_seconds": 0.25})
+    faults.before("readMetadata")
+    assert slept == [0.25]
+    faults.update({"latency_seconds": 0, "setup_locked": True})
+    faults.before("readMetadata")  # reads still work
+    with pytest.raises(LocalOrgFault) as locked:
+        faults.before("deploy")
+    assert locked.value.fault_code == "ALREADY_IN_PROCESS"
+    faults.update({"setup_locked": False, "request_limit_exceeded": True})
+    with pytest.raises(LocalOrgFault) as limited:
+        faults.before("listMetadata")
+    assert (limited.value.fault_code, limited.value.message) == (
+        "REQUEST_LIMIT_EXCEEDED",
+        "TotalRequests Limit exceeded.",
+    )
+    faults.update(
+        {
+            "request_limit_exceeded": False,
+            "error_rate": {"readMetadata": 0.5},
+            "error_code": "SERVER_UNAVAILABLE",
+        }
+    )
+    outcomes = []
+    for _ in range(400):
+        try:
+            faults.before("readMetadata")
+            outcomes.append(True)
+        except LocalOrgFault as fault:
+            assert fault.fault_code == "SERVER_UNAVAILABLE"
+            outcomes.append(False)
+    assert 150 < outcomes.count(False) < 250
+    faults.before("listMetadata")  # other operations are not affected

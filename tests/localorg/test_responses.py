@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree as ET
 
@@ -18,6 +22,7 @@ from sfconnect.localorg.responses import Request, Response
 from sfconnect.localorg.server import dispatch
 from sfconnect.localorg.urls import ROUTES
 from sfconnect.localorg.wsdl import MD_NS
+from tests.localorg.zips import eca_zip
 
 REPLAYS = Path(__file__).parent / "replays"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -408,3 +413,191 @@ def test_session_may_come_in_a_partner_namespace_header_or_bearer(
         BASE,
     )
     assert dispatch(local_org, ROUTES, req).status == 200
+
+
+# deploy and retrieve replays ----------------------------------------------------------------------------
+_ZIP_RE = re.compile(rb"(<(?:\w+:)?ZipFile>)[^<]*(</(?:\w+:)?ZipFile>)")
+_ASYNC_RE = re.compile(rb"(<(?:\w+:)?asyncProcessId>)[^<]*(</(?:\w+:)?asyncProcessId>)")
+
+
+def _with_zip(name: str, data: bytes) -> bytes:
+    body = _load(name)[3]
+    return _ZIP_RE.sub(lambda m: m.group(1) + base64.b64encode(data) + m.group(2), body)
+
+
+def _with_id(name: str, job_id: str) -> bytes:
+    return _ASYNC_RE.sub(lambda m: m.group(1) + job_id.encode() + m.group(2), _load(name)[3])
+
+
+def _result_text(text: str, tag: str) -> str:
+    """The text of a direct child of the response's `result` (any namespace)."""
+    root = SafeET.fromstring(text.encode())
+    body = root.find(f"{{{SOAP}}}Body")
+    assert body is not None
+    result = body[0].find(f"{{{MD_NS}}}result")
+    assert result is not None
+    value = result.findtext(f"{{{MD_NS}}}{tag}")
+    assert value is not None, f"no {tag} in {text[:300]}"
+    return value
+
+
+@pytest.mark.parametrize("client", ["jsforce", "sf", "simple-salesforce"])
+def test_soap_deploy_then_status_replays(local_org: LocalOrg, session: Session, client: str) -> None:
+    text = assert_jsforce_can_read(
+        replay(local_org, f"{client}-deploy", session, body=_with_zip(f"{client}-deploy", eca_zip()))
+    )
+    assert "<done>false</done>" in text and "<state>Queued</state>" in text
+    job_id = _result_text(text, "id")
+    assert assert_zeep_can_read(
+        replay(local_org, f"{client}-deploy", session, body=_with_zip(f"{client}-deploy", eca_zip("Other"))),
+        "deploy",
+    ).findtext(f"{{{MD_NS}}}id")
+    status = replay(
+        local_org,
+        f"{client}-checkDeployStatus",
+        session,
+        body=_with_id(f"{client}-checkDeployStatus", job_id),
+    )
+    text = assert_jsforce_can_read(status)
+    for tag, value in (("done", "true"), ("status", "Succeeded"), ("success", "true"), ("id", job_id)):
+        assert _result_text(text, tag) == value
+    assert _result_text(text, "numberComponentsDeployed") == "1"
+    assert (
+        "<componentSuccesses>" in text and "<fileName>externalClientApps/Deployed_Eca.eca</fileName>" in text
+    )
+    assert "<runTestResult><numFailures>0</numFailures><numTestsRun>0</numTestsRun>" in text
+    assert local_org.read_metadata("ExternalClientApplication", ["Deployed_Eca"])[0] is not None
+
+
+@pytest.mark.parametrize(
+    ("client", "prefix"), [("jsforce", "unpackaged/"), ("sf", "unpackaged/"), ("simple-salesforce", "")]
+)
+def test_soap_retrieve_then_status_replays(
+    with_app: LocalOrg, session: Session, client: str, prefix: str
+) -> None:
+    text = assert_jsforce_can_read(replay(with_app, f"{client}-retrieve", session))
+    job_id = _result_text(text, "id")
+    assert job_id.startswith("09S")
+    check = f"{client}-checkRetrieveStatus" if client != "sf" else "jsforce-checkRetrieveStatus"
+    text = assert_jsforce_can_read(replay(with_app, check, session, body=_with_id(check, job_id)))
+    assert _result_text(text, "done") == "true" and _result_text(text, "status") == "Succeeded"
+    archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(_result_text(text, "zipFile"))))
+    assert sorted(archive.namelist()) == [
+        f"{prefix}connectedApps/CaptureApp.connectedApp",
+        f"{prefix}package.xml",
+    ]
+    assert f"<fileName>{prefix}package.xml</fileName>" in text and "<type>Package</type>" in text
+    content = archive.read(f"{prefix}connectedApps/CaptureApp.connectedApp").decode()
+    assert content.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<ConnectedApp xmlns=')
+    assert "<fullName>" not in content and "<consumerKey>3MVG9" in content
+
+
+def _multipart(name: str, data: bytes) -> tuple[dict[str, str], bytes]:
+    _method, _target, headers, body = _load(name)
+    before, _, after = body.partition(b"\n<")
+    after = after.split(b">\n", 1)[1]
+    crlf = before.replace(b"\n", b"\r\n") + b"\r\n" + data + b"\r\n" + after.replace(b"\n", b"\r\n")
+    return headers, crlf
+
+
+@pytest.mark.parametrize("client", ["jsforce", "sf"])
+def test_rest_deploy_replays(local_org: LocalOrg, session: Session, client: str) -> None:
+    headers, body = _multipart(f"{client}-rest-deploy", eca_zip())
+    headers = {k: _SESSION_RE.sub(session.session_id, v) for k, v in headers.items()}
+    version = "60.0" if client == "jsforce" else "62.0"
+    path = f"/services/data/v{version}/metadata/deployRequest"
+    created = dispatch(local_org, ROUTES, Request("POST", path, {}, headers, body, BASE))
+    assert created.status == 201, created.body
+    job = json.loads(created.body)
+    assert job["deployResult"]["done"] is False and job["deployOptions"]["singlePackage"] is True
+    _method, _target, status_headers, _ = _load("jsforce-rest-deploy-status")
+    status_headers = {k: _SESSION_RE.sub(session.session_id, v) for k, v in status_headers.items()}
+    req = Request("GET", f"{path}/{job['id']}", {"includeDetails": ["true"]}, status_headers, b"", BASE)
+    answer = json.loads(dispatch(local_org, ROUTES, req).body)
+    assert answer["id"] == job["id"]
+    result = answer["deployResult"]
+    assert (result["done"], result["status"], result["success"]) == (True, "Succeeded", True)
+    assert [m["fileName"] for m in result["details"]["componentSuccesses"]] == [
+        "externalClientApps/Deployed_Eca.eca",
+        "package.xml",
+    ]
+
+
+def test_simple_salesforce_deploy_quirks_are_tolerated(local_org: LocalOrg, session: Session) -> None:
+    body = _with_zip("simple-salesforce-deploy", eca_zip())
+    assert b"None" in body and b"<met:checkOnly>False</met:checkOnly>" in body
+    result = assert_zeep_can_read(replay(local_org, "simple-salesforce-deploy", session, body=body), "deploy")
+    job_id = result.findtext(f"{{{MD_NS}}}id")
+    assert job_id
+    job = local_org.store.job(local_org.org_id, job_id)
+    assert job is not None and job.request["options"]["rollbackOnError"] is True
+    assert job.request["options"]["checkOnly"] is False
+
+
+def test_cancel_deploy_over_soap(local_org: LocalOrg, session: Session) -> None:
+    local_org.faults.update({"deploy_seconds": 60})
+    text = assert_jsforce_can_read(
+        replay(local_org, "jsforce-deploy", session, body=_with_zip("jsforce-deploy", eca_zip()))
+    )
+    job_id = _result_text(text, "id")
+    cancel = _soap(session, f"<cancelDeploy><String>{job_id}</String></cancelDeploy>")
+    text = assert_jsforce_can_read(_post(local_org, cancel))
+    assert f"<done>true</done><id>{job_id}</id>" in text
+    status = _post(
+        local_org,
+        _soap(
+            session,
+            f"<checkDeployStatus><asyncProcessId>{job_id}</asyncProcessId>"
+            "<includeDetails>true</includeDetails></checkDeployStatus>",
+        ),
+    )
+    assert "<status>Canceled</status>" in status.body.decode()
+    again = _post(local_org, cancel)
+    assert again.status == 500 and b"sf:INVALID_ID_FIELD" in again.body
+
+
+# fault injection endpoint -----------------------------------------------------------------------
+def _faults(org: LocalOrg, session: Session, body: dict[str, Any] | None = None) -> Response:
+    method = "POST" if body is not None else "GET"
+    data = json.dumps(body).encode() if body is not None else b""
+    req = Request(
+        method, "/_localorg/faults", {}, {"authorization": f"Bearer {session.session_id}"}, data, BASE
+    )
+    return dispatch(org, ROUTES, req)
+
+
+def test_fault_endpoint_is_for_the_admin_only(local_org: LocalOrg, session: Session) -> None:
+    integration = next(u for u in local_org.users() if u.api_only)
+    other = local_org.login(integration.username, local_org.password_of(integration.username))
+    refused = _faults(local_org, other, {"setup_locked": True})
+    assert refused.status == 403 and json.loads(refused.body)[0]["errorCode"] == "INSUFFICIENT_ACCESS"
+    assert local_org.faults.settings.setup_locked is False
+    bad = _faults(local_org, session, {"bogus": 1})
+    assert bad.status == 400 and "unknown fault setting" in json.loads(bad.body)[0]["message"]
+    ok = _faults(local_org, session, {"setup_locked": True})
+    assert ok.status == 200 and json.loads(ok.body)["setup_locked"] is True
+    assert json.loads(_faults(local_org, session).body)["setup_locked"] is True
+
+
+def test_injected_faults_reach_the_wire(local_org: LocalOrg, session: Session) -> None:
+    _faults(local_org, session, {"setup_locked": True})
+    locked = replay(local_org, "jsforce-deploy", session, body=_with_zip("jsforce-deploy", eca_zip()))
+    assert locked.status == 500 and b"<faultcode>sf:ALREADY_IN_PROCESS</faultcode>" in locked.body
+    assert replay(local_org, "jsforce-listMetadata", session).status == 200  # reads are not locked
+    _faults(local_org, session, {"setup_locked": False, "request_limit_exceeded": True})
+    limited = replay(local_org, "jsforce-listMetadata", session)
+    assert b"<faultcode>sf:REQUEST_LIMIT_EXCEEDED</faultcode>" in limited.body
+    rest = replay(local_org, "sf-login-userinfo", session)
+    assert rest.status == 403 and json.loads(rest.body)[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
+    _faults(
+        local_org,
+        session,
+        {"reset": True, "error_rate": {"listMetadata": 1.0}, "error_code": "SERVER_UNAVAILABLE"},
+    )
+    failed = replay(local_org, "jsforce-listMetadata", session)
+    assert b"<faultcode>sf:SERVER_UNAVAILABLE</faultcode>" in failed.body
+    assert replay(local_org, "jsforce-describeMetadata", session).status == 200
+    answer = json.loads(_faults(local_org, session, {"reset": True, "expire_sessions": True}).body)
+    assert answer["expired_sessions"] >= 1
+    expired = replay(local_org, "jsforce-listMetadata", session)
+    assert b"INVALID_SESSION_ID" in expired.body

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
+import os
+import socket
+import ssl
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from simple_salesforce import SalesforceLogin
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
-from sfconnect.localorg import LocalOrgHandle
-from tests.localorg.conftest import trusting_session
+from sfconnect.localorg import AlreadyServed, LocalOrgHandle, find_running, serve_local_org
+from tests.localorg.conftest import close_client, simple_salesforce_client, trusting_session
 
 
 def test_soap_login_and_rest_identity(served: LocalOrgHandle, sf: Any) -> None:
@@ -17,8 +27,6 @@ def test_soap_login_and_rest_identity(served: LocalOrgHandle, sf: Any) -> None:
 
 
 def test_soap_login_refuses_a_wrong_password(served: LocalOrgHandle) -> None:
-    from simple_salesforce import SalesforceLogin
-
     with trusting_session(served.ca_bundle) as session, pytest.raises(SalesforceAuthenticationFailed) as info:
         SalesforceLogin(
             username=served.admin_username,
@@ -56,3 +64,334 @@ def test_connected_app_create_read_round_trip(served: LocalOrgHandle, sf: Any) -
     assert record.oauthConfig.scopes == ["Api", "RefreshToken"]
     assert record.oauthConfig.consumerKey.startswith("3MVG9")
     assert record.oauthConfig.consumerSecret is None
+
+
+# --- full CRUD through simple-salesforce ------------------------------------------------------------------
+def test_connected_app_lifecycle_and_refusals(served: LocalOrgHandle, sf: Any) -> None:
+    ca = sf.mdapi.ConnectedApp
+    app = ca(
+        fullName="Lifecycle_App",
+        label="Lifecycle",
+        contactEmail="ops@example.com",
+        description="before",
+        oauthConfig={"callbackUrl": "https://app.example.com/cb", "scopes": ["Api"]},
+    )
+    with pytest.raises(Exception, match="INSUFFICIENT_ACCESS"):
+        ca.create([app])
+    served.org.set_setting("connected_app_creation_allowed", True)
+    try:
+        with pytest.raises(Exception, match="You cannot provide a Consumer Key"):
+            ca.create(
+                [
+                    ca(
+                        fullName="Keyed",
+                        label="Keyed",
+                        contactEmail="ops@example.com",
+                        oauthConfig={
+                            "callbackUrl": "https://x.example.com/cb",
+                            "consumerKey": "3MVG9Mine0001",
+                        },
+                    )
+                ]
+            )
+        ca.create([app])
+    finally:
+        served.org.set_setting("connected_app_creation_allowed", False)
+    key = ca.read("Lifecycle_App").oauthConfig.consumerKey
+    ca.update([ca(fullName="Lifecycle_App", label="After", contactEmail="ops@example.com")])
+    after = ca.read("Lifecycle_App")
+    assert (after.label, after.description, after.oauthConfig) == ("After", None, None)  # replaced whole
+    ca.upsert([ca(fullName="Lifecycle_App", label="Upserted", contactEmail="ops@example.com")])
+    assert ca.read("Lifecycle_App").label == "Upserted"
+    ca.rename("Lifecycle_App", "Lifecycle_Renamed")
+    assert ca.read("Lifecycle_App").fullName is None
+    listed = sf.mdapi.list_metadata(sf.mdapi._client.get_type("ns0:ListMetadataQuery")(type="ConnectedApp"))
+    assert "Lifecycle_Renamed" in [row.fullName for row in listed]
+    ca.delete(["Lifecycle_Renamed"])
+    assert ca.read("Lifecycle_Renamed").fullName is None
+    assert served.org.app_credentials(key) is None
+    with pytest.raises(Exception, match="INVALID_CROSS_REFERENCE_KEY"):
+        ca.delete(["Lifecycle_Renamed"])
+
+
+def test_external_client_app_lifecycle(served: LocalOrgHandle, sf: Any) -> None:
+    eca = sf.mdapi.ExternalClientApplication
+    glbl = sf.mdapi.ExtlClntAppGlobalOauthSettings
+    policies = sf.mdapi.ExtlClntAppOauthConfigurablePolicies
+    eca.create(
+        [
+            eca(
+                fullName="Billing_Eca",
+                label="Billing",
+                contactEmail="ops@example.com",
+                distributionState="Local",
+            )
+        ]
+    )
+    with pytest.raises(Exception, match="You cannot provide a Consumer Key"):
+        glbl.create(
+            [
+                glbl(
+                    fullName="Billing_Eca_glbl",
+                    externalClientApplication="Billing_Eca",
+                    consumerKey="3MVG9x0001",
+                )
+            ]
+        )
+    glbl.create(
+        [
+            glbl(
+                fullName="Billing_Eca_glbl",
+                externalClientApplication="Billing_Eca",
+                callbackUrl="https://billing.example.com/cb",
+                consumerSecret="BillingSecret0001",
+                isPkceRequired=True,
+            )
+        ]
+    )
+    policies.upsert(
+        [
+            policies(
+                fullName="Billing_Eca_plcy",
+                externalClientApplication="Billing_Eca",
+                ipRelaxationPolicyType="Enforce",
+                permittedUsersPolicyType="AdminApprovedPreAuthorized",
+            )
+        ]
+    )
+    read = glbl.read("Billing_Eca_glbl")
+    assert read.consumerKey.startswith("3MVG9") and read.consumerSecret is None
+    assert read.isPkceRequired is True
+    assert policies.read("Billing_Eca_plcy").permittedUsersPolicyType == "AdminApprovedPreAuthorized"
+    served.org.set_setting("consumer_secret_api_access", False)
+    try:
+        with pytest.raises(Exception, match="INSUFFICIENT_ACCESS"):
+            glbl.update([glbl(fullName="Billing_Eca_glbl", externalClientApplication="Billing_Eca")])
+    finally:
+        served.org.set_setting("consumer_secret_api_access", True)
+    eca.delete(["Billing_Eca"])
+    assert glbl.read("Billing_Eca_glbl").fullName is None
+
+
+def test_describe_calls(sf: Any) -> None:
+    described = sf.mdapi.describe_metadata()
+    names = {obj.xmlName for obj in described.metadataObjects}
+    assert {"ConnectedApp", "ExternalClientApplication", "ExtlClntAppGlobalOauthSettings"} <= names
+    value_type = sf.mdapi.ConnectedApp.describe()
+    assert {f.name for f in value_type.valueTypeFields} >= {"label", "contactEmail", "oauthConfig"}
+
+
+def test_faults_reach_zeep(served: LocalOrgHandle, sf: Any) -> None:
+    from zeep.exceptions import Fault
+
+    with pytest.raises(Fault, match="EXCEEDED_ID_LIMIT"):
+        sf.mdapi.ConnectedApp.read([f"A{i}" for i in range(11)])
+    client = simple_salesforce_client(served)
+    try:
+        served.org.revoke_session(client.session_id)
+        with pytest.raises(Fault) as info:
+            client.mdapi.ConnectedApp.read("X")
+        assert info.value.code == "sf:INVALID_SESSION_ID"
+    finally:
+        close_client(client)
+
+
+# --- the server itself ---------------------------------------------------------------------------
+def _https(handle: LocalOrgHandle) -> http.client.HTTPSConnection:
+    context = ssl.create_default_context(cafile=str(handle.ca_bundle))
+    return http.client.HTTPSConnection("127.0.0.1", handle.port, context=context, timeout=10)
+
+
+def _login_body(handle: LocalOrgHandle) -> bytes:
+    return (
+        '<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header/><se:Body>'
+        f'<login xmlns="urn:partner.soap.sforce.com"><username>{handle.admin_username}</username>'
+        f"<password>{handle.admin_password}</password></login></se:Body></se:Envelope>"
+    ).encode()
+
+
+def test_chunked_login_and_keep_alive(served: LocalOrgHandle) -> None:
+    conn = _https(served)
+    try:
+        body = _login_body(served)
+        conn.request(
+            "POST",
+            "/services/Soap/u/60.0",
+            body=iter([body[:50], body[50:]]),
+            headers={"Content-Type": "text/xml", "SOAPAction": '""'},
+            encode_chunked=True,
+        )
+        resp = conn.getresponse()
+        text = resp.read().decode()
+        assert resp.status == 200 and "<sessionId>" in text
+        sock = conn.sock
+        conn.request("GET", "/services/data")
+        second = conn.getresponse()
+        assert second.status == 200 and second.read()
+        assert conn.sock is sock  # same connection: keep-alive
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"POST /services/Soap/u/60.0 HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n", 413),
+        (b"POST /services/Soap/u/60.0 HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", 400),
+        (b"POST /services/Soap/u/60.0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (b"POST /services/Soap/u/60.0 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+    ],
+)
+def test_garbage_gets_a_4xx_and_the_server_lives_on(served: LocalOrgHandle, raw: bytes, status: int) -> None:
+    context = ssl.create_default_context(cafile=str(served.ca_bundle))
+    with (
+        socket.create_connection(("127.0.0.1", served.port), timeout=10) as plain,
+        context.wrap_socket(plain, server_hostname="127.0.0.1") as tls,
+    ):
+        tls.sendall(raw)
+        answer = tls.recv(4096)
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()) or answer.startswith(
+        f"HTTP/1.0 {status} ".encode()
+    )
+    with trusting_session(served.ca_bundle) as session:
+        assert session.get(f"{served.instance_url}/services/data", timeout=10).status_code == 200
+
+
+def test_plain_http_and_broken_tls_do_not_hurt_the_server(served: LocalOrgHandle) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as plain:
+        plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            assert not plain.recv(100).startswith(b"HTTP/")  # the TLS handshake fails; nothing is served
+    with trusting_session(served.ca_bundle) as session:
+        assert session.get(f"{served.instance_url}/services/data", timeout=10).status_code == 200
+
+
+def test_untrusted_clients_fail_tls(served: LocalOrgHandle) -> None:
+    session = requests.Session()
+    session.trust_env = False
+    with session, pytest.raises(requests.exceptions.SSLError):
+        session.get(f"{served.instance_url}/services/data", timeout=10)
+
+
+def test_twenty_concurrent_clients_get_consistent_answers(served: LocalOrgHandle) -> None:
+    md = "http://soap.sforce.com/2006/04/metadata"
+
+    def envelope(session_id: str, body: str) -> bytes:
+        return (
+            '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f'<s:Header><SessionHeader xmlns="{md}"><sessionId>{session_id}</sessionId></SessionHeader>'
+            "</s:Header>"
+            f'<s:Body xmlns="{md}">{body}</s:Body></s:Envelope>'
+        ).encode()
+
+    def client(n: int) -> tuple[int, str, int]:
+        with trusting_session(served.ca_bundle) as http:
+            login = http.post(
+                f"{served.instance_url}/services/Soap/u/60.0", data=_login_body(served), timeout=30
+            )
+            session_id = login.text.split("<sessionId>")[1].split("<")[0]
+            url = f"{served.instance_url}/services/Soap/m/60.0"
+            label = f"Client {n}"
+            upsert = (
+                '<upsertMetadata><metadata xsi:type="ExternalClientApplication">'
+                f"<fullName>Conc_{n}</fullName>"
+                f"<label>{label}</label></metadata></upsertMetadata>"
+            )
+            created = http.post(url, data=envelope(session_id, upsert), timeout=30)
+            assert "<created>true</created>" in created.text, created.text
+            read = http.post(
+                url,
+                data=envelope(
+                    session_id,
+                    f"<readMetadata><type>ExternalClientApplication</type><fullNames>Conc_{n}</fullNames>"
+                    "</readMetadata>",
+                ),
+                timeout=30,
+            )
+            listed = http.post(
+                url,
+                data=envelope(
+                    session_id,
+                    "<listMetadata><queries><type>ExternalClientApplication</type></queries>"
+                    "<asOfVersion>60.0</asOfVersion></listMetadata>",
+                ),
+                timeout=30,
+            )
+            return n, read.text.split("<label>")[1].split("<")[0], listed.text.count("<fullName>Conc_")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(client, range(20)))
+    assert [(n, label) for n, label, _ in results] == [(n, f"Client {n}") for n in range(20)]
+    assert all(1 <= seen <= 20 for _, _, seen in results)
+    assert (
+        len(
+            [r for r in served.org.components("ExternalClientApplication") if r.full_name.startswith("Conc_")]
+        )
+        == 20
+    )
+
+
+# --- where an org lives, restarts, one server per org ---------------------------------------------
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    with serve_local_org(tmp_path) as first:
+        first.org.create_metadata(
+            [("ExternalClientApplication", {"fullName": "Kept", "label": "Kept"})], first.org.admin_user()
+        )
+        org_id, password = first.org_id, first.admin_password
+    assert not (tmp_path / "server.json").exists()
+    with serve_local_org(tmp_path) as second:
+        assert (second.org_id, second.admin_password) == (org_id, password)
+        with trusting_session(second.ca_bundle) as session:
+            session_id, instance = SalesforceLogin(
+                username=second.admin_username,
+                password=second.admin_password,
+                security_token="",
+                sf_version="60.0",
+                session=session,
+                scratch_url=second.instance_url,
+            )
+        assert second.org.authenticate(session_id).user.username == second.admin_username
+        assert instance == second.instance_url.removeprefix("https://")
+        assert second.org.read_metadata("ExternalClientApplication", ["Kept"])[0] is not None
+
+
+def test_a_second_serve_of_the_same_org_is_refused(tmp_path: Path) -> None:
+    with serve_local_org(tmp_path) as handle:
+        info = json.loads((tmp_path / "server.json").read_text())
+        assert (info["port"], info["pid"], info["ca_bundle"]) == (
+            handle.port,
+            os.getpid(),
+            str(handle.ca_bundle),
+        )
+        running = find_running(tmp_path)
+        assert running is not None and running.instance_url == handle.instance_url
+        with pytest.raises(AlreadyServed, match=handle.instance_url), serve_local_org(tmp_path):
+            pass
+    assert find_running(tmp_path) is None
+
+
+def test_a_stale_server_json_is_detected_and_removed(tmp_path: Path) -> None:
+    (tmp_path / "server.json").write_text(
+        json.dumps(
+            {
+                "pid": 999999,
+                "port": 1,
+                "instance_url": "https://127.0.0.1:1",
+                "ca_bundle": "x",
+                "org_id": "x",
+                "started": 0.0,
+            }
+        )
+    )
+    assert find_running(tmp_path) is None
+    assert not (tmp_path / "server.json").exists()
+    with serve_local_org(tmp_path) as handle:
+        assert handle.port > 0
+
+
+def test_non_loopback_addresses_need_allow_remote(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="non-loopback"), serve_local_org(tmp_path, host="0.0.0.0"):  # noqa: S104
+        pass

@@ -1,0 +1,81 @@
+"""`sfconnect localorg serve|info|reset`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from sfconnect.cli.main import run
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_info_without_an_org_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["localorg", "info", "-C", str(tmp_path)]) == 1
+    assert "no local org" in capsys.readouterr().err
+
+
+def test_reset_creates_then_info_json_describes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["localorg", "reset", "-C", str(tmp_path), "--org", "sandbox"]) == 0
+    data_dir = tmp_path / ".sfconnect" / "localorg" / "sandbox"
+    assert (data_dir / "org.db").exists()
+    capsys.readouterr()
+    assert run(["localorg", "info", "--json", "--data-dir", str(data_dir)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["running"] is False and info["instance_url"] is None
+    assert info["admin_username"].startswith("admin@") and info["admin_password"]
+    assert info["org_id"].startswith("00D")
+    first_org = info["org_id"]
+    assert run(["localorg", "reset", "--data-dir", str(data_dir)]) == 0
+    capsys.readouterr()
+    assert run(["localorg", "info", "--json", "--data-dir", str(data_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["org_id"] != first_org  # fresh state
+
+
+def test_reset_with_a_bad_seed_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("bogus: 1\n", encoding="utf-8")
+    assert run(["localorg", "reset", "--data-dir", str(tmp_path / "org"), "--seed", str(seed)]) == 1
+    assert "unknown keys" in capsys.readouterr().err
+
+
+def test_serve_info_and_refusals_while_served(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir = tmp_path / "org"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sfconnect", "localorg", "serve", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (data_dir / "server.json").exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert run(["localorg", "info", "--json", "--data-dir", str(data_dir)]) == 0
+        info = json.loads(capsys.readouterr().out)
+        assert info["running"] is True and info["pid"] == proc.pid
+        with requests.Session() as session:
+            session.verify = info["ca_bundle"]
+            session.trust_env = False
+            assert session.get(f"{info['instance_url']}/services/data", timeout=10).status_code == 200
+        assert run(["localorg", "serve", "--data-dir", str(data_dir)]) == 1
+        assert "already served" in capsys.readouterr().err
+        assert run(["localorg", "reset", "--data-dir", str(data_dir)]) == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Serving local org" in out and "Stopped." in out
+    assert not (data_dir / "server.json").exists()
