@@ -19,6 +19,9 @@ The rules (documented in ``docs/metadata.md``):
    ``refreshTokenPolicy`` keywords lower case and units upper case (``specific_lifetime:3:HOURS``); ECA
    ``refreshTokenValidityUnit`` capitalised (``Days``); enumeration values matched case-insensitively.
 7. Strings: surrounding whitespace stripped; optional strings that are empty are dropped.
+8. A flow's dependent setting is dropped while the flow is off (``isSecretRequiredForTokenExchange`` without
+   token exchange, ``isCodeCredentialPostOnly``/``isCodeCredPostOnly`` without the code-credential flow):
+   Setup greys such settings out and orgs return either value.
 """
 
 from __future__ import annotations
@@ -231,5 +234,27 @@ def normalize(component: Component, *, strip: bool = True) -> Component:
     if info is None or not info.in_wsdl:
         return component
     worker = _Normalizer(component, strip)
-    fields = worker.record(component.type, component.fields, "")
+    fields = _drop_dependent_switches(component.type, worker.record(component.type, component.fields, ""))
     return component.with_fields(fields).with_notes(*worker.notes)
+
+
+# (component type, record path, switch, dependent setting): the setting means nothing while the switch is off.
+_DEPENDENT_SWITCHES: tuple[tuple[str, str, str, str], ...] = (
+    ("ConnectedApp", "oauthConfig", "isTokenExchangeEnabled", "isSecretRequiredForTokenExchange"),
+    ("ConnectedApp", "oauthConfig", "isCodeCredentialEnabled", "isCodeCredentialPostOnly"),
+    ("ExtlClntAppGlobalOauthSettings", "", "isTokenExchangeEnabled", "isSecretRequiredForTokenExchange"),
+    ("ExtlClntAppGlobalOauthSettings", "", "isCodeCredFlowEnabled", "isCodeCredPostOnly"),
+)
+
+
+def _drop_dependent_switches(type_name: str, fields: Record) -> Record:
+    """Rule 8: a flow's sub-setting is dropped while the flow is off (Setup greys it out; values vary)."""
+    for owner, path, switch, dependent in _DEPENDENT_SWITCHES:
+        if owner != type_name:
+            continue
+        record = fields.get(path) if path else fields
+        if not isinstance(record, Record) or record.get(switch) is True or dependent not in record:
+            continue
+        trimmed = record.without(dependent)
+        fields = fields.set(path, trimmed) if path else trimmed
+    return fields

@@ -58,6 +58,13 @@ class LocalOrg(SpecModel):
     """An embedded local org of the project, kept in ``.sfconnect/localorg/<org>/``."""
 
     org: OrgName = Field(default="default", description="Name of the local org.")
+    seed: str | None = Field(
+        default=None,
+        description=(
+            "Seed file (relative to the project) for the org's users, settings and pre-existing apps, used "
+            "when the org is created; `sfconnect localorg reset` applies it again."
+        ),
+    )
 
 
 class JwtBearerAuth(SpecModel):

@@ -16,7 +16,9 @@ from sfconnect.spec.schema import SCHEMA_FILES, app_schema, project_schema, rend
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
-EXAMPLE_FILES = sorted((ROOT / "examples").glob("*/**/*.yaml"))
+EXAMPLE_FILES = sorted(
+    [*(ROOT / "examples").glob("*/sfconnect.yaml"), *(ROOT / "examples").glob("*/apps/**/*.yaml")]
+)
 
 
 def _plain(value: Any) -> Any:

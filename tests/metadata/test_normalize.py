@@ -176,3 +176,17 @@ def test_org_generated_eca_fields_are_stripped() -> None:
 def test_unknown_elements_are_left_alone() -> None:
     app = _ca(oauthPolicy={"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "zero", "extra": " kept "})
     assert normalize(app).get("oauthPolicy.extra") == " kept "
+
+
+def test_dependent_setting_of_a_disabled_flow_is_dropped() -> None:
+    on = {"isTokenExchangeEnabled": True, "isSecretRequiredForTokenExchange": True}
+    off = {"isTokenExchangeEnabled": False, "isSecretRequiredForTokenExchange": True}
+    assert normalize(_ca(oauthConfig={"callbackUrl": "https://x", **on})).get(
+        "oauthConfig.isSecretRequiredForTokenExchange"
+    )
+    dropped = normalize(_ca(oauthConfig={"callbackUrl": "https://x", **off}))
+    assert dropped.get("oauthConfig.isSecretRequiredForTokenExchange") is None
+    glb = Component.build(
+        ComponentType.ECA_GLOBAL_OAUTH_SETTINGS, "X_glbloauth", {"externalClientApplication": "X", **off}
+    )
+    assert normalize(glb).get("isSecretRequiredForTokenExchange") is None
