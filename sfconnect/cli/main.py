@@ -36,6 +36,8 @@ def cli(ctx: click.Context) -> None:
 
 def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
+    from sfconnect.cli.apply import apply_command, status_command
+    from sfconnect.cli.drift import drift_command
     from sfconnect.cli.keygen import keygen_command
     from sfconnect.cli.localorg import localorg
     from sfconnect.cli.plan import plan_command
@@ -45,6 +47,9 @@ def _register_commands() -> None:
     cli.add_command(validate_command)
     cli.add_command(schema_command)
     cli.add_command(plan_command)
+    cli.add_command(apply_command)
+    cli.add_command(status_command)
+    cli.add_command(drift_command)
     cli.add_command(keygen_command)
     cli.add_command(localorg)
 

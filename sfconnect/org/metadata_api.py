@@ -303,10 +303,15 @@ class MetadataApi:
         response = self._call(
             "deploy",
             base64.b64encode(zip_bytes).decode("ascii"),
-            {
+            {  # every DeployOptions element is required by the WSDL
+                "allowMissingFiles": False,
+                "autoUpdatePackage": False,
                 "checkOnly": options.check_only,
-                "rollbackOnError": options.rollback_on_error,
                 "ignoreWarnings": options.ignore_warnings,
+                "performRetrieve": False,
+                "purgeOnDelete": False,
+                "rollbackOnError": options.rollback_on_error,
+                "runTests": [],
                 "singlePackage": options.single_package,
                 "testLevel": "NoTestRun",
             },

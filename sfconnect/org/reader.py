@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sfconnect.org.metadata_api import MAX_READ_NAMES, FileProperties, MetadataApi, RawRecord
 
-__all__ = ["OrgSnapshot", "batches", "read_components"]
+__all__ = ["OrgSnapshot", "batches", "read_components", "read_named"]
 
 
 def batches(names: Sequence[str], size: int = MAX_READ_NAMES) -> list[list[str]]:
@@ -69,3 +69,17 @@ def read_components(
                 records.extend(result)
     records.sort(key=lambda r: (r.type, r.full_name))
     return OrgSnapshot(listed=tuple(listed), records=tuple(records))
+
+
+def read_named(api: MetadataApi, keys: Iterable[tuple[str, str]], *, concurrency: int = 4) -> list[RawRecord]:
+    """Read known components by ``(type, name)`` without listing first (names that do not exist are left out)."""
+    names_by_type: dict[str, list[str]] = {}
+    for type_name, name in sorted(set(keys)):
+        names_by_type.setdefault(type_name, []).append(name)
+    jobs = [(t, batch) for t in sorted(names_by_type) for batch in batches(names_by_type[t])]
+    records: list[RawRecord] = []
+    if jobs:
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(jobs)))) as pool:
+            for result in pool.map(lambda job: api.read_metadata(job[0], job[1]), jobs):
+                records.extend(result)
+    return sorted(records, key=lambda r: (r.type, r.full_name))

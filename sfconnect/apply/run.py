@@ -1,0 +1,127 @@
+"""The apply sequence: choose what to deploy, resolve secrets for new apps, deploy, verify."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sfconnect.apply.service import (
+    ApplyRequest,
+    ApplyResult,
+    ProgressCallback,
+    check_consumer_secret_access,
+    follow_deploy,
+    start_deploy,
+    with_secrets,
+)
+from sfconnect.errors import OrgError
+from sfconnect.metadata.component import Component
+from sfconnect.metadata.formats import ComponentRef
+from sfconnect.metadata.xmlio import read_component
+from sfconnect.org.metadata_api import MetadataApi
+from sfconnect.org.reader import read_named
+from sfconnect.plan.diff import unit_map
+from sfconnect.plan.model import Plan
+
+__all__ = ["ApplyInput", "apply_plan", "build_request", "deletions_of", "verify"]
+
+SecretResolver = Callable[[str], str]
+"""Turns a secret reference (``env:NAME``, ``file:PATH``) into its value; raises `ConfigError` when unset."""
+
+
+@dataclass(frozen=True)
+class ApplyInput:
+    """A plan and the desired components it was made with (from a fresh plan or a saved one)."""
+
+    plan: Plan
+    desired: tuple[Component, ...]
+    deletions: tuple[ComponentRef, ...]
+    secret_fields: Mapping[tuple[str, str], Mapping[str, str]]
+    api_version: str
+
+
+def build_request(data: ApplyInput, resolve: SecretResolver) -> ApplyRequest:
+    """The deploy for a plan: only components it creates or updates; secrets only for creates."""
+    actions = {(c.type, c.name): c.action for a in data.plan.apps for c in a.components}
+    components: list[Component] = []
+    for component in data.desired:
+        action = actions.get((component.type, component.full_name), "no-op")
+        if action not in ("create", "update"):
+            continue
+        refs = data.secret_fields.get((component.type, component.full_name), {})
+        if action == "create" and refs:
+            component = with_secrets(component, {name: resolve(ref) for name, ref in refs.items()})
+        components.append(component)
+    return ApplyRequest(tuple(components), data.deletions, data.api_version)
+
+
+def verify(api: MetadataApi, request: ApplyRequest) -> list[str]:
+    """Read the deployed components back; returns what does not match (empty when all do)."""
+    keys = [(c.type, c.full_name) for c in request.components] + [
+        (d.type, d.full_name) for d in request.deletions
+    ]
+    records = {(r.type, r.full_name): r for r in read_named(api, keys)}
+    problems: list[str] = []
+    for desired in request.components:
+        record = records.get((desired.type, desired.full_name))
+        if record is None:
+            problems.append(f"{desired.type} {desired.full_name} is missing after the deploy")
+            continue
+        live = read_component(record.xml, type_hint=record.type, full_name=record.full_name)
+        want, got = unit_map(desired), unit_map(live)
+        for path in sorted(set(want) | set(got)):
+            if want.get(path) != got.get(path):
+                problems.append(
+                    f"{desired.type} {desired.full_name}: {path} is {got.get(path)!r}, expected {want.get(path)!r}"
+                )
+    for deletion in request.deletions:
+        if (deletion.type, deletion.full_name) in records:
+            problems.append(f"{deletion.type} {deletion.full_name} is still in the org after the deploy")
+    return problems
+
+
+def apply_plan(
+    api: MetadataApi,
+    data: ApplyInput,
+    resolve: SecretResolver,
+    *,
+    progress: ProgressCallback | None = None,
+    on_started: Callable[[str], None] | None = None,
+    poll_interval: float = 1.0,
+) -> ApplyResult:
+    """Deploy a plan all-or-nothing and confirm the org now matches it.
+
+    Raises:
+        ConfigError: a secret is unset, or the org lacks a setting the deploy needs (nothing was deployed).
+        DeployFailed: the deploy failed (nothing was changed); per-component failures attached.
+        DeployInterrupted: Ctrl-C while following the deploy.
+        OrgError: the org does not match the plan after a successful deploy.
+    """
+    request = build_request(data, resolve)
+    check_consumer_secret_access(api, request.components)
+    deploy_id = start_deploy(api, request)
+    if on_started is not None:
+        on_started(deploy_id)
+    status = follow_deploy(api, deploy_id, progress=progress, interval=poll_interval)
+    problems = verify(api, request)
+    if problems:
+        raise OrgError(
+            f"deploy {deploy_id} succeeded but the org does not match the plan: " + "; ".join(problems),
+            target=api.target,
+            operation="verify",
+        )
+    actions = {(c.type, c.name): c.action for a in data.plan.apps for c in a.components}
+    return ApplyResult(
+        deploy_id=deploy_id,
+        status=status,
+        created=tuple(sorted(f"{t} {n}" for (t, n), a in actions.items() if a == "create")),
+        updated=tuple(sorted(f"{t} {n}" for (t, n), a in actions.items() if a == "update")),
+        deleted=tuple(sorted(f"{d.type} {d.full_name}" for d in request.deletions)),
+    )
+
+
+def deletions_of(plan: Plan) -> tuple[ComponentRef, ...]:
+    """The components a plan removes (whole apps with ``state: absent``, or leftovers of an app)."""
+    return tuple(
+        ComponentRef(c.type, c.name) for a in plan.apps for c in a.components if c.action == "delete"
+    )

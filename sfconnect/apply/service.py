@@ -1,0 +1,182 @@
+"""Applying a plan: one all-or-nothing deploy, followed to its end, then verified by reading the org again.
+
+Everything a plan changes goes into one deploy zip with ``rollbackOnError`` (removals through
+``destructiveChanges.xml``), so a failure leaves the org as it was. Consumer secrets are resolved from their
+references only here, only for components being created, and only into the zip sent to the org.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sfconnect.errors import ComponentError, ConfigError, DeployFailed, MetadataFault, OrgError, PlanError
+from sfconnect.metadata.component import Component, Record
+from sfconnect.metadata.formats import ComponentRef, build_deploy_zip
+from sfconnect.metadata.schema import ComponentType
+from sfconnect.org.metadata_api import DeployOptions, DeployStatus, MetadataApi
+
+__all__ = [
+    "ApplyRequest",
+    "ApplyResult",
+    "DeployInterrupted",
+    "check_consumer_secret_access",
+    "follow_deploy",
+    "start_deploy",
+    "with_secrets",
+]
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[DeployStatus], None]
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    """What to deploy: components to create or update (secrets resolved), and components to delete."""
+
+    components: tuple[Component, ...]
+    deletions: tuple[ComponentRef, ...] = ()
+    api_version: str = "63.0"
+    check_only: bool = False
+
+    def is_empty(self) -> bool:
+        """Nothing to deploy."""
+        return not self.components and not self.deletions
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """A finished deploy."""
+
+    deploy_id: str
+    status: DeployStatus
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    elapsed: float = 0.0
+    warnings: tuple[str, ...] = field(default=())
+
+
+class DeployInterrupted(OrgError):
+    """Polling was interrupted (Ctrl-C); the deploy keeps running in the org."""
+
+    def __init__(self, deploy_id: str, *, target: str = "") -> None:
+        where = f" -t {target}" if target else ""
+        super().__init__(
+            f"stopped following deploy {deploy_id}; it goes on in the org. Follow it with "
+            f"`sfconnect status {deploy_id}{where}`",
+            target=target,
+            operation="deploy",
+        )
+        self.deploy_id = deploy_id
+
+
+def with_secrets(component: Component, secrets: Mapping[str, str]) -> Component:
+    """`component` with write-only fields set (``consumerSecret``), for the deploy of a new app only."""
+    fields = component.fields
+    for name, value in secrets.items():
+        if component.type == ComponentType.CONNECTED_APP:
+            oauth = fields.get("oauthConfig")
+            if isinstance(oauth, Record):
+                fields = fields.set("oauthConfig", oauth.set(name.rsplit(".", 1)[-1], value))
+        else:
+            fields = fields.set(name.rsplit(".", 1)[-1], value)
+    return component.with_fields(fields)
+
+
+def check_consumer_secret_access(api: MetadataApi, components: Sequence[Component]) -> None:
+    """Stop before deploying when an External Client App's global OAuth settings cannot be deployed.
+
+    Deploying ``ExtlClntAppGlobalOauthSettings`` needs the org setting that allows consumer-secret access
+    through the Metadata API. When the org answers what the setting is and it is off, this raises with the
+    fix; when the org cannot say, the deploy itself decides.
+
+    Raises:
+        ConfigError: the setting is off.
+    """
+    if not any(c.type == ComponentType.ECA_GLOBAL_OAUTH_SETTINGS for c in components):
+        return
+    try:
+        records = api.read_metadata("ExternalClientAppSettings", ["ExternalClientApp"])
+    except MetadataFault as fault:
+        log.info("cannot read ExternalClientAppSettings (%s); the deploy will tell", fault.fault_code)
+        return
+    if not records:
+        return
+    text = records[0].xml.decode("utf-8", "replace")
+    if "<enableConsumerSecretApiAccess>false</enableConsumerSecretApiAccess>" in text or (
+        "enableConsumerSecretApiAccess" not in text
+    ):
+        raise ConfigError(
+            "the org does not allow access to consumer secrets through the Metadata API, which deploying an "
+            "External Client App's OAuth settings requires: in Setup > External Client App Settings, turn on "
+            "'Allow access to External Client App consumer secrets via REST API' (ExternalClientAppSettings."
+            "enableConsumerSecretApiAccess), then apply again"
+        )
+
+
+def start_deploy(api: MetadataApi, request: ApplyRequest) -> str:
+    """Build the zip and start the deploy; returns its id."""
+    zip_bytes = build_deploy_zip(request.components, request.deletions, api_version=request.api_version)
+    return api.deploy(zip_bytes, DeployOptions(check_only=request.check_only, rollback_on_error=True))
+
+
+def follow_deploy(
+    api: MetadataApi,
+    deploy_id: str,
+    *,
+    progress: ProgressCallback | None = None,
+    interval: float = 1.0,
+    max_interval: float = 5.0,
+    timeout: float = 3600.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> DeployStatus:
+    """Poll a deploy until it is done.
+
+    Raises:
+        DeployFailed: it ended without success (always with the per-component failures, possibly none).
+        DeployInterrupted: Ctrl-C while polling (the deploy goes on in the org).
+        PlanError: it did not finish within `timeout` seconds.
+    """
+    started = clock()
+    wait = interval
+    try:
+        while True:
+            status = api.check_deploy_status(deploy_id, include_details=True)
+            if progress is not None:
+                progress(status)
+            if status.done:
+                break
+            if clock() - started > timeout:
+                raise PlanError(
+                    f"deploy {deploy_id} did not finish in {timeout:.0f}s; follow it with `sfconnect status {deploy_id}`"
+                )
+            sleep(wait)
+            wait = min(max_interval, wait * 1.5)
+    except KeyboardInterrupt:
+        raise DeployInterrupted(deploy_id, target=api.target) from None
+    if not status.success:
+        failures = [
+            ComponentError(
+                component_type=m.component_type,
+                full_name=m.full_name,
+                problem=m.problem,
+                file_name=m.file_name,
+                problem_type=m.problem_type or "Error",
+                line=m.line,
+                column=m.column,
+            )
+            for m in status.component_failures
+        ]
+        reason = status.error_message or f"{len(failures)} component(s) failed"
+        raise DeployFailed(
+            f"deploy {deploy_id} {status.status or 'failed'}: {reason}; nothing was changed (rollbackOnError)",
+            deploy_id=deploy_id,
+            component_errors=failures,
+            target=api.target,
+        )
+    return status

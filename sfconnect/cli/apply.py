@@ -1,0 +1,183 @@
+"""``sfconnect apply`` and ``sfconnect status``: deploy a plan, or follow a deploy to its end."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome, pass_app
+from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
+
+if TYPE_CHECKING:
+    from sfconnect.apply.run import ApplyInput
+    from sfconnect.apply.service import ApplyResult
+    from sfconnect.org.metadata_api import DeployStatus
+    from sfconnect.spec.load import Project
+
+__all__ = ["apply_command", "status_command"]
+
+
+def _progress(status: DeployStatus) -> None:
+    done = status.number_components_deployed + status.number_component_errors
+    total = status.number_components_total or "?"
+    click.echo(f"  deploy {status.id}: {status.status or 'Pending'} ({done}/{total} components)", err=True)
+
+
+def _report(result: ApplyResult) -> None:
+    for label, items in (
+        ("created", result.created),
+        ("updated", result.updated),
+        ("deleted", result.deleted),
+    ):
+        for item in items:
+            click.echo(f"  {label} {item}")
+    click.echo(
+        f"Apply complete (deploy {result.deploy_id}): {len(result.created)} created, {len(result.updated)} "
+        f"updated, {len(result.deleted)} deleted. The org matches the plan."
+    )
+
+
+def _resolver(app: AppContext, project: Project):  # type: ignore[no-untyped-def]
+    from sfconnect.errors import ConfigError
+    from sfconnect.spec.refs import parse_ref, resolve_ref
+
+    def resolve(ref: str) -> str:
+        value = resolve_ref(parse_ref(ref), environ=app.environ, base_dir=project.directory)
+        if value is None:
+            raise ConfigError(
+                f"the secret {ref} is not set; set it (it is only read, never stored) and apply again"
+            )
+        return value.strip()
+
+    return resolve
+
+
+def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
+    from sfconnect.errors import PlanError
+
+    removed = [a for a in data.plan.apps if a.action == "delete" and a.irreversible]
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise PlanError(
+            "apply needs confirmation: run it in a terminal, or pass --auto-approve (or a saved plan)"
+        )
+    if not click.confirm("Apply these changes?", default=False):
+        raise click.Abort()
+    for plan_app in removed:
+        typed = click.prompt(
+            f"Deleting Connected App {plan_app.name!r} cannot be undone (it can never be created again). "
+            "Type its name to confirm"
+        )
+        if typed != plan_app.name:
+            raise PlanError(
+                f"the name did not match; {plan_app.name!r} was not deleted and nothing was applied"
+            )
+
+
+@click.command("apply")
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@target_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@project_dir_option
+@color_option
+@verbose_option
+@pass_app
+def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool) -> Outcome:
+    """Apply the YAML to the target org, or apply a saved plan (PLANFILE) exactly.
+
+    All changes go in one deploy that rolls back on any error; afterwards the org is read again and must
+    match. A saved plan is refused when the org changed since it was made. Ctrl-C while waiting leaves the
+    deploy running: `sfconnect status DEPLOY_ID` follows it.
+    """
+    from sfconnect.apply.run import ApplyInput, apply_plan, deletions_of
+    from sfconnect.cli._runtime import connect_target, load
+    from sfconnect.errors import PlanError
+    from sfconnect.org.reader import read_named
+    from sfconnect.plan.render import render_text
+    from sfconnect.plan.saved import check_fresh, load_saved_plan
+    from sfconnect.plan.service import make_plan
+
+    project = load(app)
+    if planfile is not None:
+        saved = load_saved_plan(planfile)
+        for warning in saved.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        if app.target is not None and app.target != saved.plan.target:
+            raise PlanError(f"{planfile} was made for target {saved.plan.target!r}, not {app.target!r}")
+        target_name: str | None = saved.plan.target
+    else:
+        target_name = None
+    with connect_target(app, project, target_name) as tc:
+        api = tc.connection.api
+        if planfile is not None:
+            from sfconnect.metadata.xmlio import read_component
+
+            recorded = saved.fingerprints()
+            current = {
+                (r.type, r.full_name): read_component(
+                    r.xml, type_hint=r.type, full_name=r.full_name
+                ).fingerprint()
+                for r in read_named(api, recorded)
+            }
+            check_fresh(recorded, current)
+            data = ApplyInput(
+                saved.plan, saved.desired, saved.deletions, saved.secret_fields, saved.api_version
+            )
+        else:
+            result = make_plan(project, tc.name, api)
+            buffer = io.StringIO()
+            render_text(
+                result.plan, buffer, color=bool(app.color) if app.color is not None else sys.stdout.isatty()
+            )
+            click.echo(buffer.getvalue(), nl=False)
+            if result.plan.has_errors():
+                raise PlanError("some apps cannot be applied; see the errors above")
+            secret_fields = {
+                (c.type, c.full_name): compiled.secret_refs_for(c)
+                for compiled in result.compiled
+                for c in compiled.components
+            }
+            data = ApplyInput(
+                result.plan,
+                tuple(c for compiled in result.compiled for c in compiled.components),
+                deletions_of(result.plan),
+                secret_fields,
+                project.config.api_version,
+            )
+        if not data.plan.has_changes():
+            click.echo("Nothing to apply: the org matches the YAML.")
+            return Outcome.OK
+        _confirm(app, data, auto_approve or planfile is not None)
+        applied = apply_plan(
+            api,
+            data,
+            _resolver(app, project),
+            progress=_progress,
+            on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
+        )
+    _report(applied)
+    return Outcome.OK
+
+
+@click.command("status")
+@click.argument("deploy_id")
+@target_option
+@project_dir_option
+@pass_app
+def status_command(app: AppContext, deploy_id: str) -> Outcome:
+    """Follow a deploy (one that apply left running) to its end and report it like apply does."""
+    from sfconnect.apply.service import follow_deploy
+    from sfconnect.cli._runtime import connect_target, load
+
+    project = load(app, require_values=False)
+    with connect_target(app, project) as tc:
+        status = follow_deploy(tc.connection.api, deploy_id, progress=_progress)
+    click.echo(
+        f"Deploy {deploy_id} {status.status}: {status.number_components_deployed} component(s) deployed."
+    )
+    return Outcome.OK

@@ -1,0 +1,98 @@
+"""``sfconnect drift``: does each target org still match the YAML? For CI: 0 in sync, 2 drift, 1 error."""
+
+from __future__ import annotations
+
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome, pass_app
+from sfconnect.cli.options import color_option, project_dir_option, verbose_option
+
+if TYPE_CHECKING:
+    from sfconnect.plan.model import Plan
+    from sfconnect.spec.load import Project
+
+__all__ = ["drift_command"]
+
+
+def _plan_target(app: AppContext, project: Project, name: str) -> Plan:
+    from sfconnect.cli._runtime import connect_target
+    from sfconnect.plan.service import make_plan
+
+    with connect_target(app, project, name) as tc:
+        return make_plan(project, tc.name, tc.connection.api).plan
+
+
+def _drifted(plan: Plan, project: Project) -> bool:
+    if plan.has_changes():
+        return True
+    return project.config.unmanaged.policy == "drift" and bool(plan.unmanaged)
+
+
+@click.command("drift")
+@click.option(
+    "-t", "--target", "targets", multiple=True, help="Target to check (repeatable; default: every target)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
+)
+@project_dir_option
+@color_option
+@verbose_option
+@pass_app
+def drift_command(app: AppContext, targets: tuple[str, ...], fmt: str, out: Path | None) -> Outcome:
+    """Check whether target orgs still match the YAML (someone may have changed an app in Setup).
+
+    Several targets are checked concurrently. Exit 0 when every target is in sync, 2 when any drifted, 1 when
+    a target could not be checked. Unmanaged apps count as drift only with `unmanaged: {policy: drift}`.
+    """
+    from sfconnect.cli._runtime import load
+    from sfconnect.cli.plan import write_report
+    from sfconnect.errors import SfconnectError
+    from sfconnect.plan.json_format import plan_to_json
+    from sfconnect.plan.render import render_markdown, render_text
+
+    project = load(app)
+    names = list(targets) or sorted(project.config.targets)
+    unknown = [n for n in names if n not in project.config.targets]
+    if unknown:
+        raise click.BadParameter(f"unknown target(s): {', '.join(unknown)}", param_hint="--target")
+    results: dict[str, Plan | SfconnectError] = {}
+    with ThreadPoolExecutor(max_workers=min(4, len(names))) as pool:
+        futures = {name: pool.submit(_plan_target, app, project, name) for name in names}
+        for name, future in futures.items():
+            try:
+                results[name] = future.result()
+            except SfconnectError as exc:
+                results[name] = exc
+    buffer = io.StringIO()
+    docs: list[object] = []
+    for name in names:
+        result = results[name]
+        if isinstance(result, SfconnectError):
+            buffer.write(f"Target {name!r}: could not be checked: {result}\n\n")
+            docs.append({"target": name, "error": str(result)})
+        elif fmt == "markdown":
+            render_markdown(result, buffer, mode="drift")
+        elif fmt == "json":
+            docs.append(plan_to_json(result, mode="drift"))
+        else:
+            render_text(result, buffer, mode="drift", color=bool(app.color))
+            buffer.write("\n")
+    text = json.dumps(docs, indent=2, sort_keys=True) + "\n" if fmt == "json" else buffer.getvalue()
+    if out is not None:
+        write_report(text, out)
+    click.echo(text if out is None else buffer.getvalue() or f"Drift report written to {out}", nl=False)
+    if any(isinstance(r, SfconnectError) for r in results.values()):
+        raise SfconnectError("one or more targets could not be checked")
+    if any(_drifted(r, project) for r in results.values() if not isinstance(r, SfconnectError)):
+        return Outcome.FOUND
+    return Outcome.OK
