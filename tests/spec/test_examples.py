@@ -68,7 +68,6 @@ def test_references_list_every_secret_and_file_with_its_position() -> None:
     found = {(r.field, str(r.ref), r.app) for r in project.references()}
     assert found == {
         ("certificate", "file:certs/ci-integration.crt", "CI_Integration"),
-        ("consumer_secret", "env:PARTNER_PORTAL_SECRET", "Partner_Portal"),
         ("private_key", "file:certs/ci-integration.key", None),
     }
     cert = next(r for r in project.references() if r.field == "certificate")
