@@ -1,0 +1,166 @@
+"""The CLI against served local orgs: plan, apply, drift, saved plans, keygen, no secrets in any output."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from sfconnect.localorg import serve_local_org
+from sfconnect.localorg.service import local_org_dir
+from tests.conftest import REPO_ROOT
+from tests.e2e.conftest import Cli
+
+PLAN_SCHEMA = json.loads((REPO_ROOT / "schemas" / "plan.schema.json").read_text())
+
+
+def test_quickstart_keygen_apply_then_no_changes(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("quickstart")
+    missing = cli("plan", "-C", str(root))
+    assert missing.code == 1 and "sfconnect keygen" in missing.output
+
+    keygen = cli("keygen", "-C", str(root))
+    assert keygen.code == 0, keygen.output
+    key = root / "certs" / "ci-integration.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert "PRIVATE KEY" not in keygen.output
+
+    first = cli("plan", "-C", str(root), "--detailed-exitcode")
+    assert first.code == 2, first.output
+    assert "+ ExternalClientApp 'CI_Integration'" in first.out
+    assert "oauth.consumer_key" in first.out and "(known after apply)" in first.out
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in first.out
+
+    applied = cli("apply", "-C", str(root), "--auto-approve")
+    assert applied.code == 0, applied.output
+    assert "The org matches the plan." in applied.out
+
+    again = cli("plan", "-C", str(root), "--detailed-exitcode")
+    assert again.code == 0, again.output
+    assert "No changes." in again.out
+
+
+def test_existing_connected_app_is_updated_never_created(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("existing-connected-app")
+    plan = cli("plan", "-C", str(root), "--detailed-exitcode")
+    assert plan.code == 2, plan.output
+    assert "~ ConnectedApp 'Billing_Sync'" in plan.out
+    assert "will be created" not in plan.out
+    assert "~ access.session_timeout_minutes              = 120 -> 60" in plan.out
+
+    assert cli("apply", "-C", str(root), "--auto-approve").code == 0
+    assert cli("plan", "-C", str(root), "--detailed-exitcode").code == 0
+
+
+def test_creating_a_connected_app_in_a_blocking_org_is_an_error_with_the_fix(
+    project: Callable[[str], Path], cli: Cli
+) -> None:
+    root = project("existing-connected-app")
+    app_file = root / "apps" / "billing-sync.yaml"
+    app_file.write_text(app_file.read_text().replace("name: Billing_Sync", "name: Billing_Sync_Two"))
+    plan = cli("plan", "-C", str(root))
+    assert plan.code == 1
+    assert "does not allow creating Connected Apps" in plan.out
+    assert "kind: ExternalClientApp" in plan.out
+    assert "apps/billing-sync.yaml" in plan.out
+
+
+def test_json_plan_validates_against_the_schema(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("existing-connected-app")
+    result = cli("plan", "-C", str(root), "--format", "json")
+    assert result.code == 0, result.output
+    doc = json.loads(result.out)
+    jsonschema.validate(doc, PLAN_SCHEMA)
+    [app] = doc["apps"]
+    assert app["action"] == "update"
+    assert {c["path"] for c in app["changes"]} >= {"oauth.scopes", "access.session_timeout_minutes"}
+
+
+def test_drift_then_stale_saved_plan_then_restore(project: Callable[[str], Path], cli: Cli) -> None:
+    from tests.localorg.conftest import close_client, simple_salesforce_client
+
+    root = project("existing-connected-app")
+    data_dir = local_org_dir(root, "existing")
+    with serve_local_org(data_dir, seed_file=root / "localorg-seed.yaml") as handle:
+        assert cli("apply", "-C", str(root), "--auto-approve").code == 0
+        assert cli("drift", "-C", str(root)).code == 0
+
+        plan_file = root / "plan.json"
+        app_file = root / "apps" / "billing-sync.yaml"
+        app_file.write_text(
+            app_file.read_text().replace("session_timeout_minutes: 60", "session_timeout_minutes: 30")
+        )
+        saved = cli("plan", "-C", str(root), "--out", str(plan_file))
+        assert saved.code == 0, saved.output
+        jsonschema.validate(json.loads(plan_file.read_text()), PLAN_SCHEMA)
+
+        # someone changes the app by hand (another client, through the Metadata API)
+        sf = simple_salesforce_client(handle)
+        try:
+            record = sf.mdapi.ConnectedApp.read("Billing_Sync")
+            record.description = "Edited in Setup"
+            sf.mdapi.ConnectedApp.update([record])
+        finally:
+            close_client(sf)
+
+        drift = cli("drift", "-C", str(root))
+        assert drift.code == 2, drift.output
+        assert "description" in drift.out and "Edited in Setup" in drift.out
+
+        stale = cli("apply", "-C", str(root), str(plan_file))
+        assert stale.code == 1
+        assert "stale" in stale.err and "re-run plan" in stale.err
+
+        assert cli("apply", "-C", str(root), "--auto-approve").code == 0
+        assert cli("drift", "-C", str(root)).code == 0
+
+
+def test_saved_plan_applies_exactly(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("existing-connected-app")
+    plan_file = root / "plan.json"
+    assert cli("plan", "-C", str(root), "--out", str(plan_file)).code == 0
+    # the YAML changes after the plan was reviewed: apply still applies the reviewed plan
+    app_file = root / "apps" / "billing-sync.yaml"
+    app_file.write_text(
+        app_file.read_text().replace("session_timeout_minutes: 60", "session_timeout_minutes: 30")
+    )
+    applied = cli("apply", "-C", str(root), str(plan_file))
+    assert applied.code == 0, applied.output
+    drift = cli("drift", "-C", str(root))
+    assert drift.code == 2 and "60 -> 30" in drift.out
+
+
+def test_no_secret_in_any_output_or_file(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("server-to-server")
+    secret = "Sup3rS3cretConsumerValue0123456789"
+    environ = {"BILLING_SYNC_SECRET": secret}
+    outputs = []
+    for args in (
+        ("validate", str(root)),
+        ("plan", "-C", str(root), "--out", str(root / "plan.json")),
+        ("plan", "-C", str(root), "--format", "markdown"),
+        ("apply", "-C", str(root), "--auto-approve"),
+        ("drift", "-C", str(root), "--format", "json"),
+    ):
+        result = cli(*args, environ=environ)
+        assert result.code in (0, 2), (args, result.output)
+        outputs.append(result.output)
+    assert all(secret not in text for text in outputs)
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix != ".db":
+            assert secret.encode() not in path.read_bytes(), path
+    doc = json.loads((root / "plan.json").read_text())
+    assert doc["saved"]["secret_refs"] == ["env:BILLING_SYNC_SECRET"]
+
+
+@pytest.mark.parametrize("args", [("plan", "-t", "nope"), ("apply", "-t", "nope", "--auto-approve")])
+def test_unknown_target_is_a_clear_error(
+    project: Callable[[str], Path], cli: Cli, args: tuple[str, ...]
+) -> None:
+    root = project("quickstart")
+    result = cli(*args, "-C", str(root))
+    assert result.code == 1
+    assert "no target named 'nope'" in result.err and "local" in result.err
