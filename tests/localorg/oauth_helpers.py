@@ -229,12 +229,12 @@ class OAuthOrg:
         password: str | None = None,
         ip: str | None = None,
         pkce: bool = True,
-        **params: str,
+        params: dict[str, str] | None = None,
     ) -> tuple[dict[str, str], str | None]:
         """Run authorize + login + consent; return the callback's query and the PKCE verifier."""
         verifier, challenge = pkce_pair()
         extra = {"code_challenge": challenge, "code_challenge_method": "S256"} if pkce else {}
-        page = self.authorize(app, state="s-1", **extra, **params)
+        page = self.authorize(app, state="s-1", **extra, **(params or {}))
         final = self.login_and_consent(page, username or self.admin, password or self.admin_password, ip=ip)
         return callback_params(final), (verifier if pkce else None)
 
@@ -252,7 +252,7 @@ class OAuthOrg:
         return self.token(**form)
 
     def tokens_by_code(self, app: App, **params: str) -> dict[str, Any]:
-        query, verifier = self.code_flow(app, **params)
+        query, verifier = self.code_flow(app, params=params)
         assert "code" in query, query
         answer = self.exchange(app, query["code"], verifier)
         assert answer.status_code == 200, answer.text

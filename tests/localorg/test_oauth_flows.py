@@ -27,7 +27,7 @@ def _signature(secret: str, identity: str, issued_at: str) -> str:
     return base64.b64encode(mac.digest()).decode()
 
 
-# web server (authorization code) -----------------------------------------------------------------------------
+# web server (authorization code) ----------------------------------------------------------------
 def test_code_flow_with_pkce_issues_salesforce_shaped_tokens(oo: OAuthOrg) -> None:
     app = oo.connected_app(isPkceRequired=True)
     data = oo.tokens_by_code(app)
@@ -109,11 +109,11 @@ def test_pkce_required_by_the_app_or_the_org(oo: OAuthOrg) -> None:
 
 def test_code_verifier_missing_or_wrong(oo: OAuthOrg) -> None:
     app = oo.connected_app()
-    query, verifier = oo.code_flow(app)
+    query, _ = oo.code_flow(app)
     missing = oo.exchange(app, query["code"], None)
     assert missing.status_code == 400
     assert missing.json() == {"error": "invalid_grant", "error_description": "invalid code verifier"}
-    query, verifier = oo.code_flow(app)
+    query, _ = oo.code_flow(app)
     wrong = oo.exchange(app, query["code"], "x" * 50)
     assert wrong.json() == {"error": "invalid_request", "error_description": "invalid code verifier"}
 
@@ -190,7 +190,7 @@ def test_unsupported_response_type(oo: OAuthOrg) -> None:
     assert callback_params(oo.authorize(app, response_type="banana"))["error"] == "unsupported_response_type"
 
 
-# refresh token ------------------------------------------------------------------------------------------------
+# refresh token ----------------------------------------------------------------
 def _refresh(oo: OAuthOrg, app, token: str, secret: bool = True, ip: str | None = None):  # type: ignore[no-untyped-def]
     form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": app.client_id}
     if secret:
@@ -251,7 +251,7 @@ def test_refresh_token_policy(oo: OAuthOrg, policy: str, gap_seconds: int, steps
         }
 
 
-# client credentials ----------------------------------------------------------------------------------------
+# client credentials ----------------------------------------------------------------
 def test_client_credentials_runs_as_the_run_as_user(oo: OAuthOrg) -> None:
     app = oo.connected_app(
         scopes=("Api", "Web", "Full", "RefreshToken"),
@@ -298,7 +298,7 @@ def test_client_credentials_refused_without_a_run_as_user(oo: OAuthOrg) -> None:
     }
 
 
-# JWT bearer -------------------------------------------------------------------------------------------------
+# JWT bearer ----------------------------------------------------------------
 def _jwt(oo: OAuthOrg, assertion: str):  # type: ignore[no-untyped-def]
     return oo.token(grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer", assertion=assertion)
 
@@ -356,7 +356,7 @@ def test_jwt_bearer_needs_a_prior_approval_when_users_self_authorize(oo: OAuthOr
     assert _jwt(oo, assertion).status_code == 200
 
 
-# username-password --------------------------------------------------------------------------------------------
+# username-password --------------------------------------------------------------
 def test_password_flow_blocked_org_wide_by_default(oo: OAuthOrg) -> None:
     app = oo.connected_app()
     refused = oo.password_grant(app, oo.admin, oo.admin_password)
@@ -368,7 +368,7 @@ def test_password_flow_blocked_org_wide_by_default(oo: OAuthOrg) -> None:
     assert oo.password_grant(app, oo.admin, "wrong").json()["error"] == "invalid_grant"
 
 
-# device flow ---------------------------------------------------------------------------------------------------
+# device flow ----------------------------------------------------------------
 def test_device_flow_from_user_code_to_tokens(oo: OAuthOrg) -> None:
     app = oo.connected_app()
     start = oo.token(response_type="device_code", client_id=app.client_id, scope="api refresh_token")
