@@ -251,8 +251,8 @@ class OAuthOrg:
             form["code_verifier"] = verifier
         return self.token(**form)
 
-    def tokens_by_code(self, app: App, **params: str) -> dict[str, Any]:
-        query, verifier = self.code_flow(app, params=params)
+    def tokens_by_code(self, app: App, ip: str | None = None, **params: str) -> dict[str, Any]:
+        query, verifier = self.code_flow(app, ip=ip, params=params)
         assert "code" in query, query
         answer = self.exchange(app, query["code"], verifier)
         assert answer.status_code == 200, answer.text
