@@ -354,7 +354,7 @@ def identity(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response
     try:
         session = org.authenticate(token_value)
     except InvalidSessionId:
-        raise RestError("INVALID_SESSION_ID", "Bad_OAuth_Token", 403) from None
+        raise RestError("INVALID_SESSION_ID", "Session expired or invalid", 401) from None
     if params["org"][:15] != org.org_id[:15]:
         raise RestError("NOT_FOUND", "Bad_Id", 404)
     user = org.user(params["user"])
