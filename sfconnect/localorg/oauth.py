@@ -259,6 +259,16 @@ class OAuthBackend:
                 if statement.strip():
                     self.store._exec(statement, ())
 
+    def _serial(self) -> threading.RLock:
+        """The store's lock: makes a read-check-write sequence atomic among the server's threads."""
+        return self.store._lock
+
+    def _purge(self) -> None:
+        now = self.org.clock()
+        self.store._exec("DELETE FROM oauth_pending WHERE created < ?", (now - PENDING_SECONDS,))
+        self.store._exec("DELETE FROM oauth_codes WHERE created < ?", (now - AUTH_CODE_SECONDS,))
+        self.store._exec("DELETE FROM oauth_devices WHERE created < ?", (now - DEVICE_CODE_SECONDS,))
+
     # apps and checks ------------------------------------------------------------------------------------
     def app(self, client_id: str | None, *, error: str = "invalid_client_id") -> OAuthApp:
         """The app for a client id, once propagated.
@@ -507,6 +517,7 @@ class OAuthBackend:
         return self._pending("device", {}, "", device=True)
 
     def _pending(self, kind: str, params: dict[str, str], label: str, device: bool = False) -> LoginPage:
+        self._purge()
         request_id, csrf = self.org.ids.token(32), secrets.token_urlsafe(24)
         self.store._exec(
             "INSERT INTO oauth_pending (id, org_id, csrf, kind, params, user_id, created) "
@@ -658,75 +669,77 @@ class OAuthBackend:
         issuer: str,
     ) -> TokenGrant:
         """`grant_type=authorization_code` (web-server flow, with PKCE when a challenge was sent)."""
-        app = self.app(client_id)
-        self.check_usable(app)
-        self.check_client(app, secret, required=not app.secret_optional)
-        row = self.store._one(
-            "SELECT client_id, user_id, redirect_uri, scopes, challenge, nonce, created FROM oauth_codes "
-            "WHERE code = ? AND org_id = ?",
-            (code, self.org.org_id),
-        )
-        if row is None or str(row[0]) != app.consumer_key:
-            raise OAuthError("invalid_grant", "invalid authorization code")
-        self.store._exec("DELETE FROM oauth_codes WHERE code = ?", (code,))  # single use
-        if self.org.clock() - float(row[6]) > AUTH_CODE_SECONDS:
-            raise OAuthError("invalid_grant", "expired authorization code")
-        if redirect_uri != str(row[2]):
-            raise OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration")
-        challenge = row[4]
-        if challenge:
-            if not verifier:
-                raise OAuthError("invalid_grant", "invalid code verifier")
-            if not _secret_eq(pkce_challenge(verifier), str(challenge)):
-                raise OAuthError("invalid_request", "invalid code verifier")
-        user = self.org.user(str(row[1]))
-        if user is None or not user.is_active:
-            raise OAuthError("inactive_user", "user is inactive")
-        scopes = tuple(str(row[3]).split())
-        return self.issue(app, user, scopes, "web_server", issuer, refresh=True, nonce=row[5])
+        with self._serial():  # check-then-act on codes and tokens: one request at a time
+            app = self.app(client_id)
+            self.check_usable(app)
+            self.check_client(app, secret, required=not app.secret_optional)
+            row = self.store._one(
+                "SELECT client_id, user_id, redirect_uri, scopes, challenge, nonce, created FROM oauth_codes "
+                "WHERE code = ? AND org_id = ?",
+                (code, self.org.org_id),
+            )
+            if row is None or str(row[0]) != app.consumer_key:
+                raise OAuthError("invalid_grant", "invalid authorization code")
+            self.store._exec("DELETE FROM oauth_codes WHERE code = ?", (code,))  # single use
+            if self.org.clock() - float(row[6]) > AUTH_CODE_SECONDS:
+                raise OAuthError("invalid_grant", "expired authorization code")
+            if redirect_uri != str(row[2]):
+                raise OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration")
+            challenge = row[4]
+            if challenge:
+                if not verifier:
+                    raise OAuthError("invalid_grant", "invalid code verifier")
+                if not _secret_eq(pkce_challenge(verifier), str(challenge)):
+                    raise OAuthError("invalid_request", "invalid code verifier")
+            user = self.org.user(str(row[1]))
+            if user is None or not user.is_active:
+                raise OAuthError("inactive_user", "user is inactive")
+            scopes = tuple(str(row[3]).split())
+            return self.issue(app, user, scopes, "web_server", issuer, refresh=True, nonce=row[5])
 
     def refresh(
         self, client_id: str | None, secret: str | None, token: str, client_ip: str, issuer: str
     ) -> TokenGrant:
         """`grant_type=refresh_token`: policy, rotation (reuse of a rotated token revokes the family)."""
-        app = self.app(client_id)
-        self.check_usable(app)
-        self.check_client(app, secret, required=app.secret_required_for_refresh)
-        row = self.store._one(
-            "SELECT family, client_id, user_id, scopes, created, last_used, status FROM oauth_refresh "
-            "WHERE token = ? AND org_id = ?",
-            (token, self.org.org_id),
-        )
-        expired = OAuthError("invalid_grant", "expired access/refresh token")
-        if row is None or str(row[1]) != app.consumer_key:
-            raise expired
-        family, status = str(row[0]), str(row[6])
-        if status == "rotated":
-            self.revoke_family(family)
-            raise expired
-        if status != "active":
-            raise expired
-        now, policy = self.org.clock(), app.refresh_policy
-        if (
-            policy.kind == "zero"
-            or (policy.kind == "specific_lifetime" and now - float(row[4]) > policy.seconds)
-            or (policy.kind == "specific_inactivity" and now - float(row[5]) > policy.seconds)
-        ):
-            raise expired
-        user = self.org.user(str(row[2]))
-        if user is None or not user.is_active:
-            raise OAuthError("inactive_user", "user is inactive")
-        self.check_ip(app, user, client_ip, "refresh")
-        self.check_permitted(app, user)
-        scopes = tuple(str(row[3]).split())
-        new_refresh = None
-        if app.rotation:
-            self.store._exec("UPDATE oauth_refresh SET status = 'rotated' WHERE token = ?", (token,))
-            new_refresh = self._new_refresh(app, user, scopes, family)
-        else:
-            self.store._exec("UPDATE oauth_refresh SET last_used = ? WHERE token = ?", (now, token))
-        grant = self.issue(app, user, scopes, "refresh", issuer, family=family)
-        return replace(grant, refresh_token=new_refresh)
+        with self._serial():  # check-then-act on codes and tokens: one request at a time
+            app = self.app(client_id)
+            self.check_usable(app)
+            self.check_client(app, secret, required=app.secret_required_for_refresh)
+            row = self.store._one(
+                "SELECT family, client_id, user_id, scopes, created, last_used, status FROM oauth_refresh "
+                "WHERE token = ? AND org_id = ?",
+                (token, self.org.org_id),
+            )
+            expired = OAuthError("invalid_grant", "expired access/refresh token")
+            if row is None or str(row[1]) != app.consumer_key:
+                raise expired
+            family, status = str(row[0]), str(row[6])
+            if status == "rotated":
+                self.revoke_family(family)
+                raise expired
+            if status != "active":
+                raise expired
+            now, policy = self.org.clock(), app.refresh_policy
+            if (
+                policy.kind == "zero"
+                or (policy.kind == "specific_lifetime" and now - float(row[4]) > policy.seconds)
+                or (policy.kind == "specific_inactivity" and now - float(row[5]) > policy.seconds)
+            ):
+                raise expired
+            user = self.org.user(str(row[2]))
+            if user is None or not user.is_active:
+                raise OAuthError("inactive_user", "user is inactive")
+            self.check_ip(app, user, client_ip, "refresh")
+            self.check_permitted(app, user)
+            scopes = tuple(str(row[3]).split())
+            new_refresh = None
+            if app.rotation:
+                self.store._exec("UPDATE oauth_refresh SET status = 'rotated' WHERE token = ?", (token,))
+                new_refresh = self._new_refresh(app, user, scopes, family)
+            else:
+                self.store._exec("UPDATE oauth_refresh SET last_used = ? WHERE token = ?", (now, token))
+            grant = self.issue(app, user, scopes, "refresh", issuer, family=family)
+            return replace(grant, refresh_token=new_refresh)
 
     def password(
         self,
@@ -858,37 +871,38 @@ class OAuthBackend:
         self, client_id: str | None, secret: str | None, device_code: str, issuer: str
     ) -> TokenGrant:
         """`grant_type=device`: pending, slow down, denied, expired, or the tokens (once)."""
-        app = self.app(client_id)
-        self.check_usable(app)
-        self.check_client(app, secret, required=False)
-        row = self.store._one(
-            "SELECT client_id, scopes, created, last_poll, user_id, status FROM oauth_devices "
-            "WHERE device_code = ? AND org_id = ?",
-            (device_code, self.org.org_id),
-        )
-        if row is None or str(row[0]) != app.consumer_key:
-            raise OAuthError("invalid_grant", "invalid device code")
-        now = self.org.clock()
-        if now - float(row[2]) > DEVICE_CODE_SECONDS:
-            raise OAuthError("invalid_grant", "expired device code")
-        status = str(row[5])
-        if status == "denied":
-            raise OAuthError("access_denied", "end-user denied authorization")
-        if status == "pending":
-            too_fast = now - float(row[3]) < DEVICE_POLL_INTERVAL
-            self.store._exec(
-                "UPDATE oauth_devices SET last_poll = ? WHERE device_code = ?", (now, device_code)
+        with self._serial():  # check-then-act on codes and tokens: one request at a time
+            app = self.app(client_id)
+            self.check_usable(app)
+            self.check_client(app, secret, required=False)
+            row = self.store._one(
+                "SELECT client_id, scopes, created, last_poll, user_id, status FROM oauth_devices "
+                "WHERE device_code = ? AND org_id = ?",
+                (device_code, self.org.org_id),
             )
-            if too_fast:
-                raise OAuthError("slow_down", "polling too frequently")
-            raise OAuthError("authorization_pending", "authorization pending")
-        self.store._exec("DELETE FROM oauth_devices WHERE device_code = ?", (device_code,))
-        user = self.org.user(str(row[4]))
-        if user is None or not user.is_active:
-            raise OAuthError("inactive_user", "user is inactive")
-        return self.issue(app, user, tuple(str(row[1]).split()), "device", issuer, refresh=True)
+            if row is None or str(row[0]) != app.consumer_key:
+                raise OAuthError("invalid_grant", "invalid device code")
+            now = self.org.clock()
+            if now - float(row[2]) > DEVICE_CODE_SECONDS:
+                raise OAuthError("invalid_grant", "expired device code")
+            status = str(row[5])
+            if status == "denied":
+                raise OAuthError("access_denied", "end-user denied authorization")
+            if status == "pending":
+                too_fast = now - float(row[3]) < DEVICE_POLL_INTERVAL
+                self.store._exec(
+                    "UPDATE oauth_devices SET last_poll = ? WHERE device_code = ?", (now, device_code)
+                )
+                if too_fast:
+                    raise OAuthError("slow_down", "polling too frequently")
+                raise OAuthError("authorization_pending", "authorization pending")
+            self.store._exec("DELETE FROM oauth_devices WHERE device_code = ?", (device_code,))
+            user = self.org.user(str(row[4]))
+            if user is None or not user.is_active:
+                raise OAuthError("inactive_user", "user is inactive")
+            return self.issue(app, user, tuple(str(row[1]).split()), "device", issuer, refresh=True)
 
-    # revoke, introspect ------------------------------------------------------------------------------------
+    # revoke, introspect ------------------------------------------------------------------------------
     def revoke_family(self, family: str) -> None:
         """Revoke every refresh token of a family and end the access tokens issued from it."""
         with self.store.transaction():
@@ -904,13 +918,14 @@ class OAuthBackend:
         Raises:
             OAuthError: `invalid_token` for a token this org never issued or already revoked.
         """
-        row = self.store._one(
-            "SELECT family, status FROM oauth_refresh WHERE token = ? AND org_id = ?",
-            (token, self.org.org_id),
-        )
-        if row is not None and str(row[1]) == "active":
-            self.revoke_family(str(row[0]))
-            return
+        with self._serial():
+            row = self.store._one(
+                "SELECT family, status FROM oauth_refresh WHERE token = ? AND org_id = ?",
+                (token, self.org.org_id),
+            )
+            if row is not None and str(row[1]) == "active":
+                self.revoke_family(str(row[0]))
+                return
         session = self.store.session(token)
         if session is not None and session.org_id == self.org.org_id:
             self.org.revoke_session(token)
