@@ -9,7 +9,7 @@ import pytest
 from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from tests.localorg.conftest import close_client, simple_salesforce_client, trusting_session
-from tests.localorg.oauth_helpers import App, OAuthOrg, oauth_org, oo
+from tests.localorg.oauth_helpers import CALLBACK, App, OAuthOrg, callback_params, oauth_org, oo
 
 __all__ = ["oauth_org", "oo"]
 
@@ -155,3 +155,38 @@ def test_app_created_through_the_metadata_api_serves_oauth(oo: OAuthOrg) -> None
     assert creds is not None
     answer = oo.token(grant_type="client_credentials", client_id=key, client_secret=creds.consumer_secret)
     assert answer.status_code == 200 and answer.json()["scope"] == "api"
+
+
+def test_a_code_is_redeemed_once_under_concurrency(oo: OAuthOrg) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = oo.connected_app()
+    query, verifier = oo.code_flow(app)
+    form = {
+        "grant_type": "authorization_code",
+        "code": query["code"],
+        "client_id": app.client_id,
+        "client_secret": app.client_secret,
+        "redirect_uri": CALLBACK,
+        "code_verifier": verifier or "",
+    }
+
+    def redeem(_: int) -> int:
+        with trusting_session(oo.handle.ca_bundle) as http:
+            return http.post(f"{oo.base}/services/oauth2/token", data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(redeem, range(8)))
+    assert statuses == [200] + [400] * 7
+
+
+def test_no_consumer_secret_in_pages_or_token_responses(oo: OAuthOrg) -> None:
+    app = oo.connected_app()
+    page = oo.authorize(app)
+    consent = oo.submit(page, username=oo.admin, password=oo.admin_password)
+    final = oo.submit(consent, decision="allow")
+    tokens = oo.exchange(app, callback_params(final)["code"], None)
+    assert tokens.status_code == 200
+    for text in (page.text, consent.text, final.headers["Location"], tokens.text):
+        assert app.client_secret not in text
+        assert oo.admin_password not in text
