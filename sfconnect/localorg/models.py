@@ -435,11 +435,16 @@ class LocalOrg:
             raise InvalidLogin()
         return self.create_session(user)
 
-    def authenticate(self, session_id: str | None) -> Session:
+    def authenticate(self, session_id: str | None, *, api: bool = False) -> Session:
         """The live session for `session_id`; records the activity.
 
+        Args:
+            session_id: a SOAP login session id or an OAuth access token.
+            api: the caller is an API (Metadata, REST data): OAuth tokens need the `api` or `full` scope.
+
         Raises:
-            InvalidSessionId: missing, unknown, of another org, or expired.
+            InvalidSessionId: missing, unknown, of another org, or expired; or an OAuth token without
+                the `api`/`full` scope when `api` is set.
         """
         if not session_id:
             raise InvalidSessionId()
@@ -453,6 +458,9 @@ class LocalOrg:
         user = self.user(row.user_id)
         if user is None or not user.is_active:
             raise InvalidSessionId()
+        # OAuth access tokens (issue 6) serve the APIs only with the `api` or `full` scope.
+        if api and row.data.get("oauth") and not {"api", "full"} & set(row.data.get("scopes", [])):
+            raise InvalidSessionId("This session is not valid for use with the API")
         if now - row.last_used >= 1.0:
             self.store.touch_session(row.session_id, now)
         return Session(row.session_id, row.org_id, user, row.created, row.timeout_seconds, row.data)
