@@ -103,7 +103,12 @@ def _execute(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, str]:
     """Run `argv`, echo its output live, and return its exit code and its output."""
     captured: list[str] = []
     with subprocess.Popen(
-        list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, env=dict(env)
+        list(argv),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=dict(env),
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
