@@ -45,12 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _read_report(path: Path | None) -> str:
-    if path is None:
+    if path is None or not path.is_file():  # the action passes "" when the command wrote no report
         return ""
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return ""
+    return path.read_text(encoding="utf-8").strip()
 
 
 def compose(
@@ -58,11 +55,16 @@ def compose(
 ) -> str:
     """The full comment body: marker, then the report (or a note when the command wrote none)."""
     head = marker(command, target)
+    where = f" ([run]({link}))" if link else ""
     if not report:
-        where = f" ([run]({link}))" if link else ""
         report = (
             f"**sfconnect {command}** for target `{target}` did not produce a report "
             f"(exit code {exitcode}); see the job log{where}."
+        )
+    elif exitcode not in (0, 2):
+        report = (
+            f"> :x: **sfconnect {command} failed** (exit code {exitcode}): the report below may be incomplete; "
+            f"see the job log{where}.\n\n{report}"
         )
     return fit_body(head, report, link=link, limit=limit)
 

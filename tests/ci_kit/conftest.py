@@ -18,6 +18,39 @@ REPO = "acme/salesforce-apps"
 BOT = "github-actions[bot]"
 
 
+# A stand-in for sfconnect: records its arguments and what it sees of the key file, writes a report when
+# asked to (--out), prints a line that looks like a workflow command, and exits with $FAKE_RC.
+FAKE_SFCONNECT = r"""
+import json, os, stat, sys
+from pathlib import Path
+argv = sys.argv[1:]
+record = {"argv": argv, "input_key_seen": "INPUT_PRIVATE_KEY" in os.environ}
+key_path = os.environ.get("SFCONNECT_PRIVATE_KEY_FILE") or os.environ.get("MY_KEY_FILE")
+if key_path:
+    record["key_path"] = key_path
+    record["key_mode"] = stat.S_IMODE(os.stat(key_path).st_mode)
+    record["key_dir_mode"] = stat.S_IMODE(os.stat(os.path.dirname(key_path)).st_mode)
+    record["key_text"] = Path(key_path).read_text()
+Path(os.environ["FAKE_RECORD"]).write_text(json.dumps(record))
+if "--out" in argv and os.environ.get("FAKE_WRITES_REPORT", "1") == "1":
+    report = os.environ.get("FAKE_REPORT", "## sfconnect plan: production\n\nPlan: 1 to add.\n")
+    Path(argv[argv.index("--out") + 1]).write_text(report)
+print("Planning production...")
+print("::warning::an app description that tries to act as a workflow command")
+sys.exit(int(os.environ.get("FAKE_RC", "0")))
+"""
+
+
+def make_fake_venv(venv: Path) -> Path:
+    """A directory shaped like a virtual environment whose ``bin/sfconnect`` is the fake above."""
+    bin_dir = venv / "bin"
+    bin_dir.mkdir(parents=True)
+    fake = bin_dir / "sfconnect"
+    fake.write_text(f"#!{sys.executable}\n{FAKE_SFCONNECT}", encoding="utf-8")
+    fake.chmod(0o755)
+    return venv
+
+
 @dataclass
 class FakeGitHub:
     """The fake `gh`'s state and call log, and a way to run a CI-kit script against it."""

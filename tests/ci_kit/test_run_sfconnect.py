@@ -15,26 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ci_kit.run_sfconnect import ActionInputError, build_argv, exit_status, write_key
-from tests.ci_kit.conftest import CI_KIT
-
-FAKE_SFCONNECT = r"""
-import json, os, stat, sys
-from pathlib import Path
-argv = sys.argv[1:]
-record = {"argv": argv, "input_key_seen": "INPUT_PRIVATE_KEY" in os.environ}
-key_path = os.environ.get("SFCONNECT_PRIVATE_KEY_FILE") or os.environ.get("MY_KEY_FILE")
-if key_path:
-    record["key_path"] = key_path
-    record["key_mode"] = stat.S_IMODE(os.stat(key_path).st_mode)
-    record["key_dir_mode"] = stat.S_IMODE(os.stat(os.path.dirname(key_path)).st_mode)
-    record["key_text"] = Path(key_path).read_text()
-Path(os.environ["FAKE_RECORD"]).write_text(json.dumps(record))
-if "--out" in argv and os.environ.get("FAKE_WRITES_REPORT", "1") == "1":
-    Path(argv[argv.index("--out") + 1]).write_text("## sfconnect plan: production\n\nPlan: 1 to add.\n")
-print("Planning production...")
-print("::warning::an app description that tries to act as a workflow command")
-sys.exit(int(os.environ.get("FAKE_RC", "0")))
-"""
+from tests.ci_kit.conftest import CI_KIT, make_fake_venv
 
 
 def _pem() -> str:
@@ -56,11 +37,7 @@ class Step:
         self.root = root
         self.temp = root / "runner-temp"
         self.temp.mkdir()
-        venv_bin = root / "venv" / "bin"
-        venv_bin.mkdir(parents=True)
-        fake = venv_bin / "sfconnect"
-        fake.write_text(f"#!{sys.executable}\n{FAKE_SFCONNECT}", encoding="utf-8")
-        fake.chmod(0o755)
+        make_fake_venv(root / "venv")
         self.output = root / "github_output"
         self.summary = root / "step_summary"
         self.record = root / "record.json"
