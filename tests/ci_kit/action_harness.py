@@ -90,11 +90,14 @@ def run_action(
     *,
     inputs: dict[str, str],
     github: dict[str, Any],
-    venv: Path,
+    venv: Path | None,
     workspace: Path,
     env: dict[str, str],
 ) -> ActionRun:
-    """Run the action's shell steps in order, as the runner would for a step that `uses:` it."""
+    """Run the action's shell steps in order, as the runner would for a step that `uses:` it.
+
+    With `venv` None the install step runs for real (pip-installs the action's directory).
+    """
     spec = yaml.safe_load(action.read_text(encoding="utf-8"))
     context: dict[str, Any] = {"github": github, "steps": {}, "inputs": {}}
     for name, meta in spec["inputs"].items():
@@ -112,7 +115,7 @@ def run_action(
         name = step.get("name", f"step {index}")
         if "uses" in step:
             continue
-        if step.get("id") == "install":
+        if step.get("id") == "install" and venv is not None:
             context["steps"]["install"] = {"outputs": {"venv": str(venv)}}
             continue
         if not condition(step.get("if"), context, failed=failed):

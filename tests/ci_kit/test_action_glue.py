@@ -163,3 +163,30 @@ def test_an_unknown_input_is_caught_by_the_harness(runner: Runner) -> None:
 def test_the_harness_evaluates_conditions(expression: str | None, failed: bool, expected: bool) -> None:
     context = {"inputs": {"x": "true"}, "github": {"event_name": "push"}}
     assert condition(expression, context, failed=failed) is expected
+
+
+@pytest.mark.slow
+def test_the_install_step_installs_sfconnect_from_the_action_directory_once(runner: Runner) -> None:
+    def use() -> ActionRun:
+        return run_action(
+            REPO_ROOT / "action.yml",
+            inputs={"command": "validate", "report": "false"},
+            github=_github(event="push"),
+            venv=None,
+            workspace=runner.workspace,
+            env=runner.env,
+        )
+
+    first = use()
+    install = next(entry for entry in first.log if entry[0] == "Install sfconnect from this action's source")
+    assert install[1] == 0, install[2]
+    assert "sfconnect, version" in install[2]
+    (venv,) = Path(runner.env["RUNNER_TEMP"]).glob("sfconnect-venv-*")
+    assert (venv / "bin" / "sfconnect").is_file()
+
+    # A second use in the same job reuses the environment: the entry point is not installed again.
+    (venv / "bin" / "sfconnect").write_text("#!/bin/sh\necho 'sfconnect, version reused'\n", encoding="utf-8")
+    second = use()
+    again = next(entry for entry in second.log if entry[0] == "Install sfconnect from this action's source")
+    assert again[1] == 0
+    assert "sfconnect, version reused" in again[2]
