@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = [
     "BODY_LIMIT",
@@ -19,6 +20,7 @@ __all__ = [
     "fit_body",
     "gh_api",
     "gh_api_list",
+    "gh_environment",
     "marker",
     "run_url",
 ]
@@ -53,6 +55,15 @@ def run_url(environ: Mapping[str, str]) -> str:
     return url
 
 
+def gh_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for `gh`: on GitHub Enterprise Server, point it at the run's own host."""
+    env = dict(environ)
+    host = urlsplit(environ.get("GITHUB_SERVER_URL", "")).hostname
+    if host and host != "github.com" and "GH_HOST" not in env:
+        env["GH_HOST"] = host
+    return env
+
+
 def _gh() -> str:
     found = shutil.which("gh")
     if found is None:
@@ -72,7 +83,7 @@ def gh_api(path: str, *, method: str = "GET", payload: Mapping[str, Any] | None 
         argv += ["--input", "-"]
         stdin = json.dumps(payload)
     done = subprocess.run(
-        argv, input=stdin, capture_output=True, text=True, check=False, env=dict(os.environ)
+        argv, input=stdin, capture_output=True, text=True, check=False, env=gh_environment(os.environ)
     )
     if done.returncode != 0:
         raise GhError(f"gh api {method} {path} failed: {(done.stderr or done.stdout).strip()}")
@@ -86,7 +97,7 @@ def gh_api_list(path: str) -> list[dict[str, Any]]:
     gh prints one JSON array per page, back to back; each is decoded in turn.
     """
     argv = [_gh(), "api", "--paginate", path]
-    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=dict(os.environ))
+    done = subprocess.run(argv, capture_output=True, text=True, check=False, env=gh_environment(os.environ))
     if done.returncode != 0:
         raise GhError(f"gh api {path} failed: {(done.stderr or done.stdout).strip()}")
     decoder = json.JSONDecoder()

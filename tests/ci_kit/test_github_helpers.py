@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ci_kit._github import BODY_LIMIT, fit_body, marker, run_url
+from ci_kit._github import BODY_LIMIT, fit_body, gh_environment, marker, run_url
 
 
 def test_a_short_report_is_kept_whole() -> None:
@@ -41,3 +41,9 @@ def test_marker_and_run_url() -> None:
     assert run_url(env) == "https://ghe.example/a/b/actions/runs/7"
     assert run_url({**env, "GITHUB_RUN_ATTEMPT": "2"}) == "https://ghe.example/a/b/actions/runs/7/attempts/2"
     assert run_url({}) == ""
+
+
+def test_gh_is_pointed_at_an_enterprise_server_but_not_at_github_com() -> None:
+    assert gh_environment({"GITHUB_SERVER_URL": "https://ghe.example"})["GH_HOST"] == "ghe.example"
+    assert "GH_HOST" not in gh_environment({"GITHUB_SERVER_URL": "https://github.com"})
+    assert gh_environment({"GITHUB_SERVER_URL": "https://ghe.example", "GH_HOST": "x"})["GH_HOST"] == "x"
