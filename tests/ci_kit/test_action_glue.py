@@ -7,6 +7,7 @@ exit code and fail-on-found.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,9 +168,19 @@ def test_the_harness_evaluates_conditions(expression: str | None, failed: bool, 
 
 @pytest.mark.slow
 def test_the_install_step_installs_sfconnect_from_the_action_directory_once(runner: Runner) -> None:
+    # A copy of what a checkout of the action holds, so that pip's build files stay out of the repository.
+    action_dir = runner.root / "action"
+    action_dir.mkdir()
+    for name in ("action.yml", "pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / name, action_dir / name)
+    for folder in ("sfconnect", "ci_kit"):
+        shutil.copytree(
+            REPO_ROOT / folder, action_dir / folder, ignore=shutil.ignore_patterns("__pycache__", ".*")
+        )
+
     def use() -> ActionRun:
         return run_action(
-            REPO_ROOT / "action.yml",
+            action_dir / "action.yml",
             inputs={"command": "validate", "report": "false"},
             github=_github(event="push"),
             venv=None,
