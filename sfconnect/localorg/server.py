@@ -7,6 +7,7 @@ becomes a 500 `UNKNOWN_EXCEPTION` fault and is logged; the server never dies of 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -72,6 +73,7 @@ class LocalOrgHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.1"  # answer even an unparsable request line with a status line
+    wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stall)
     server_version = "sfconnect-localorg"
     sys_version = ""
     server: LocalOrgServer
@@ -230,6 +232,8 @@ class LocalOrgServer(ThreadingHTTPServer):
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Negotiate TLS in the connection's thread, serve it, and always close it."""
         request.settimeout(IDLE_TIMEOUT_SECONDS)
+        with contextlib.suppress(OSError):
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = request
         try:
             if self.ssl_context is not None:
