@@ -292,6 +292,7 @@ def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Res
         raise SoapClientFault(f"No operation available for request {{{MD_NS}}}{call.operation}")
     session = org.authenticate(call.session_id or req.bearer())
     org.faults.before(call.operation)
+    org.deployments.advance()  # queued deploys whose time has come run before anything reads the org
     args = parse_value(org.schema, element, call.body, _ALIASES.get(call.operation))
     responses = MetadataResponses(org, session, call, req)
     payload: Node = handler(responses, args)

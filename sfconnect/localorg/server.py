@@ -226,6 +226,8 @@ class LocalOrgServer(ThreadingHTTPServer):
         self.scheme = "https" if tls is not None else "http"
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.host_for_urls = "127.0.0.1" if host in ("localhost", "127.0.0.1") else host
+        if ":" in self.host_for_urls:
+            self.host_for_urls = f"[{self.host_for_urls}]"
         super().__init__((host, port), LocalOrgHandler)
         self._thread: threading.Thread | None = None
 

@@ -601,3 +601,16 @@ def test_injected_faults_reach_the_wire(local_org: LocalOrg, session: Session) -
     assert answer["expired_sessions"] >= 1
     expired = replay(local_org, "jsforce-listMetadata", session)
     assert b"INVALID_SESSION_ID" in expired.body
+
+
+def test_a_due_deploy_runs_before_the_next_metadata_call(local_org: LocalOrg, session: Session) -> None:
+    text = assert_jsforce_can_read(
+        replay(local_org, "jsforce-deploy", session, body=_with_zip("jsforce-deploy", eca_zip()))
+    )
+    assert _result_text(text, "state") == "Queued"
+    body = (
+        "<readMetadata><type>ExternalClientApplication</type>"
+        "<fullNames>Deployed_Eca</fullNames></readMetadata>"
+    )
+    read = assert_jsforce_can_read(_post(local_org, _soap(session, body)))
+    assert '<records xsi:type="ExternalClientApplication">' in read
