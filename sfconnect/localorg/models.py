@@ -139,6 +139,8 @@ class User:
     last_name: str
     email: str
     is_active: bool = True
+    modify_metadata: bool = False
+    """May use the Metadata API ("Modify Metadata Through Metadata API Functions" or "Modify All Data")."""
 
     @property
     def name(self) -> str:
@@ -287,6 +289,11 @@ class LocalOrg:
                             "email": u.email or u.username,
                             "role": u.role,
                             "is_active": True,
+                            "modify_metadata": (
+                                u.modify_metadata
+                                if u.modify_metadata is not None
+                                else u.profile == "System Administrator"
+                            ),
                         },
                     )
                 )
@@ -361,6 +368,7 @@ class LocalOrg:
             last_name=str(d.get("last_name", "")),
             email=str(d.get("email", "")),
             is_active=bool(d.get("is_active", True)),
+            modify_metadata=bool(d.get("modify_metadata", d.get("profile") == "System Administrator")),
         )
 
     def users(self) -> list[User]:
@@ -435,11 +443,14 @@ class LocalOrg:
             raise InvalidLogin()
         return self.create_session(user)
 
-    def authenticate(self, session_id: str | None) -> Session:
+    def authenticate(self, session_id: str | None, *, api: bool = True) -> Session:
         """The live session for `session_id`; records the activity.
 
+        A session whose `data` lists OAuth `scopes` (an access token) serves the APIs only with the `api` or
+        `full` scope; pass `api=False` for endpoints any token may call (userinfo).
+
         Raises:
-            InvalidSessionId: missing, unknown, of another org, or expired.
+            InvalidSessionId: missing, unknown, of another org, expired, or without API access.
         """
         if not session_id:
             raise InvalidSessionId()
@@ -453,9 +464,25 @@ class LocalOrg:
         user = self.user(row.user_id)
         if user is None or not user.is_active:
             raise InvalidSessionId()
+        scopes = row.data.get("scopes")
+        if api and isinstance(scopes, list) and not {"api", "full"} & set(scopes):
+            raise InvalidSessionId("This session is not valid for use with the API")
         if now - row.last_used >= 1.0:
             self.store.touch_session(row.session_id, now)
         return Session(row.session_id, row.org_id, user, row.created, row.timeout_seconds, row.data)
+
+    def check_metadata_access(self, user: User) -> None:
+        """Refuse the Metadata API to a user without the permission.
+
+        Raises:
+            LocalOrgFault: `INSUFFICIENT_ACCESS`.
+        """
+        if not user.modify_metadata:
+            raise LocalOrgFault(
+                "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata "
+                "permissions",
+                fault_code="INSUFFICIENT_ACCESS",
+            )
 
     def expire_sessions(self) -> int:
         """End every session of the org (fault injection, `reset`); return how many."""

@@ -291,6 +291,7 @@ def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Res
     if element is None or handler is None or call.operation.endswith("Response"):
         raise SoapClientFault(f"No operation available for request {{{MD_NS}}}{call.operation}")
     session = org.authenticate(call.session_id or req.bearer())
+    org.check_metadata_access(session.user)
     org.faults.before(call.operation)
     org.deployments.advance()  # queued deploys whose time has come run before anything reads the org
     args = parse_value(org.schema, element, call.body, _ALIASES.get(call.operation))
@@ -499,9 +500,9 @@ def _async_result(job_id: str, state: str) -> Node:
 _VERSION_LABELS = {"59.0": "Winter '24", "60.0": "Spring '24", "61.0": "Summer '24", "62.0": "Winter '25"}
 
 
-def _rest_session(org: LocalOrg, req: Request, operation: str = "rest") -> Session:
+def _rest_session(org: LocalOrg, req: Request, operation: str = "rest", *, api: bool = True) -> Session:
     try:
-        session = org.authenticate(req.bearer())
+        session = org.authenticate(req.bearer(), api=api)
     except InvalidSessionId:
         raise RestError("INVALID_SESSION_ID", "Session expired or invalid", 401) from None
     org.faults.before(operation)
@@ -611,7 +612,7 @@ def rest_query(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Respon
 
 def userinfo(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
     """`GET /services/oauth2/userinfo`: OpenID Connect user info of the session's user."""
-    session = _rest_session(org, req)
+    session = _rest_session(org, req, api=False)
     user = session.user
     return json_response(
         {

@@ -243,6 +243,8 @@ class LocalOrgServer(ThreadingHTTPServer):
             LocalOrgHandler(conn, client_address, self)
         except (ssl.SSLError, ConnectionError, TimeoutError, OSError) as exc:
             log.debug("connection from %s dropped: %s", client_address, exc)
+        except Exception:
+            log.exception("unexpected error serving %s", client_address)
         finally:
             if conn is not request:
                 conn.close()
