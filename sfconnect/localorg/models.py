@@ -114,6 +114,9 @@ _NAME_MESSAGE = (
     "The name can only contain underscores and alphanumeric characters. It must begin with a letter, "
     "not include spaces, not end with an underscore, and not contain two consecutive underscores."
 )
+METADATA_PERMISSION_MISSING = (
+    "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions"
+)
 CONNECTED_APP_CREATION_BLOCKED = (
     "You can't create a connected app. Connected app creation is blocked in this org: create an external "
     "client app instead, or ask Salesforce Customer Support to allow connected app creation."
@@ -435,9 +438,7 @@ class LocalOrg:
             InvalidLogin: unknown user, wrong password, or SOAP login disabled in the org.
         """
         if not self.setting("soap_login_enabled"):
-            raise LocalOrgFault(
-                "SOAP API login() is disabled by default in this org.", fault_code="INVALID_OPERATION"
-            )
+            raise LocalOrgFault("INVALID_OPERATION", "SOAP API login() is disabled by default in this org.")
         user = self.check_password(username, password)
         if user is None:
             raise InvalidLogin()
@@ -478,11 +479,7 @@ class LocalOrg:
             LocalOrgFault: `INSUFFICIENT_ACCESS`.
         """
         if not user.modify_metadata:
-            raise LocalOrgFault(
-                "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata "
-                "permissions",
-                fault_code="INSUFFICIENT_ACCESS",
-            )
+            raise LocalOrgFault("INSUFFICIENT_ACCESS", METADATA_PERMISSION_MISSING)
 
     def expire_sessions(self) -> int:
         """End every session of the org (fault injection, `reset`); return how many."""
@@ -606,9 +603,7 @@ class LocalOrg:
         for t in types:
             self._type_info(t)
         if len(types) > 1:
-            raise LocalOrgFault(
-                "All metadata in a single call must be of the same type", fault_code="INVALID_TYPE"
-            )
+            raise LocalOrgFault("INVALID_TYPE", "All metadata in a single call must be of the same type")
         results: list[SaveResult] = []
         try:
             with self.store.transaction():

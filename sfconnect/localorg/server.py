@@ -62,7 +62,8 @@ def dispatch(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response
         log.exception("unexpected error answering %s %s", req.method, req.path)
         return render_fault(
             LocalOrgFault(
-                "An unexpected error occurred. Please include this ErrorId if you contact support."
+                "UNKNOWN_EXCEPTION",
+                "An unexpected error occurred. Please include this ErrorId if you contact support.",
             ),
             route.kind,
         )

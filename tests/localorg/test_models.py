@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from sfconnect.localorg import LocalOrg, SequentialIds, load_seed_file
-from sfconnect.localorg.deploys import DeployOptions, InvalidId
+from sfconnect.localorg.deploys import DeployOptions
 from sfconnect.localorg.exceptions import (
+    InvalidId,
     InvalidLogin,
     InvalidSessionId,
     InvalidType,
