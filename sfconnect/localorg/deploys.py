@@ -537,7 +537,7 @@ class Deployments:
                 "createdByName": user.name,
                 "createdDate": _iso(now),
                 "fileName": f"{prefix}package.xml",
-                "fullName": f"{prefix}package.xml".removesuffix(".xml") if prefix else "package.xml",
+                "fullName": f"{prefix}package.xml",
                 "id": "",
                 "lastModifiedById": user.id,
                 "lastModifiedByName": user.name,

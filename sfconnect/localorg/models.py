@@ -504,6 +504,28 @@ class LocalOrg:
             return None
         return AppCredentials(self.org_id, app_type, app_name, found[0], found[1])
 
+    def app_components(self, app_type: str, app_name: str) -> dict[str, Record]:
+        """An app's components as `readMetadata` returns them, keyed by type.
+
+        `("ConnectedApp", name)` gives its one record; `("ExternalClientApplication", name)` gives the header
+        and every settings or policies component that names it (for the OAuth endpoints). Empty when unknown.
+        """
+        out: dict[str, Record] = {}
+        if app_type == "ConnectedApp":
+            row = self.component("ConnectedApp", app_name)
+            if row is not None:
+                out["ConnectedApp"] = self.record_of(row)
+            return out
+        header = self.component("ExternalClientApplication", app_name)
+        if header is None:
+            return out
+        out["ExternalClientApplication"] = self.record_of(header)
+        for row in self.components():
+            parent_field = APP_TYPES[row.type].parent_field if row.type in APP_TYPES else None
+            if parent_field and str(row.record.get(parent_field, "")).lower() == header.full_name.lower():
+                out[row.type] = self.record_of(row)
+        return out
+
     def _new_consumer_key(self) -> str:
         while True:
             key = "3MVG9" + self.ids.token(80)

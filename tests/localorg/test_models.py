@@ -428,6 +428,25 @@ def test_external_client_app_family(local_org: LocalOrg, admin: User) -> None:
     assert local_org.app_credentials(creds.consumer_key) is None
 
 
+def test_app_components_gather_an_eca_family_by_consumer_key(local_org: LocalOrg, admin: User) -> None:
+    local_org.create_metadata([_eca()], admin)
+    local_org.create_metadata([_global()], admin)
+    creds = local_org.credentials_of("ExternalClientApplication", "My_Eca")
+    assert creds is not None
+    found = local_org.app_credentials(creds.consumer_key)
+    assert found is not None and (found.app_type, found.app_name) == ("ExternalClientApplication", "My_Eca")
+    family = local_org.app_components(found.app_type, found.app_name)
+    assert sorted(family) == ["ExternalClientApplication", "ExtlClntAppGlobalOauthSettings"]
+    assert family["ExtlClntAppGlobalOauthSettings"]["consumerKey"] == creds.consumer_key
+    assert local_org.app_components("ConnectedApp", "Nope") == {}
+
+
+def test_usernames_are_case_insensitive(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    session = local_org.login(admin.username.upper(), local_org.password_of(admin.username))
+    assert session.user.id == admin.id
+
+
 def test_eca_children_need_their_parent(local_org: LocalOrg, admin: User) -> None:
     (result,) = local_org.create_metadata([_global("Missing")], admin)
     assert _codes([result]) == [["INVALID_CROSS_REFERENCE_KEY"]]
