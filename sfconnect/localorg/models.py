@@ -8,6 +8,7 @@ whole request or returned as a per-record `RecordError`, as Salesforce does.
 from __future__ import annotations
 
 import copy
+import hmac
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -983,8 +984,7 @@ class LocalOrg:
 
 
 def _same(a: str, b: str) -> bool:
-    import hmac
-
+    """Compare secrets in constant time."""
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
