@@ -780,3 +780,30 @@ def test_injected_faults_behave_as_specified() -> None:
             outcomes.append(False)
     assert 150 < outcomes.count(False) < 250
     faults.before("listMetadata")  # other operations are not affected
+
+
+# ids and the WSDL cache ------------------------------------------------------------------------------------
+def test_ids_carry_salesforce_case_safety_suffix() -> None:
+    from sfconnect.localorg.ids import RandomIds, to_18
+
+    assert to_18("001A0000006Vm9r") == "001A0000006Vm9rIAC"  # Salesforce's documented example
+    ids = SequentialIds()
+    assert [ids.new_id("0Af"), ids.new_id("0Af"), ids.new_id("005")] == [
+        "0Af000000000001CAA",
+        "0Af000000000002CAA",
+        "005000000000001AAA",
+    ]
+    random_id = RandomIds().new_id("00D")
+    assert len(random_id) == 18 and random_id == to_18(random_id[:15])
+
+
+def test_the_wsdl_cache_is_keyed_by_hash_and_rebuilt_when_corrupt(tmp_path: Path) -> None:
+    from sfconnect.localorg.wsdl import load_schema
+
+    first = load_schema(cache_dir=tmp_path)
+    (cache,) = tmp_path.glob("wsdl-*.pickle")
+    assert load_schema(cache_dir=tmp_path).sha256 == first.sha256
+    cache.write_bytes(b"garbage")
+    rebuilt = load_schema(cache_dir=tmp_path)
+    assert rebuilt.version == "63.0" and "ConnectedApp" in rebuilt.complex_types
+    assert cache.read_bytes() != b"garbage"
