@@ -66,6 +66,14 @@ def localorg() -> None:
     default=None,
     help="Seed YAML file used when the org is created.",
 )
+@click.option(
+    "--fault",
+    "fault_values",
+    multiple=True,
+    metavar="KEY=JSON",
+    help="Inject a fault from the start (repeatable), e.g. latency_seconds=0.2, setup_locked=true, "
+    "deploy_seconds=5, error_rate='{\"readMetadata\": 0.1}'.",
+)
 @pass_app
 def serve(
     app: AppContext,
@@ -75,14 +83,16 @@ def serve(
     host: str,
     allow_remote: bool,
     seed_file: Path | None,
+    fault_values: tuple[str, ...],
 ) -> Outcome:
     """Serve the local org over HTTPS until interrupted (Ctrl-C)."""
     from sfconnect.localorg import AlreadyServed, SeedError, serve_local_org
 
     directory = _data_dir(app, org_name, data_dir)
+    faults = _parse_faults(fault_values)
     try:
         with serve_local_org(
-            directory, port=port, host=host, seed_file=seed_file, allow_remote=allow_remote
+            directory, port=port, host=host, seed_file=seed_file, allow_remote=allow_remote, faults=faults
         ) as h:
             click.echo(f"Serving local org {h.org_id} at {h.instance_url}")
             click.echo(f"CA bundle: {h.ca_bundle}")
@@ -93,6 +103,19 @@ def serve(
         raise ConfigError(str(exc)) from exc
     click.echo("Stopped.")
     return Outcome.OK
+
+
+def _parse_faults(values: tuple[str, ...]) -> dict[str, Any]:
+    faults: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--fault")
+        try:
+            faults[key.strip()] = json.loads(raw)
+        except ValueError:
+            faults[key.strip()] = raw
+    return faults
 
 
 def _wait_for_interrupt() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.exceptions import LocalOrgFault, SoapClientFault
+from sfconnect.localorg.exceptions import InvalidId, LocalOrgFault, SoapClientFault
 from sfconnect.localorg.records import Record, parse_value, render_record
 from sfconnect.localorg.store import ComponentRow, JobRow
 from sfconnect.localorg.wsdl import MD_NS
@@ -35,12 +35,6 @@ MAX_FILES = 10_000
 _DONE = ("Succeeded", "SucceededPartial", "Failed", "Canceled")
 _DESTRUCTIVE_PRE = ("destructiveChanges.xml", "destructiveChangesPre.xml")
 _DESTRUCTIVE_POST = ("destructiveChangesPost.xml",)
-
-
-class InvalidId(LocalOrgFault):
-    """An async process id that names no deploy or retrieve of this org."""
-
-    fault_code = "INVALID_ID_FIELD"
 
 
 @dataclass(frozen=True)
@@ -104,9 +98,7 @@ class Deployments:
     ) -> JobRow:
         """Queue a deploy; it completes `seconds` after it reaches the front of the queue."""
         if len(zip_bytes) > MAX_ZIP_BYTES:
-            raise LocalOrgFault(
-                "The zip file exceeds the 39 MB limit", fault_code="EXCEEDED_MAX_SIZE_REQUEST"
-            )
+            raise LocalOrgFault("EXCEEDED_MAX_SIZE_REQUEST", "The zip file exceeds the 39 MB limit")
         org = self.org
         now = org.clock()
         job = JobRow(
@@ -480,9 +472,7 @@ class Deployments:
         org = self.org
         now = org.clock()
         if request.get("packageNames"):
-            raise LocalOrgFault(
-                "The local org has no packages to retrieve", fault_code="INVALID_CROSS_REFERENCE_KEY"
-            )
+            raise LocalOrgFault("INVALID_CROSS_REFERENCE_KEY", "The local org has no packages to retrieve")
         single = str(request.get("singlePackage", "false")) == "true"
         version = str(request.get("apiVersion") or org.schema.version)
         package = request.get("unpackaged") or {}
@@ -547,7 +537,7 @@ class Deployments:
                 "createdByName": user.name,
                 "createdDate": _iso(now),
                 "fileName": f"{prefix}package.xml",
-                "fullName": f"{prefix}package.xml".removesuffix(".xml") if prefix else "package.xml",
+                "fullName": f"{prefix}package.xml",
                 "id": "",
                 "lastModifiedById": user.id,
                 "lastModifiedByName": user.name,

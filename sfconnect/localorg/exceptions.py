@@ -1,13 +1,14 @@
 """Faults the local org raises; the server renders each one once, in `responses.render_fault`.
 
 ```
-LocalOrgFault(fault_code, message, http_status)
+LocalOrgFault(fault_code, message, http_status=500)
 ├─ SoapClientFault          malformed SOAP / schema violations (faultcode soapenv:Client)
 ├─ InvalidSessionId         INVALID_SESSION_ID
 ├─ InvalidLogin             INVALID_LOGIN (a LoginFault)
 ├─ InvalidType              INVALID_TYPE
 ├─ LimitExceeded            EXCEEDED_ID_LIMIT and other per-call limits
 ├─ RequestLimitExceeded     REQUEST_LIMIT_EXCEEDED
+├─ InvalidId                INVALID_ID_FIELD (unknown deploy or retrieve id)
 ├─ UnsupportedApiVersion    UNSUPPORTED_API_VERSION
 ├─ RestError                REST answers: a JSON list of {errorCode, message}
 └─ NotFound                 no route (HTTP 404)
@@ -17,6 +18,7 @@ LocalOrgFault(fault_code, message, http_status)
 from __future__ import annotations
 
 __all__ = [
+    "InvalidId",
     "InvalidLogin",
     "InvalidSessionId",
     "InvalidType",
@@ -31,20 +33,13 @@ __all__ = [
 
 
 class LocalOrgFault(Exception):
-    """A whole-request failure with Salesforce's exception code, message and HTTP status."""
+    """A whole-request failure: Salesforce's exception code, its message, and the HTTP status."""
 
-    fault_code: str = "UNKNOWN_EXCEPTION"
-    http_status: int = 500
-
-    def __init__(
-        self, message: str, *, fault_code: str | None = None, http_status: int | None = None
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, fault_code: str, message: str, http_status: int = 500) -> None:
+        super().__init__(f"{fault_code}: {message}")
+        self.fault_code = fault_code
         self.message = message
-        if fault_code is not None:
-            self.fault_code = fault_code
-        if http_status is not None:
-            self.http_status = http_status
+        self.http_status = http_status
 
     @property
     def faultstring(self) -> str:
@@ -52,72 +47,87 @@ class LocalOrgFault(Exception):
         return f"{self.fault_code}: {self.message}"
 
 
-class SoapClientFault(LocalOrgFault):
+class _CodedFault(LocalOrgFault):
+    """A fault whose code is fixed by its class (`CODE`)."""
+
+    CODE = "UNKNOWN_EXCEPTION"
+    STATUS = 500
+    DEFAULT_MESSAGE = "An unexpected error occurred."
+
+    def __init__(self, message: str | None = None, http_status: int | None = None) -> None:
+        super().__init__(
+            self.CODE,
+            self.DEFAULT_MESSAGE if message is None else message,
+            self.STATUS if http_status is None else http_status,
+        )
+
+
+class SoapClientFault(_CodedFault):
     """The request is not a SOAP message the API understands (rendered as `soapenv:Client`)."""
 
-    fault_code = "soapenv:Client"
+    CODE = "soapenv:Client"
+    DEFAULT_MESSAGE = "The request is not a valid SOAP message"
 
     @property
     def faultstring(self) -> str:
         return self.message
 
 
-class InvalidSessionId(LocalOrgFault):
-    """The session id is missing, malformed, expired or of another org."""
+class InvalidSessionId(_CodedFault):
+    """The session id is missing, malformed, expired, of another org, or without API access."""
 
-    fault_code = "INVALID_SESSION_ID"
-
-    def __init__(self, message: str = "Invalid Session ID found in SessionHeader: Illegal Session") -> None:
-        super().__init__(message)
+    CODE = "INVALID_SESSION_ID"
+    DEFAULT_MESSAGE = "Invalid Session ID found in SessionHeader: Illegal Session"
 
 
-class InvalidLogin(LocalOrgFault):
+class InvalidLogin(_CodedFault):
     """Bad username or password on `login()`."""
 
-    fault_code = "INVALID_LOGIN"
-
-    def __init__(
-        self, message: str = "Invalid username, password, security token; or user locked out."
-    ) -> None:
-        super().__init__(message)
+    CODE = "INVALID_LOGIN"
+    DEFAULT_MESSAGE = "Invalid username, password, security token; or user locked out."
 
 
-class InvalidType(LocalOrgFault):
+class InvalidType(_CodedFault):
     """An unknown or unsupported metadata type."""
 
-    fault_code = "INVALID_TYPE"
+    CODE = "INVALID_TYPE"
 
 
-class LimitExceeded(LocalOrgFault):
+class LimitExceeded(_CodedFault):
     """A per-call limit (components per CRUD call, queries per listMetadata) was exceeded."""
 
-    fault_code = "EXCEEDED_ID_LIMIT"
+    CODE = "EXCEEDED_ID_LIMIT"
 
 
-class RequestLimitExceeded(LocalOrgFault):
+class RequestLimitExceeded(_CodedFault):
     """The org's request limit was exceeded (fault injection)."""
 
-    fault_code = "REQUEST_LIMIT_EXCEEDED"
+    CODE = "REQUEST_LIMIT_EXCEEDED"
+    DEFAULT_MESSAGE = "TotalRequests Limit exceeded."
 
 
-class UnsupportedApiVersion(LocalOrgFault):
+class UnsupportedApiVersion(_CodedFault):
     """The API version in the URL is not served."""
 
-    fault_code = "UNSUPPORTED_API_VERSION"
+    CODE = "UNSUPPORTED_API_VERSION"
+
+
+class InvalidId(_CodedFault):
+    """An async process id that names no deploy or retrieve of this org."""
+
+    CODE = "INVALID_ID_FIELD"
 
 
 class RestError(LocalOrgFault):
-    """A REST API error: rendered as `[{"errorCode": ..., "message": ...}]`."""
+    """A REST API error: rendered as `[{"errorCode": ..., "message": ...}]` (default HTTP 400)."""
 
     def __init__(self, fault_code: str, message: str, http_status: int = 400) -> None:
-        super().__init__(message, fault_code=fault_code, http_status=http_status)
+        super().__init__(fault_code, message, http_status)
 
 
-class NotFound(LocalOrgFault):
+class NotFound(_CodedFault):
     """No resource at this path."""
 
-    fault_code = "NOT_FOUND"
-    http_status = 404
-
-    def __init__(self, message: str = "The requested resource does not exist") -> None:
-        super().__init__(message)
+    CODE = "NOT_FOUND"
+    STATUS = 404
+    DEFAULT_MESSAGE = "The requested resource does not exist"

@@ -108,12 +108,12 @@ class Faults:
             raise RequestLimitExceeded("TotalRequests Limit exceeded.")
         if s.setup_locked and operation in WRITE_OPERATIONS:
             raise LocalOrgFault(
+                "ALREADY_IN_PROCESS",
                 "Another setup operation is already in progress. Try again when it completes.",
-                fault_code="ALREADY_IN_PROCESS",
             )
         rate = s.error_rate.get(operation, s.error_rate.get("*", 0.0))
         if rate > 0:
             with self._lock:
                 hit = self._rng.random() < rate
             if hit:
-                raise LocalOrgFault(f"Injected failure of {operation}", fault_code=s.error_code)
+                raise LocalOrgFault(s.error_code, f"Injected failure of {operation}")

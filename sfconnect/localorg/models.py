@@ -8,6 +8,7 @@ whole request or returned as a per-record `RecordError`, as Salesforce does.
 from __future__ import annotations
 
 import copy
+import hmac
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -114,6 +115,9 @@ _NAME_MESSAGE = (
     "The name can only contain underscores and alphanumeric characters. It must begin with a letter, "
     "not include spaces, not end with an underscore, and not contain two consecutive underscores."
 )
+METADATA_PERMISSION_MISSING = (
+    "use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions"
+)
 CONNECTED_APP_CREATION_BLOCKED = (
     "You can't create a connected app. Connected app creation is blocked in this org: create an external "
     "client app instead, or ask Salesforce Customer Support to allow connected app creation."
@@ -139,6 +143,8 @@ class User:
     last_name: str
     email: str
     is_active: bool = True
+    modify_metadata: bool = False
+    """May use the Metadata API ("Modify Metadata Through Metadata API Functions" or "Modify All Data")."""
 
     @property
     def name(self) -> str:
@@ -287,6 +293,11 @@ class LocalOrg:
                             "email": u.email or u.username,
                             "role": u.role,
                             "is_active": True,
+                            "modify_metadata": (
+                                u.modify_metadata
+                                if u.modify_metadata is not None
+                                else u.profile == "System Administrator"
+                            ),
                         },
                     )
                 )
@@ -361,6 +372,7 @@ class LocalOrg:
             last_name=str(d.get("last_name", "")),
             email=str(d.get("email", "")),
             is_active=bool(d.get("is_active", True)),
+            modify_metadata=bool(d.get("modify_metadata", d.get("profile") == "System Administrator")),
         )
 
     def users(self) -> list[User]:
@@ -427,24 +439,20 @@ class LocalOrg:
             InvalidLogin: unknown user, wrong password, or SOAP login disabled in the org.
         """
         if not self.setting("soap_login_enabled"):
-            raise LocalOrgFault(
-                "SOAP API login() is disabled by default in this org.", fault_code="INVALID_OPERATION"
-            )
+            raise LocalOrgFault("INVALID_OPERATION", "SOAP API login() is disabled by default in this org.")
         user = self.check_password(username, password)
         if user is None:
             raise InvalidLogin()
         return self.create_session(user)
 
-    def authenticate(self, session_id: str | None, *, api: bool = False) -> Session:
+    def authenticate(self, session_id: str | None, *, api: bool = True) -> Session:
         """The live session for `session_id`; records the activity.
 
-        Args:
-            session_id: a SOAP login session id or an OAuth access token.
-            api: the caller is an API (Metadata, REST data): OAuth tokens need the `api` or `full` scope.
+        A session whose `data` lists OAuth `scopes` (an access token) serves the APIs only with the `api` or
+        `full` scope; pass `api=False` for endpoints any token may call (userinfo).
 
         Raises:
-            InvalidSessionId: missing, unknown, of another org, or expired; or an OAuth token without
-                the `api`/`full` scope when `api` is set.
+            InvalidSessionId: missing, unknown, of another org, expired, or without API access.
         """
         if not session_id:
             raise InvalidSessionId()
@@ -458,12 +466,21 @@ class LocalOrg:
         user = self.user(row.user_id)
         if user is None or not user.is_active:
             raise InvalidSessionId()
-        # OAuth access tokens (issue 6) serve the APIs only with the `api` or `full` scope.
-        if api and row.data.get("oauth") and not {"api", "full"} & set(row.data.get("scopes", [])):
+        scopes = row.data.get("scopes")
+        if api and isinstance(scopes, list) and not {"api", "full"} & set(scopes):
             raise InvalidSessionId("This session is not valid for use with the API")
         if now - row.last_used >= 1.0:
             self.store.touch_session(row.session_id, now)
         return Session(row.session_id, row.org_id, user, row.created, row.timeout_seconds, row.data)
+
+    def check_metadata_access(self, user: User) -> None:
+        """Refuse the Metadata API to a user without the permission.
+
+        Raises:
+            LocalOrgFault: `INSUFFICIENT_ACCESS`.
+        """
+        if not user.modify_metadata:
+            raise LocalOrgFault("INSUFFICIENT_ACCESS", METADATA_PERMISSION_MISSING)
 
     def expire_sessions(self) -> int:
         """End every session of the org (fault injection, `reset`); return how many."""
@@ -487,6 +504,28 @@ class LocalOrg:
         if found is None:
             return None
         return AppCredentials(self.org_id, app_type, app_name, found[0], found[1])
+
+    def app_components(self, app_type: str, app_name: str) -> dict[str, Record]:
+        """An app's components as `readMetadata` returns them, keyed by type.
+
+        `("ConnectedApp", name)` gives its one record; `("ExternalClientApplication", name)` gives the header
+        and every settings or policies component that names it (for the OAuth endpoints). Empty when unknown.
+        """
+        out: dict[str, Record] = {}
+        if app_type == "ConnectedApp":
+            row = self.component("ConnectedApp", app_name)
+            if row is not None:
+                out["ConnectedApp"] = self.record_of(row)
+            return out
+        header = self.component("ExternalClientApplication", app_name)
+        if header is None:
+            return out
+        out["ExternalClientApplication"] = self.record_of(header)
+        for row in self.components():
+            parent_field = APP_TYPES[row.type].parent_field if row.type in APP_TYPES else None
+            if parent_field and str(row.record.get(parent_field, "")).lower() == header.full_name.lower():
+                out[row.type] = self.record_of(row)
+        return out
 
     def _new_consumer_key(self) -> str:
         while True:
@@ -587,9 +626,7 @@ class LocalOrg:
         for t in types:
             self._type_info(t)
         if len(types) > 1:
-            raise LocalOrgFault(
-                "All metadata in a single call must be of the same type", fault_code="INVALID_TYPE"
-            )
+            raise LocalOrgFault("INVALID_TYPE", "All metadata in a single call must be of the same type")
         results: list[SaveResult] = []
         try:
             with self.store.transaction():
@@ -947,8 +984,7 @@ class LocalOrg:
 
 
 def _same(a: str, b: str) -> bool:
-    import hmac
-
+    """Compare secrets in constant time."""
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 

@@ -101,7 +101,7 @@ class OAuthError(LocalOrgFault):
         fragment: bool = False,
         state: str | None = None,
     ) -> None:
-        super().__init__(description, fault_code=error, http_status=http_status)
+        super().__init__(error, description, http_status)
         self.error = error
         self.description = description
         self.redirect_uri = redirect_uri

@@ -352,7 +352,7 @@ def identity(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response
     """`GET /id/{org}/{user}` (Bearer or `oauth_token=`): the identity service's user and org data."""
     token_value = req.bearer() or req.arg("oauth_token")
     try:
-        session = org.authenticate(token_value)
+        session = org.authenticate(token_value, api=False)
     except InvalidSessionId:
         raise RestError("INVALID_SESSION_ID", "Session expired or invalid", 401) from None
     if params["org"][:15] != org.org_id[:15]:

@@ -24,7 +24,7 @@ TYPE_KEY = "$type"
 
 
 def _bad(message: str) -> SoapClientFault:
-    return SoapClientFault(message, http_status=500)
+    return SoapClientFault(message)
 
 
 def _simple(schema: MetadataSchema, f: Field, text: str, type_ctx: str) -> str:

@@ -214,7 +214,7 @@ def _parse_soap(req: Request) -> SoapCall:
 
 def _check_version(version: str) -> None:
     if version not in API_VERSIONS:
-        raise UnsupportedApiVersion(f"Unsupported API version: {version}", http_status=500)
+        raise UnsupportedApiVersion(f"Unsupported API version: {version}")
 
 
 # SOAP partner login -----------------------------------------------------------------------------------------
@@ -226,8 +226,8 @@ def partner_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Resp
     org.faults.before("login")
     if call.operation != "login":
         raise LocalOrgFault(
+            "INVALID_OPERATION",
             f"The local org serves only login() on the partner API, not {call.operation}()",
-            fault_code="INVALID_OPERATION",
         )
     fields = {local_name(str(c.tag)): (c.text or "") for c in call.body if isinstance(c.tag, str)}
     session = org.login(fields.get("username", "").strip(), fields.get("password", ""))
@@ -290,8 +290,10 @@ def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Res
     handler = getattr(MetadataResponses, _snake(call.operation), None)
     if element is None or handler is None or call.operation.endswith("Response"):
         raise SoapClientFault(f"No operation available for request {{{MD_NS}}}{call.operation}")
-    session = org.authenticate(call.session_id or req.bearer(), api=True)
+    session = org.authenticate(call.session_id or req.bearer())
+    org.check_metadata_access(session.user)
     org.faults.before(call.operation)
+    org.deployments.advance()  # queued deploys whose time has come run before anything reads the org
     args = parse_value(org.schema, element, call.body, _ALIASES.get(call.operation))
     responses = MetadataResponses(org, session, call, req)
     payload: Node = handler(responses, args)

@@ -8,7 +8,7 @@ A seed file (YAML) looks like::
     permission_sets: [Billing_Sync_Integration]
     users:
       - {username: billing.integration@acme.example, profile: Minimum Access - API Only Integrations,
-         api_only: true, permission_sets: [Billing_Sync_Integration]}
+         api_only: true, permission_sets: [Billing_Sync_Integration], modify_metadata: false}
     apps:
       - type: ConnectedApp
         fullName: Legacy_Billing_Sync
@@ -88,6 +88,8 @@ class SeedUser:
     email: str = ""
     role: str = "user"
     """`admin` for the seeded administrator, `integration` for the API-only integration user."""
+    modify_metadata: bool | None = None
+    """May use the Metadata API; default: only System Administrators."""
 
 
 @dataclass
@@ -177,6 +179,7 @@ def _user(raw: Any, where: str) -> SeedUser:
         first_name=str(raw.get("first_name", "")),
         last_name=str(raw.get("last_name", "User")),
         email=str(raw.get("email", raw["username"])),
+        modify_metadata=None if raw.get("modify_metadata") is None else bool(raw["modify_metadata"]),
     )
 
 

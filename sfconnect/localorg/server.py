@@ -7,6 +7,7 @@ becomes a 500 `UNKNOWN_EXCEPTION` fault and is logged; the server never dies of 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -61,7 +62,8 @@ def dispatch(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response
         log.exception("unexpected error answering %s %s", req.method, req.path)
         return render_fault(
             LocalOrgFault(
-                "An unexpected error occurred. Please include this ErrorId if you contact support."
+                "UNKNOWN_EXCEPTION",
+                "An unexpected error occurred. Please include this ErrorId if you contact support.",
             ),
             route.kind,
         )
@@ -72,6 +74,7 @@ class LocalOrgHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     default_request_version = "HTTP/1.1"  # answer even an unparsable request line with a status line
+    wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stall)
     server_version = "sfconnect-localorg"
     sys_version = ""
     server: LocalOrgServer
@@ -224,12 +227,16 @@ class LocalOrgServer(ThreadingHTTPServer):
         self.scheme = "https" if tls is not None else "http"
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.host_for_urls = "127.0.0.1" if host in ("localhost", "127.0.0.1") else host
+        if ":" in self.host_for_urls:
+            self.host_for_urls = f"[{self.host_for_urls}]"
         super().__init__((host, port), LocalOrgHandler)
         self._thread: threading.Thread | None = None
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Negotiate TLS in the connection's thread, serve it, and always close it."""
         request.settimeout(IDLE_TIMEOUT_SECONDS)
+        with contextlib.suppress(OSError):
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = request
         try:
             if self.ssl_context is not None:
@@ -237,6 +244,8 @@ class LocalOrgServer(ThreadingHTTPServer):
             LocalOrgHandler(conn, client_address, self)
         except (ssl.SSLError, ConnectionError, TimeoutError, OSError) as exc:
             log.debug("connection from %s dropped: %s", client_address, exc)
+        except Exception:
+            log.exception("unexpected error serving %s", client_address)
         finally:
             if conn is not request:
                 conn.close()

@@ -14,10 +14,11 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -151,10 +152,13 @@ def serve_local_org(
     clock: Callable[[], float] = time.time,
     ids: IdSource | None = None,
     allow_remote: bool = False,
+    faults: Mapping[str, Any] | None = None,
 ) -> Iterator[LocalOrgHandle]:
     """Serve the org in `data_dir` over HTTPS for the duration of the block.
 
     Creates and seeds the org on first use. Holds `server.lock` and writes `server.json` while serving.
+    `faults` are injected from the start (see `faults.FaultSettings`); change them later through
+    `handle.org.faults.update(...)` or `POST /_localorg/faults`.
 
     Raises:
         AlreadyServed: another server (in this process or another) serves this org.
@@ -169,6 +173,8 @@ def serve_local_org(
     try:
         org = open_local_org(data_dir, seed=seed, seed_file=seed_file, clock=clock, ids=ids)
         try:
+            if faults:
+                org.faults.update(dict(faults))
             tls = ensure_tls_files(data_dir, () if host in ("127.0.0.1", "localhost", "::1") else (host,))
             server = LocalOrgServer(
                 org, host, port, tls=(tls.server_cert, tls.server_key), allow_remote=allow_remote

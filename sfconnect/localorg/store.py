@@ -257,7 +257,8 @@ class Store:
     def user_by_username(self, username: str) -> UserRow | None:
         """A user by username (usernames are unique across orgs, as in Salesforce)."""
         row = self._one(
-            "SELECT org_id, id, username, password, data FROM users WHERE username = ?", (username,)
+            "SELECT org_id, id, username, password, data FROM users WHERE username = ? COLLATE NOCASE",
+            (username.strip(),),
         )
         return None if row is None else self._user(row)
 

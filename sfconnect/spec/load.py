@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -166,7 +167,11 @@ def find_app_files(
     project_dir: Path, patterns: Sequence[str], paths: Sequence[Path] | None = None
 ) -> list[Path]:
     """The app files of a project: `paths` (files, or directories searched recursively) if given, else the
-    files matching `patterns` relative to `project_dir`. ``sfconnect.yaml`` files are never app files."""
+    files matching `patterns` relative to `project_dir`. ``sfconnect.yaml`` files are never app files.
+
+    In a directory, only YAML files with a top-level ``apps:`` key are app files, so that other YAML living
+    beside them (CI workflows, seed files) is not mistaken for apps; a file named explicitly always is one.
+    """
     found: list[Path] = []
     if paths is not None:
         for path in paths:
@@ -174,7 +179,7 @@ def find_app_files(
                 found.extend(
                     p
                     for p in sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")])
-                    if p.name != PROJECT_FILE and not _is_hidden(p.relative_to(path))
+                    if p.name != PROJECT_FILE and not _is_hidden(p.relative_to(path)) and _declares_apps(p)
                 )
             else:
                 found.append(path)
@@ -190,6 +195,18 @@ def find_app_files(
     for path in found:
         unique.setdefault(path.resolve(), path)
     return list(unique.values())
+
+
+_APPS_KEY = re.compile(rb"^apps\s*:", re.MULTILINE)
+
+
+def _declares_apps(path: Path) -> bool:
+    """Whether a YAML file has a top-level ``apps:`` key (a cheap look, before loading it properly)."""
+    try:
+        with path.open("rb") as handle:
+            return _APPS_KEY.search(handle.read(1 << 20)) is not None
+    except OSError:
+        return True  # let the loader report it
 
 
 # --- pydantic errors to issues ------------------------------------------------------------------------------

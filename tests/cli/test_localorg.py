@@ -79,3 +79,9 @@ def test_serve_info_and_refusals_while_served(tmp_path: Path, capsys: pytest.Cap
     assert proc.returncode == 0, err
     assert "Serving local org" in out and "Stopped." in out
     assert not (data_dir / "server.json").exists()
+
+
+def test_serve_refuses_bad_fault_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["localorg", "serve", "--data-dir", str(tmp_path), "--fault", "latency_seconds=-1"]) == 1
+    assert "latency_seconds must be a number" in capsys.readouterr().err
+    assert run(["localorg", "serve", "--data-dir", str(tmp_path), "--fault", "nonsense"]) == 1

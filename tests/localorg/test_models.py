@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from sfconnect.localorg import LocalOrg, SequentialIds, load_seed_file
-from sfconnect.localorg.deploys import DeployOptions, InvalidId
+from sfconnect.localorg.deploys import DeployOptions
 from sfconnect.localorg.exceptions import (
+    InvalidId,
     InvalidLogin,
     InvalidSessionId,
     InvalidType,
@@ -427,6 +428,25 @@ def test_external_client_app_family(local_org: LocalOrg, admin: User) -> None:
     assert local_org.app_credentials(creds.consumer_key) is None
 
 
+def test_app_components_gather_an_eca_family_by_consumer_key(local_org: LocalOrg, admin: User) -> None:
+    local_org.create_metadata([_eca()], admin)
+    local_org.create_metadata([_global()], admin)
+    creds = local_org.credentials_of("ExternalClientApplication", "My_Eca")
+    assert creds is not None
+    found = local_org.app_credentials(creds.consumer_key)
+    assert found is not None and (found.app_type, found.app_name) == ("ExternalClientApplication", "My_Eca")
+    family = local_org.app_components(found.app_type, found.app_name)
+    assert sorted(family) == ["ExternalClientApplication", "ExtlClntAppGlobalOauthSettings"]
+    assert family["ExtlClntAppGlobalOauthSettings"]["consumerKey"] == creds.consumer_key
+    assert local_org.app_components("ConnectedApp", "Nope") == {}
+
+
+def test_usernames_are_case_insensitive(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    session = local_org.login(admin.username.upper(), local_org.password_of(admin.username))
+    assert session.user.id == admin.id
+
+
 def test_eca_children_need_their_parent(local_org: LocalOrg, admin: User) -> None:
     (result,) = local_org.create_metadata([_global("Missing")], admin)
     assert _codes([result]) == [["INVALID_CROSS_REFERENCE_KEY"]]
@@ -760,3 +780,30 @@ def test_injected_faults_behave_as_specified() -> None:
             outcomes.append(False)
     assert 150 < outcomes.count(False) < 250
     faults.before("listMetadata")  # other operations are not affected
+
+
+# ids and the WSDL cache ------------------------------------------------------------------------------------
+def test_ids_carry_salesforce_case_safety_suffix() -> None:
+    from sfconnect.localorg.ids import RandomIds, to_18
+
+    assert to_18("001A0000006Vm9r") == "001A0000006Vm9rIAC"  # Salesforce's documented example
+    ids = SequentialIds()
+    assert [ids.new_id("0Af"), ids.new_id("0Af"), ids.new_id("005")] == [
+        "0Af000000000001CAA",
+        "0Af000000000002CAA",
+        "005000000000001AAA",
+    ]
+    random_id = RandomIds().new_id("00D")
+    assert len(random_id) == 18 and random_id == to_18(random_id[:15])
+
+
+def test_the_wsdl_cache_is_keyed_by_hash_and_rebuilt_when_corrupt(tmp_path: Path) -> None:
+    from sfconnect.localorg.wsdl import load_schema
+
+    first = load_schema(cache_dir=tmp_path)
+    (cache,) = tmp_path.glob("wsdl-*.pickle")
+    assert load_schema(cache_dir=tmp_path).sha256 == first.sha256
+    cache.write_bytes(b"garbage")
+    rebuilt = load_schema(cache_dir=tmp_path)
+    assert rebuilt.version == "63.0" and "ConnectedApp" in rebuilt.complex_types
+    assert cache.read_bytes() != b"garbage"

@@ -601,3 +601,40 @@ def test_injected_faults_reach_the_wire(local_org: LocalOrg, session: Session) -
     assert answer["expired_sessions"] >= 1
     expired = replay(local_org, "jsforce-listMetadata", session)
     assert b"INVALID_SESSION_ID" in expired.body
+
+
+def test_a_due_deploy_runs_before_the_next_metadata_call(local_org: LocalOrg, session: Session) -> None:
+    text = assert_jsforce_can_read(
+        replay(local_org, "jsforce-deploy", session, body=_with_zip("jsforce-deploy", eca_zip()))
+    )
+    assert _result_text(text, "state") == "Queued"
+    body = (
+        "<readMetadata><type>ExternalClientApplication</type>"
+        "<fullNames>Deployed_Eca</fullNames></readMetadata>"
+    )
+    read = assert_jsforce_can_read(_post(local_org, _soap(session, body)))
+    assert '<records xsi:type="ExternalClientApplication">' in read
+
+
+def test_the_metadata_api_needs_the_modify_metadata_permission(local_org: LocalOrg) -> None:
+    integration = next(u for u in local_org.users() if u.api_only)
+    assert not integration.modify_metadata and local_org.admin_user().modify_metadata
+    session = local_org.login(integration.username, local_org.password_of(integration.username))
+    resp = _post(
+        local_org, _soap(session, "<describeMetadata><asOfVersion>60.0</asOfVersion></describeMetadata>")
+    )
+    assert resp.status == 500 and b"<faultcode>sf:INSUFFICIENT_ACCESS</faultcode>" in resp.body
+    info = replay(local_org, "sf-login-userinfo", session)  # REST around login still works
+    assert info.status == 200
+
+
+def test_access_tokens_need_the_api_scope_for_the_apis(local_org: LocalOrg) -> None:
+    admin = local_org.admin_user()
+    openid_only = local_org.create_session(admin, data={"scopes": ["openid", "refresh_token"]})
+    with_api = local_org.create_session(admin, data={"scopes": ["api"]})
+    body = "<describeMetadata><asOfVersion>60.0</asOfVersion></describeMetadata>"
+    refused = _post(local_org, _soap(openid_only, body))
+    assert refused.status == 500 and b"This session is not valid for use with the API" in refused.body
+    assert replay(local_org, "sf-login-userinfo", openid_only).status == 200
+    assert replay(local_org, "sf-login-user", openid_only).status == 401
+    assert _post(local_org, _soap(with_api, body)).status == 200

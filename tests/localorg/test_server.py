@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
 import os
 import socket
 import ssl
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
 from sfconnect.localorg import AlreadyServed, LocalOrgHandle, find_running, serve_local_org
 from tests.localorg.conftest import close_client, simple_salesforce_client, trusting_session
+from tests.localorg.zips import connected_app_xml, eca_xml, eca_zip, make_zip, package_xml
 
 
 def test_soap_login_and_rest_identity(served: LocalOrgHandle, sf: Any) -> None:
@@ -395,3 +398,96 @@ def test_a_stale_server_json_is_detected_and_removed(tmp_path: Path) -> None:
 def test_non_loopback_addresses_need_allow_remote(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="non-loopback"), serve_local_org(tmp_path, host="0.0.0.0"):  # noqa: S104
         pass
+
+
+# --- deploy and retrieve through simple-salesforce, injected faults -------------------------------
+def test_simple_salesforce_deploy_and_check_status(served: LocalOrgHandle, sf: Any, tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.zip", tmp_path / "bad.zip"
+    good.write_bytes(eca_zip("Ss_Deployed"))
+    bad.write_bytes(
+        make_zip(
+            {
+                "package.xml": package_xml(
+                    {"ExternalClientApplication": ["Ss_Good"], "ConnectedApp": ["Ss_New_Ca"]}
+                ),
+                "externalClientApps/Ss_Good.eca": eca_xml(),
+                "connectedApps/Ss_New_Ca.connectedApp": connected_app_xml(),
+            }
+        )
+    )
+    deployed = sf.deploy(str(good), sandbox=False)
+    assert deployed["state"] == "Queued"
+    status = sf.checkDeployStatus(deployed["asyncId"])
+    assert status["state"] == "Succeeded"
+    assert status["deployment_detail"]["deployed_count"] == "1"
+    assert served.org.read_metadata("ExternalClientApplication", ["Ss_Deployed"])[0] is not None
+    failed = sf.checkDeployStatus(sf.deploy(str(bad), sandbox=False)["asyncId"])
+    assert failed["state"] == "Failed"
+    (error,) = failed["deployment_detail"]["errors"]
+    assert error["file"] == "connectedApps/Ss_New_Ca.connectedApp" and "connected app" in error["message"]
+    assert served.org.read_metadata("ExternalClientApplication", ["Ss_Good"]) == [None]
+
+
+def test_simple_salesforce_check_only_and_destructive_deploys(
+    served: LocalOrgHandle, sf: Any, tmp_path: Path
+) -> None:
+    served.org.create_metadata(
+        [("ExternalClientApplication", {"fullName": "Ss_Doomed", "label": "D"})], served.org.admin_user()
+    )
+    check_only = tmp_path / "check.zip"
+    check_only.write_bytes(eca_zip("Ss_Checked"))
+    status = sf.checkDeployStatus(sf.deploy(str(check_only), sandbox=False, checkOnly=True)["asyncId"])
+    assert status["state"] == "Succeeded"
+    assert served.org.read_metadata("ExternalClientApplication", ["Ss_Checked"]) == [None]
+    destructive = tmp_path / "destructive.zip"
+    destructive.write_bytes(
+        make_zip(
+            {
+                "package.xml": package_xml({}),
+                "destructiveChanges.xml": package_xml({"ExternalClientApplication": ["Ss_Doomed"]}),
+            }
+        )
+    )
+    assert sf.checkDeployStatus(sf.deploy(str(destructive), sandbox=False)["asyncId"])["state"] == "Succeeded"
+    assert served.org.read_metadata("ExternalClientApplication", ["Ss_Doomed"]) == [None]
+
+
+def test_simple_salesforce_retrieve_and_check_status(served: LocalOrgHandle, sf: Any) -> None:
+    served.org.create_metadata(
+        [("ExternalClientApplication", {"fullName": "Ss_Kept", "label": "Kept"})], served.org.admin_user()
+    )
+    async_id, state = sf.mdapi.retrieve("ignored", unpackaged={"ExternalClientApplication": ["Ss_Kept"]})
+    assert state == "Queued"
+    assert sf.mdapi.check_retrieve_status(async_id) == ("Succeeded", None, [])
+    state, error, _messages, data = sf.mdapi.retrieve_zip(async_id)
+    assert (state, error) == ("Succeeded", None)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert sorted(archive.namelist()) == [
+        "externalClientApps/Ss_Kept.eca",
+        "package.xml",
+    ]  # singlePackage=True
+    assert b"<label>Kept</label>" in archive.read("externalClientApps/Ss_Kept.eca")
+
+
+def test_faults_set_at_startup_and_through_the_endpoint(tmp_path: Path) -> None:
+    from zeep.exceptions import Fault
+
+    startup = {"error_rate": {"readMetadata": 1.0}, "error_code": "SERVER_UNAVAILABLE"}
+    with serve_local_org(tmp_path, faults=startup) as handle:
+        client = simple_salesforce_client(handle)
+        try:
+            with pytest.raises(Fault) as info:
+                client.mdapi.ConnectedApp.read("X")
+            assert info.value.code == "sf:SERVER_UNAVAILABLE"
+            with trusting_session(handle.ca_bundle) as http:
+                http.headers["Authorization"] = f"Bearer {client.session_id}"
+                url = f"{handle.instance_url}/_localorg/faults"
+                answer = http.post(url, json={"reset": True, "request_limit_exceeded": True}, timeout=10)
+                assert answer.status_code == 200 and answer.json()["error_rate"] == {}
+                with pytest.raises(Fault) as limited:
+                    client.mdapi.ConnectedApp.read("X")
+                assert limited.value.code == "sf:REQUEST_LIMIT_EXCEEDED"
+                assert http.post(url, json={"reset": True}, timeout=10).status_code == 200
+            assert client.mdapi.ConnectedApp.read("X").fullName is None
+        finally:
+            close_client(client)

@@ -182,3 +182,15 @@ def test_secret_fields_never_echo_their_input(write_project: WriteProject) -> No
     [issue] = errors_of(write_project(app))
     assert "987654321" not in str(issue)
     assert "env:NAME" in issue.message
+
+
+def test_a_directory_of_app_files_skips_other_yaml(tmp_path: Path) -> None:
+    from sfconnect.spec.load import find_app_files
+
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n")
+    app = tmp_path / "web.yaml"
+    app.write_text("# comment\napps:\n  - kind: ExternalClientApp\n")
+    named = tmp_path / "workflows" / "ci.yml"
+    assert find_app_files(tmp_path, (), [tmp_path]) == [app]
+    assert find_app_files(tmp_path, (), [named]) == [named]
