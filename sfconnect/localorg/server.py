@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -69,6 +70,9 @@ def dispatch(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response
         )
 
 
+_QUERY = re.compile(r"\?[^\s\"]*(?=[\s\"])")
+
+
 class LocalOrgHandler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive; TLS is negotiated in the connection's own thread."""
 
@@ -80,7 +84,9 @@ class LocalOrgHandler(BaseHTTPRequestHandler):
     server: LocalOrgServer
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s - %s", self.address_string(), format % args)
+        # Query strings can carry tokens (revoke?token=, ?oauth_token=, authorization codes): never logged.
+        text = _QUERY.sub(" ", format % args)
+        log.debug("%s - %s", self.address_string(), text)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Malformed requests that http.server rejects itself: a JSON error, then close."""

@@ -491,3 +491,14 @@ def test_faults_set_at_startup_and_through_the_endpoint(tmp_path: Path) -> None:
             assert client.mdapi.ConnectedApp.read("X").fullName is None
         finally:
             close_client(client)
+
+
+def test_query_strings_never_reach_the_log(served: LocalOrgHandle, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "00DSECRETtokenValue123"
+    with (
+        caplog.at_level("DEBUG", logger="sfconnect.localorg.server"),
+        trusting_session(served.ca_bundle) as s,
+    ):
+        s.get(f"{served.instance_url}/services/data/v60.0/?oauth_token={secret}", timeout=10)
+    assert any("/services/data/v60.0/" in r.getMessage() for r in caplog.records)
+    assert secret not in caplog.text
