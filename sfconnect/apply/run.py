@@ -50,7 +50,8 @@ def build_request(data: ApplyInput, resolve: SecretResolver) -> ApplyRequest:
             continue
         refs = data.secret_fields.get((component.type, component.full_name), {})
         if action == "create" and refs:
-            component = with_secrets(component, {name: resolve(ref) for name, ref in refs.items()})
+            values = {name: value for name, ref in refs.items() if (value := resolve(ref))}
+            component = with_secrets(component, values)
         components.append(component)
     return ApplyRequest(tuple(components), data.deletions, data.api_version)
 

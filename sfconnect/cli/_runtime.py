@@ -7,7 +7,7 @@ ordinary endpoint (instance URL, CA bundle, credentials) and talks HTTPS to it a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from sfconnect.spec.load import Project
     from sfconnect.spec.project import Target
 
-__all__ = ["TargetConnection", "connect_target", "load", "resolve_target"]
+__all__ = ["TargetConnection", "connect_target", "load", "resolve_target", "secret_resolver"]
 
 
 def load(app: AppContext, *, require_values: bool = True) -> Project:
@@ -113,3 +113,18 @@ def connect_target(app: AppContext, project: Project, name: str | None = None) -
         connection = connect(target_name, authenticator, verify, api_version=project.config.api_version)
         stack.callback(connection.close)
         yield TargetConnection(target_name, target, connection, endpoint)
+
+
+def secret_resolver(app: AppContext, project: Project) -> Callable[[str], str]:
+    """Resolves a secret reference to its value at the moment it is needed (never stored or shown)."""
+    from sfconnect.spec.refs import parse_ref, resolve_ref
+
+    def resolve(ref: str) -> str:
+        value = resolve_ref(parse_ref(ref), environ=app.environ, base_dir=project.directory)
+        if value is None:
+            raise ConfigError(
+                f"the secret {ref} is not set; set it (it is only read, never stored) and run again"
+            )
+        return value.strip()
+
+    return resolve

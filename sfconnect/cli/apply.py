@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from sfconnect.apply.run import ApplyInput
     from sfconnect.apply.service import ApplyResult
     from sfconnect.org.metadata_api import DeployStatus
-    from sfconnect.spec.load import Project
 
 __all__ = ["apply_command", "status_command"]
 
@@ -39,21 +38,6 @@ def _report(result: ApplyResult) -> None:
         f"Apply complete (deploy {result.deploy_id}): {len(result.created)} created, {len(result.updated)} "
         f"updated, {len(result.deleted)} deleted. The org matches the plan."
     )
-
-
-def _resolver(app: AppContext, project: Project):  # type: ignore[no-untyped-def]
-    from sfconnect.errors import ConfigError
-    from sfconnect.spec.refs import parse_ref, resolve_ref
-
-    def resolve(ref: str) -> str:
-        value = resolve_ref(parse_ref(ref), environ=app.environ, base_dir=project.directory)
-        if value is None:
-            raise ConfigError(
-                f"the secret {ref} is not set; set it (it is only read, never stored) and apply again"
-            )
-        return value.strip()
-
-    return resolve
 
 
 def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
@@ -95,7 +79,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool) ->
     deploy running: `sfconnect status DEPLOY_ID` follows it.
     """
     from sfconnect.apply.run import ApplyInput, apply_plan, deletions_of
-    from sfconnect.cli._runtime import connect_target, load
+    from sfconnect.cli._runtime import connect_target, load, secret_resolver
     from sfconnect.errors import PlanError
     from sfconnect.org.reader import read_named
     from sfconnect.plan.render import render_text
@@ -156,7 +140,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool) ->
         applied = apply_plan(
             api,
             data,
-            _resolver(app, project),
+            secret_resolver(app, project),
             progress=_progress,
             on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
         )

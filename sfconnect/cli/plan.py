@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 
-__all__ = ["plan_command", "write_report"]
+if TYPE_CHECKING:
+    from sfconnect.plan.service import PlanResult
+
+__all__ = ["color_for", "plan_command", "render_plan", "write_report"]
 
 _EXTENSIONS = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
 
@@ -22,6 +27,27 @@ def write_report(text: str, out: Path) -> None:
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
+
+
+def color_for(app: AppContext) -> bool:
+    """Colour when asked, else only on a terminal."""
+    return app.color if app.color is not None else sys.stdout.isatty()
+
+
+def render_plan(result: PlanResult, fmt: str, *, api_version: str, org_id: str, color: bool = False) -> str:
+    """The plan in one format; JSON is always a saved plan that `apply` accepts."""
+    from sfconnect.plan.render import render_markdown, render_text
+    from sfconnect.plan.saved import saved_plan_json
+
+    if fmt == "json":
+        doc = saved_plan_json(result, api_version=api_version, org_id=org_id)
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    if fmt == "markdown":
+        render_markdown(result.plan, buffer)
+    else:
+        render_text(result.plan, buffer, color=color)
+    return buffer.getvalue()
 
 
 @click.command("plan")
@@ -38,73 +64,73 @@ def write_report(text: str, out: Path) -> None:
     "fmt",
     type=click.Choice(["text", "markdown", "json"]),
     default=None,
-    help="Output format (default text; with --out, taken from the file's extension).",
+    help="Format of the output (default text). With --out, a file's format follows its extension (.json, .md).",
 )
 @click.option(
     "--out",
+    "outs",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the plan to FILE. A JSON plan (FILE.json) is a saved plan that `apply FILE` applies.",
+    help="Write the plan to FILE (repeatable: plan.json for apply and plan.md for a comment, from one read). "
+    "A JSON plan is a saved plan that `apply FILE` applies.",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without changes, 1 on error, 2 with changes.")
+@click.option(
+    "--validate",
+    "check_only",
+    is_flag=True,
+    help="Also send the changes to the org as a check-only deploy, so server-side refusals appear in the plan.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(1, 16), default=4, show_default=True, help="Concurrent read calls."
+)
 @project_dir_option
 @color_option
 @verbose_option
 @pass_app
 def plan_command(
-    app: AppContext, apps: tuple[str, ...], fmt: str | None, out: Path | None, detailed_exitcode: bool
+    app: AppContext,
+    apps: tuple[str, ...],
+    fmt: str | None,
+    outs: tuple[Path, ...],
+    detailed_exitcode: bool,
+    check_only: bool,
+    concurrency: int,
 ) -> Outcome:
     """Compare the YAML with the target org and show what apply would change.
 
     Reads the org through the Metadata API (one listing, then reads in batches of ten) and never changes it.
     Secrets are shown as (sensitive); a new app's consumer key as (known after apply).
     """
-    from sfconnect.cli._runtime import connect_target, load
+    from sfconnect.apply.validate import validate_plan
+    from sfconnect.cli._runtime import connect_target, load, secret_resolver
     from sfconnect.errors import PlanError
-    from sfconnect.plan.render import RENDERERS, render_text
-    from sfconnect.plan.saved import saved_plan_json
     from sfconnect.plan.service import make_plan
 
-    if fmt is None:
-        fmt = _EXTENSIONS.get(out.suffix.lower(), "text") if out is not None else "text"
     project = load(app)
     if apps:
         click.echo("Warning: partial plan (--app): other apps are not compared.", err=True)
     with connect_target(app, project) as tc:
-        result = make_plan(project, tc.name, tc.connection.api, apps=apps)
+        result = make_plan(project, tc.name, tc.connection.api, apps=apps, concurrency=concurrency)
+        if check_only and result.plan.has_changes():
+            result = validate_plan(
+                tc.connection.api, result, secret_resolver(app, project), project.config.api_version
+            )
         org_id = tc.connection.session.org_id
-    plan = result.plan
-    if fmt == "json":
-        doc = saved_plan_json(result, api_version=project.config.api_version, org_id=org_id)
-        text = json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    else:
-        buffer = io.StringIO()
-        if fmt == "text":
-            render_text(plan, buffer, color=_color(app))
-        else:
-            RENDERERS[fmt](plan, buffer)
-        text = buffer.getvalue()
-    if out is not None:
-        write_report(text, out)
-        summary = io.StringIO()
-        render_text(plan, summary, color=_color(app))
-        click.echo(summary.getvalue(), nl=False)
-        click.echo(
-            f"Plan written to {out}" + (f"; apply it with `sfconnect apply {out}`" if fmt == "json" else "")
-        )
-    else:
-        click.echo(text, nl=False)
+    version = project.config.api_version
+    for out in outs:
+        out_fmt = fmt if fmt is not None and len(outs) == 1 else _EXTENSIONS.get(out.suffix.lower(), "text")
+        write_report(render_plan(result, out_fmt, api_version=version, org_id=org_id), out)
+    stdout_fmt = fmt if fmt is not None and not outs else "text"
+    click.echo(
+        render_plan(result, stdout_fmt, api_version=version, org_id=org_id, color=color_for(app)), nl=False
+    )
+    for out in outs:
+        saved = out.suffix.lower() == ".json" or (fmt == "json" and len(outs) == 1)
+        click.echo(f"Plan written to {out}" + (f"; apply it with `sfconnect apply {out}`" if saved else ""))
     if app.verbose:
-        calls = ", ".join(f"{k}={v}" for k, v in plan.api_calls.items())
+        calls = ", ".join(f"{k}={v}" for k, v in result.plan.api_calls.items())
         click.echo(f"API calls: {calls}", err=True)
-    if plan.has_errors():
-        raise PlanError(f"{plan.summary().errors} app(s) cannot be planned; see the errors above")
-    return Outcome.FOUND if detailed_exitcode and plan.has_changes() else Outcome.OK
-
-
-def _color(app: AppContext) -> bool:
-    if app.color is not None:
-        return app.color
-    import sys
-
-    return sys.stdout.isatty()
+    if result.plan.has_errors():
+        raise PlanError(f"{result.plan.summary().errors} app(s) cannot be planned; see the errors above")
+    return Outcome.FOUND if detailed_exitcode and result.plan.has_changes() else Outcome.OK

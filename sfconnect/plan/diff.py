@@ -20,7 +20,10 @@ from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.schema import ComponentType, is_org_generated, is_write_only
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
-__all__ = ["diff_app", "family_of", "unit_map"]
+__all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "unit_map"]
+
+CONNECTED_APP_CREATION_BLOCKED = "the org does not allow creating Connected Apps"
+"""How a plan error about a blocked Connected App creation starts (`plan --validate` may lift it)."""
 
 _IGNORED_PATHS = {"fullName"}
 
@@ -190,7 +193,7 @@ def diff_app(
         changes += _known_after_apply(app)
         if app.kind == "ConnectedApp" and not connected_app_creation_allowed:
             errors.append(
-                f"the org does not allow creating Connected Apps (Salesforce blocks new ones since Spring '26): "
+                f"{CONNECTED_APP_CREATION_BLOCKED} (Salesforce blocks new ones since Spring '26): "
                 f"declare {app.name!r} as `kind: ExternalClientApp` instead"
                 + (f" ({app.source})" if app.source else "")
             )

@@ -164,3 +164,40 @@ def test_unknown_target_is_a_clear_error(
     result = cli(*args, "-C", str(root))
     assert result.code == 1
     assert "no target named 'nope'" in result.err and "local" in result.err
+
+
+def test_validate_surfaces_server_refusals(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("quickstart")
+    assert cli("keygen", "-C", str(root)).code == 0
+    with serve_local_org(local_org_dir(root, "default")) as handle:
+        handle.org.set_setting("consumer_secret_api_access", False)
+        plain = cli("plan", "-C", str(root))
+        assert plain.code == 0, plain.output
+        checked = cli("plan", "-C", str(root), "--validate")
+        assert checked.code == 1
+        assert "the org refuses ExtlClntAppGlobalOauthSettings CI_Integration_glbloauth" in checked.out
+        assert cli("plan", "-C", str(root), "--detailed-exitcode").code == 2  # nothing was deployed
+
+
+def test_validate_lifts_the_creation_block_when_the_org_allows_it(
+    project: Callable[[str], Path], cli: Cli
+) -> None:
+    root = project("existing-connected-app")
+    app_file = root / "apps" / "billing-sync.yaml"
+    app_file.write_text(app_file.read_text().replace("name: Billing_Sync", "name: Billing_Sync_Two"))
+    with serve_local_org(local_org_dir(root, "existing"), seed_file=root / "localorg-seed.yaml") as handle:
+        assert cli("plan", "-C", str(root), "--validate").code == 1
+        handle.org.set_setting("connected_app_creation_allowed", True)
+        allowed = cli("plan", "-C", str(root), "--validate")
+        assert allowed.code == 0, allowed.output
+        assert "error:" not in allowed.out
+
+
+def test_one_plan_written_in_several_formats(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("existing-connected-app")
+    result = cli("plan", "-C", str(root), "--out", str(root / "plan.json"), "--out", str(root / "plan.md"))
+    assert result.code == 0, result.output
+    assert json.loads((root / "plan.json").read_text())["saved"]["desired"]
+    markdown = (root / "plan.md").read_text()
+    assert markdown.startswith("### sfconnect plan: `local`") and "<details>" in markdown
+    assert "apply it with `sfconnect apply" in result.out
