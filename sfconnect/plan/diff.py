@@ -17,7 +17,13 @@ from deepdiff import DeepDiff
 from sfconnect._types import JSONValue
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component, Record, Value
-from sfconnect.metadata.schema import ComponentType, is_org_generated, is_write_only
+from sfconnect.metadata.schema import (
+    ComponentType,
+    boolean_default,
+    field_at,
+    is_org_generated,
+    is_write_only,
+)
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
 __all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "unit_map"]
@@ -56,6 +62,20 @@ def unit_map(component: Component) -> dict[str, JSONValue]:
     return units
 
 
+def _with_default(type_name: str, path: str, value: JSONValue, other: JSONValue) -> JSONValue:
+    """`value`, or the documented default of a boolean field when `value` is absent and `other` is not."""
+    if value is not None or not isinstance(other, bool):
+        return value
+    parent, _, name = path.rpartition(".")
+    owner = type_name
+    if parent:
+        spec = field_at(type_name, parent)
+        if spec is None or spec.complex_type is None:
+            return value
+        owner = spec.complex_type
+    return boolean_default(owner, name)
+
+
 def _shown(path: str, value: JSONValue) -> JSONValue:
     """A value as a reviewer needs it: a certificate by its digest, not its PEM text."""
     if isinstance(value, str) and path.rsplit(".", 1)[-1] == "certificate" and "BEGIN CERTIFICATE" in value:
@@ -89,15 +109,24 @@ def _component_changes(app: CompiledApp, desired: Component, live: Component | N
                 changed |= set(before) | set(after)
     if live is None:  # a new component: structural fields follow from the app and are not listed
         changed = {p for p in changed if app.has_yaml_path(desired.type, p)}
-    changes = [
-        FieldChange(
-            path=app.yaml_path(desired.type, path),
-            metadata_path=f"{desired.type}.{path}",
-            before=_shown(path, before.get(path)),
-            after=_shown(path, after.get(path)),
+    changes = []
+    for path in sorted(changed):
+        old, new = before.get(path), after.get(path)
+        if (
+            live is not None
+        ):  # an absent boolean is its documented default: show `false -> true`, not `+ true`
+            old, new = (
+                _with_default(desired.type, path, old, new),
+                _with_default(desired.type, path, new, old),
+            )
+        changes.append(
+            FieldChange(
+                path=app.yaml_path(desired.type, path),
+                metadata_path=f"{desired.type}.{path}",
+                before=_shown(path, old),
+                after=_shown(path, new),
+            )
         )
-        for path in sorted(changed)
-    ]
     if live is None:
         changes += [
             FieldChange(

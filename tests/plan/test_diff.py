@@ -50,7 +50,7 @@ def test_unmapped_field_falls_back_to_metadata_path() -> None:
     plan = diff_app(compiled(connected_app(isPkceRequired=True)), [connected_app()])
     [change] = plan.changes
     assert change.path == "metadata.ConnectedApp.oauthConfig.isPkceRequired"
-    assert (change.before, change.after) == (None, True)
+    assert (change.before, change.after) == (False, True)  # absent means the documented default
 
 
 def test_org_generated_and_write_only_fields_never_differ() -> None:
