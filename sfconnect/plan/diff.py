@@ -26,7 +26,7 @@ from sfconnect.metadata.schema import (
 )
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
-__all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "unit_map"]
+__all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "group_families", "unit_map"]
 
 CONNECTED_APP_CREATION_BLOCKED = "the org does not allow creating Connected Apps"
 """How a plan error about a blocked Connected App creation starts (`plan --validate` may lift it)."""
@@ -96,10 +96,25 @@ def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Compo
     ]
 
 
+def group_families(live: Iterable[Component]) -> dict[tuple[str, str], list[Component]]:
+    """Live components grouped by app, ``(kind, app name)`` -> components (one pass, for many apps)."""
+    groups: dict[tuple[str, str], list[Component]] = {}
+    for c in live:
+        if c.type == ComponentType.CONNECTED_APP:
+            groups.setdefault(("ConnectedApp", c.full_name), []).append(c)
+        elif c.type == ComponentType.EXTERNAL_CLIENT_APP:
+            groups.setdefault(("ExternalClientApp", c.full_name), []).append(c)
+        elif (parent := c.parent) is not None:
+            groups.setdefault(("ExternalClientApp", parent), []).append(c)
+    return groups
+
+
 def _component_changes(app: CompiledApp, desired: Component, live: Component | None) -> list[FieldChange]:
     before = unit_map(live) if live is not None else {}
     after = unit_map(desired)
     changed: set[str] = set()
+    if live is not None and before == after:
+        return []
     for levels in DeepDiff(before, after, ignore_order=False, view="tree").values():
         for level in levels:
             path = level.path(output_format="list")

@@ -19,7 +19,7 @@ from sfconnect.metadata.schema import ComponentType
 from sfconnect.metadata.xmlio import read_component
 from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
-from sfconnect.plan.diff import diff_app, family_of
+from sfconnect.plan.diff import diff_app, group_families
 from sfconnect.plan.model import AppPlan, Plan, UnmanagedApp
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec, ExternalClientAppSpec
@@ -173,9 +173,10 @@ def make_plan(
     specs = project.apps_for_target(target)
     live = read_live(api, compiled, specs, concurrency=concurrency)
     prints = live.fingerprints()
+    families = group_families(live.components)
     app_plans: list[AppPlan] = []
     for app in compiled:
-        family = family_of(app.name, app.kind, live.components)
+        family = families.get((app.kind, app.name), [])
         app_plans.append(
             diff_app(
                 app,

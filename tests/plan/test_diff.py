@@ -111,3 +111,16 @@ def test_leftover_live_component_is_deleted_within_the_app() -> None:
         ("ExternalClientApplication", "no-op"),
         ("ExtlClntAppSamlConfigurablePolicies", "delete"),
     ]
+
+
+def test_grouping_matches_family_of() -> None:
+    from sfconnect.plan.diff import group_families
+
+    header = Component.build("ExternalClientApplication", "Web", {"label": "Web", "contactEmail": "a@b.c"})
+    child = Component.build(
+        "ExtlClntAppOauthSettings", "Web_oauth", {"externalClientApplication": "Web", "label": "W"}
+    )
+    live = [header, child, connected_app()]
+    groups = group_families(live)
+    assert groups[("ExternalClientApp", "Web")] == family_of("Web", "ExternalClientApp", live)
+    assert groups[("ConnectedApp", "Legacy")] == family_of("Legacy", "ConnectedApp", live)
