@@ -8,6 +8,7 @@ start the embedded org, hands over its `LocalEndpoint` (instance URL, CA bundle,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,8 @@ from sfconnect.spec.project import Target
 from sfconnect.spec.refs import parse_ref, resolve_ref
 
 __all__ = ["Connection", "LocalEndpoint", "authenticator_for", "connect", "env_var_name"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ def authenticator_for(
         ), True
     u = auth.username_password
     assert u is not None
+    log.warning(
+        "target %r logs in with username and password, which Salesforce is retiring; prefer jwt_bearer", name
+    )
     return (
         UsernamePasswordAuth(
             login_url=url,

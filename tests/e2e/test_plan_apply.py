@@ -140,6 +140,10 @@ def test_no_secret_in_any_output_or_file(project: Callable[[str], Path], cli: Cl
     outputs = []
     for args in (
         ("validate", str(root)),
+        ("validate", "--format", "json", str(root)),
+        ("schema",),
+        ("keygen", "-C", str(root)),
+        ("plan", "-C", str(root), "--format", "json", "-v"),
         ("plan", "-C", str(root), "--out", str(root / "plan.json")),
         ("plan", "-C", str(root), "--format", "markdown"),
         ("apply", "-C", str(root), "--auto-approve"),

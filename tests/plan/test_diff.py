@@ -124,3 +124,22 @@ def test_grouping_matches_family_of() -> None:
     groups = group_families(live)
     assert groups[("ExternalClientApp", "Web")] == family_of("Web", "ExternalClientApp", live)
     assert groups[("ConnectedApp", "Legacy")] == family_of("Legacy", "ConnectedApp", live)
+
+
+def test_unmanaged_apps_report_their_package(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sfconnect.org.metadata_api import FileProperties
+    from sfconnect.plan.service import _unmanaged
+    from sfconnect.spec.load import load_project
+
+    (tmp_path / "apps").mkdir()
+    project = load_project(tmp_path, environ={})
+    listed = [
+        FileProperties("ConnectedApp", "ns__Installed", namespace_prefix="ns", manageable_state="installed"),
+        FileProperties("ExternalClientApplication", "Hand_Made"),
+        FileProperties("ExtlClntAppOauthSettings", "Hand_Made_oauth"),
+    ]
+    found = _unmanaged(project, [], listed)
+    assert [(u.kind, u.name, u.managed_package) for u in found] == [
+        ("ConnectedApp", "ns__Installed", "ns"),
+        ("ExternalClientApp", "Hand_Made", ""),
+    ]
