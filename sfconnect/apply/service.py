@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import defusedxml.ElementTree as SafeET
+
 from sfconnect.errors import ComponentError, ConfigError, DeployFailed, MetadataFault, OrgError, PlanError
 from sfconnect.metadata.component import Component, Record
 from sfconnect.metadata.formats import ComponentRef, build_deploy_zip
@@ -106,16 +108,20 @@ def check_consumer_secret_access(api: MetadataApi, components: Sequence[Componen
         return
     if not records:
         return
-    text = records[0].xml.decode("utf-8", "replace")
-    if "<enableConsumerSecretApiAccess>false</enableConsumerSecretApiAccess>" in text or (
-        "enableConsumerSecretApiAccess" not in text
-    ):
+    settings = read_component_fields(records[0].xml)
+    if settings.get("enableConsumerSecretApiAccess", "").lower() == "false":
         raise ConfigError(
             "the org does not allow access to consumer secrets through the Metadata API, which deploying an "
             "External Client App's OAuth settings requires: in Setup > External Client App Settings, turn on "
-            "'Allow access to External Client App consumer secrets via REST API' (ExternalClientAppSettings."
+            "'Allow Access to OAuth Consumer Secrets via Metadata API' (ExternalClientAppSettings."
             "enableConsumerSecretApiAccess), then apply again"
         )
+
+
+def read_component_fields(xml: bytes) -> dict[str, str]:
+    """The top-level text fields of a metadata record document (for settings types sfconnect does not model)."""
+    root = SafeET.fromstring(xml, forbid_dtd=True)
+    return {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in root}
 
 
 def start_deploy(api: MetadataApi, request: ApplyRequest) -> str:

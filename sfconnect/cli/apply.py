@@ -40,13 +40,18 @@ def _report(result: ApplyResult) -> None:
     )
 
 
+def _interactive() -> bool:
+    """Whether a person can answer prompts."""
+    return sys.stdin.isatty()
+
+
 def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
     from sfconnect.errors import PlanError
 
     removed = [a for a in data.plan.apps if a.action == "delete" and a.irreversible]
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise PlanError(
             "apply needs confirmation: run it in a terminal, or pass --auto-approve (or a saved plan)"
         )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import click
 
 from sfconnect.cli.context import AppContext, Outcome
-from sfconnect.errors import SfconnectError, SpecValidationError, YamlSyntaxError
+from sfconnect.errors import DeployFailed, SfconnectError, SpecValidationError, YamlSyntaxError
 
 __all__ = ["cli", "main", "run"]
 
@@ -61,6 +61,12 @@ def _report_error(exc: SfconnectError) -> None:
         click.echo(f"error: {exc}", err=True)
     elif isinstance(exc, YamlSyntaxError):
         click.echo(str(exc.issue), err=True)
+    elif isinstance(exc, DeployFailed):
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"Failures of deploy {exc.deploy_id} ({len(exc.component_errors)}):", err=True)
+        for e in exc.component_errors:
+            where = f" ({e.file_name}" + (f":{e.line}" if e.line else "") + ")" if e.file_name else ""
+            click.echo(f"  - {e.component_type} {e.full_name}{where}: {e.problem}", err=True)
     else:
         click.echo(f"error: {exc}", err=True)
 

@@ -61,6 +61,10 @@ class TypeInfo:
     parent_field: str | None = None
 
 
+ECA_SETTINGS_TYPE = "ExternalClientAppSettings"
+ECA_SETTINGS_NAME = "ExternalClientApp"
+"""The org settings of External Client Apps, readable (not writable) through `readMetadata`."""
+
 APP_TYPES: dict[str, TypeInfo] = {
     t.name: t
     for t in (
@@ -592,6 +596,9 @@ class LocalOrg:
 
     def read_metadata(self, type_: str, full_names: list[str]) -> list[Record | None]:
         """`readMetadata`: one record per name; None for a name that does not exist (an "empty" record)."""
+        if type_ == ECA_SETTINGS_TYPE and type_ in self.schema.complex_types:
+            self._check_count(len(full_names))
+            return [self._eca_settings() if name == ECA_SETTINGS_NAME else None for name in full_names]
         self._type_info(type_)
         self._check_count(len(full_names))
         out: list[Record | None] = []
@@ -599,6 +606,15 @@ class LocalOrg:
             row = self.component(type_, name)
             out.append(None if row is None else self.record_of(row))
         return out
+
+    def _eca_settings(self) -> Record:
+        """The org's External Client App settings as Salesforce reads them (read-only here)."""
+        return {
+            "fullName": ECA_SETTINGS_NAME,
+            "enableClientSecretInRestApiAccess": False,
+            "enableConsumerSecretApiAccess": bool(self.setting("consumer_secret_api_access")),
+            "enablePackageEcaOauthFromDevOrg": False,
+        }
 
     def create_metadata(
         self, items: list[tuple[str, Record]], user: User, all_or_none: bool = False

@@ -110,3 +110,20 @@ def test_ca_bundle_beats_the_environment(
         assert isinstance(client.list_metadata(["ConnectedApp"]), list)
     finally:
         client.close()
+
+
+def test_consumer_secret_setting_is_checked_before_deploying(
+    served: LocalOrgHandle, api: MetadataApi
+) -> None:
+    from sfconnect.apply.service import check_consumer_secret_access
+    from sfconnect.errors import ConfigError
+    from sfconnect.metadata.component import Component
+
+    glb = Component.build("ExtlClntAppGlobalOauthSettings", "X_glbloauth", {"externalClientApplication": "X"})
+    check_consumer_secret_access(api, [glb])  # on by default in the embedded org
+    served.org.set_setting("consumer_secret_api_access", False)
+    try:
+        with pytest.raises(ConfigError, match="enableConsumerSecretApiAccess"):
+            check_consumer_secret_access(api, [glb])
+    finally:
+        served.org.set_setting("consumer_secret_api_access", True)
