@@ -13,8 +13,9 @@ from sfconnect.cli.options import color_option, project_dir_option, target_optio
 
 if TYPE_CHECKING:
     from sfconnect.lint.model import LintReport, Severity
+    from sfconnect.spec.load import Project
 
-__all__ = ["lint_command", "repo_prefix"]
+__all__ = ["apply_gate", "lint_command", "plan_findings", "repo_prefix"]
 
 _SEVERITIES = ["critical", "high", "medium", "low", "info"]
 _EXTENSIONS = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
@@ -139,3 +140,48 @@ def _version() -> str:
         return version("sfconnect")
     except PackageNotFoundError:
         return ""
+
+
+def plan_findings(project: Project, target: str, apps: list[str]) -> str:
+    """The lint findings of the apps a plan changes, as text ('' when there are none); for ``plan``."""
+    from sfconnect.lint.runner import lint_apps
+
+    if not apps:
+        return ""
+    report = lint_apps(project, target, apps)
+    if not report.findings:
+        return ""
+    lines = [f"Lint findings for the apps this plan changes ({len(report.findings)}):"]
+    lines += [
+        f"  {f.location()} {f.severity.upper()} {f.rule_id} {f.slug}: {f.message}" for f in report.findings
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def apply_gate(project: Project, target: str, *, ignore: bool) -> str:
+    """Refuse to apply when the project sets ``lint.fail_on`` and findings of the target reach it.
+
+    Returns a warning to show when `ignore` let findings through ('' otherwise).
+
+    Raises:
+        PlanError: findings reach the gate and `ignore` is false.
+    """
+    from sfconnect.errors import PlanError
+    from sfconnect.lint.runner import lint_project
+
+    gate = project.config.lint.fail_on
+    if gate is None:
+        return ""
+    failing = lint_project(project, targets=[target]).failing()
+    if not failing:
+        return ""
+    listed = "\n".join(f"  {f.location()} {f.severity.upper()} {f.rule_id}: {f.message}" for f in failing)
+    if ignore:
+        return (
+            f"Warning: --ignore-lint: applying despite {len(failing)} lint finding(s) at or above {gate} "
+            f"(lint.fail_on):\n{listed}\n"
+        )
+    raise PlanError(
+        f"{len(failing)} lint finding(s) at or above {gate} (lint.fail_on) for target {target!r}:\n{listed}\n"
+        "fix them, suppress them with a reason in sfconnect.yaml (lint.suppressions), or pass --ignore-lint"
+    )

@@ -94,6 +94,13 @@ def plan_command(
         )
     else:
         click.echo(text, nl=False)
+    # lint: the findings of the apps this plan creates or updates
+    from sfconnect.cli.lint import plan_findings
+
+    changed = [a.name for a in plan.apps if a.action in ("create", "update")]
+    findings = plan_findings(project, result.plan.target, changed)
+    if findings:
+        click.echo(findings, nl=False, err=fmt != "text" or out is not None)
     if app.verbose:
         calls = ", ".join(f"{k}={v}" for k, v in plan.api_calls.items())
         click.echo(f"API calls: {calls}", err=True)
