@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sfconnect.lint.model import AppView, Hit, Severity, define, step_up
+from sfconnect.metadata.component import Record
 
 _CB_CA = "ConnectedApp.oauthConfig.callbackUrl"
 _CB_ECA = "ExtlClntAppGlobalOauthSettings.callbackUrl"
@@ -795,8 +796,9 @@ def _ranges(app: AppView) -> list[tuple[str, str]]:
     items = raw if isinstance(raw, tuple) else (raw,) if raw is not None else ()
     out = []
     for item in items:
-        if hasattr(item, "get"):
-            start, end = item.get("start"), item.get("end")  # type: ignore[union-attr]
+        if isinstance(item, Record):
+            start = item.get("start", item.get("startIpAddress"))
+            end = item.get("end", item.get("endIpAddress"))
             if isinstance(start, str) and isinstance(end, str):
                 out.append((start, end))
     return out
