@@ -129,7 +129,7 @@ targets:
     (root / "apps" / "a.yaml").write_text(APP.format(name="App_A", scope="full", cert="certs/a.crt"))
     report = _lint(root)
     found = sorted((f.file, f.line, f.column) for f in report.findings if f.rule_id == "SFC-OAUTH-006")
-    assert found == [("apps/a.yaml", 8, 15), ("sfconnect.yaml", 8, 20)]
+    assert found == [("apps/a.yaml", 8, 16), ("sfconnect.yaml", 8, 20)]
 
 
 SUPPRESSIONS = """\
