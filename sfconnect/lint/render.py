@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/sfconnect/sfconnect/blob/main/docs/rules.md"
+INFORMATION_URI = "https://example.invalid/sfconnect/docs/rules.md"  # the lead sets the published docs URL
 JSON_FORMAT_VERSION = "1.0"
 
 _LEVEL: dict[Severity, str] = {
