@@ -257,6 +257,8 @@ class AppView:
 
     def label(self) -> str:
         """How messages name the app: ``ConnectedApp 'Name'``."""
+        if self.namespace:
+            return f"{self.kind} {self.name!r} (installed from package {self.namespace!r})"
         return f"{self.kind} {self.name!r}"
 
     def flows(self) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -245,3 +246,10 @@ def test_duplicate_and_padded_callbacks_are_unsafe() -> None:
     }
     found = findings(views(ECA, extra)[0], "SFC-OAUTH-004")
     assert [f.field for f in found] == ["oauth.callback_urls[1]", "oauth.callback_urls[2]"]
+
+
+def test_installed_apps_are_named_with_their_package() -> None:
+    _, org_view = views(CA, CASES["SFC-OAUTH-006"][2])
+    installed = dataclasses.replace(org_view, namespace="acme")
+    [finding] = findings(installed, "SFC-OAUTH-006")
+    assert finding.message.startswith("ConnectedApp 'Test_App' (installed from package 'acme')")

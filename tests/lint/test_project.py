@@ -179,3 +179,26 @@ def test_paths_limit_the_report(tmp_path: Path) -> None:
     project = load_project(root, environ={}, require_values=False)
     report = lint_project(project, today=TODAY, paths=[root / "apps" / "b.yaml"])
     assert {f.app for f in report.findings} == {"App_B"}
+
+
+def test_one_certificate_on_production_and_sandbox_targets(tmp_path: Path) -> None:
+    config = """\
+targets:
+  sandbox:
+    salesforce:
+      url: https://acme--uat.sandbox.my.salesforce.com
+      environment: sandbox
+      auth: {access_token: {token: env:UAT_TOKEN}}
+  production:
+    salesforce:
+      url: https://acme.my.salesforce.com
+      auth: {access_token: {token: env:PROD_TOKEN}}
+default_target: sandbox
+"""
+    root = _project(tmp_path, config)
+    (root / "certs").mkdir()
+    (root / "certs" / "a.crt").write_text(
+        make_cert(not_before=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), days=365)
+    )
+    [shared] = [f for f in _lint(root).findings if f.rule_id == "SFC-CERT-003"]
+    assert "production and non-production" in shared.message and shared.app == "App_A"
