@@ -60,3 +60,29 @@ def test_weak_keys_and_sha1(tmp_path: Path, kind: str) -> None:
 def test_missing_certificate_file_is_not_an_error(tmp_path: Path) -> None:
     yaml_view, _ = views("ExternalClientApp", JWT, project_dir=None)
     assert findings(yaml_view, "SFC-CERT-001") == []
+
+
+class _Sha1Cert:
+    """Stands in for a SHA-1-signed certificate, which the cryptography package no longer creates."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._real, name)
+
+    @property
+    def signature_hash_algorithm(self) -> object:
+        from cryptography.hazmat.primitives import hashes
+
+        return hashes.SHA1()  # noqa: S303
+
+
+def test_sha1_signature_is_medium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sfconnect.lint import rules_app
+
+    real_load = rules_app.load_certificate
+    monkeypatch.setattr(rules_app, "load_certificate", lambda text: _Sha1Cert(real_load(text)))
+    pem = make_cert(not_before=START, days=365)
+    for view in _views(tmp_path, "ExternalClientApp", pem):
+        assert [f.severity for f in findings(view, "SFC-CERT-002")] == ["medium"]
