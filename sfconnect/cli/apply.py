@@ -72,11 +72,12 @@ def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @target_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--ignore-lint", is_flag=True, help="Apply even when lint findings reach lint.fail_on.")
 @project_dir_option
 @color_option
 @verbose_option
 @pass_app
-def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool) -> Outcome:
+def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ignore_lint: bool) -> Outcome:
     """Apply the YAML to the target org, or apply a saved plan (PLANFILE) exactly.
 
     All changes go in one deploy that rolls back on any error; afterwards the org is read again and must
@@ -101,6 +102,13 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool) ->
         target_name: str | None = saved.plan.target
     else:
         target_name = None
+    # lint gate: only when the project sets lint.fail_on
+    from sfconnect.cli._runtime import resolve_target
+    from sfconnect.cli.lint import apply_gate
+
+    lint_warning = apply_gate(project, resolve_target(app, project, target_name)[0], ignore=ignore_lint)
+    if lint_warning:
+        click.echo(lint_warning, nl=False, err=True)
     with connect_target(app, project, target_name) as tc:
         api = tc.connection.api
         if planfile is not None:

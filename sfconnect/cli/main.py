@@ -39,6 +39,7 @@ def _register_commands() -> None:
     from sfconnect.cli.apply import apply_command, status_command
     from sfconnect.cli.drift import drift_command
     from sfconnect.cli.keygen import keygen_command
+    from sfconnect.cli.lint import lint_command
     from sfconnect.cli.localorg import localorg
     from sfconnect.cli.plan import plan_command
     from sfconnect.cli.schema import schema_command
@@ -51,6 +52,7 @@ def _register_commands() -> None:
     cli.add_command(status_command)
     cli.add_command(drift_command)
     cli.add_command(keygen_command)
+    cli.add_command(lint_command)
     cli.add_command(localorg)
 
 

@@ -128,6 +128,13 @@ def plan_command(
     for out in outs:
         saved = out.suffix.lower() == ".json" or (fmt == "json" and len(outs) == 1)
         click.echo(f"Plan written to {out}" + (f"; apply it with `sfconnect apply {out}`" if saved else ""))
+    # lint: the findings of the apps this plan creates or updates
+    from sfconnect.cli.lint import plan_findings
+
+    changed = [a.name for a in result.plan.apps if a.action in ("create", "update")]
+    findings = plan_findings(project, result.plan.target, changed)
+    if findings:
+        click.echo(findings, nl=False, err=stdout_fmt != "text")
     if app.verbose:
         calls = ", ".join(f"{k}={v}" for k, v in result.plan.api_calls.items())
         click.echo(f"API calls: {calls}", err=True)

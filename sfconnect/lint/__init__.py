@@ -1,1 +1,28 @@
-"""Security rules for connected apps, profiles, suppressions, SARIF."""
+"""Security lint for Connected Apps and External Client Apps: rules, profiles, suppressions, reports.
+
+Entry points: `lint_project` (the YAML, per target), `lint_live` / `lint_live_project` (an org's apps and
+settings), `lint_apps` (what ``plan`` lists for the apps it changes). Rules live in ``rules_app.py``,
+``rules_project.py`` and ``rules_org.py``; `RULES` collects them. Renderers are in `sfconnect.lint.render`.
+"""
+
+from __future__ import annotations
+
+from sfconnect.lint.model import AppView, Finding, LintReport, OrgView, ProjectView, Rule, severity_at_least
+from sfconnect.lint.registry import RULES, find_rule
+from sfconnect.lint.runner import lint_apps, lint_live, lint_live_project, lint_project
+
+__all__ = [
+    "RULES",
+    "AppView",
+    "Finding",
+    "LintReport",
+    "OrgView",
+    "ProjectView",
+    "Rule",
+    "find_rule",
+    "lint_apps",
+    "lint_live",
+    "lint_live_project",
+    "lint_project",
+    "severity_at_least",
+]

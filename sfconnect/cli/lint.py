@@ -1,0 +1,187 @@
+"""``sfconnect lint``: security rules over the YAML (or, with ``--live``, over every app of an org)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome, pass_app
+from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
+
+if TYPE_CHECKING:
+    from sfconnect.lint.model import LintReport, Severity
+    from sfconnect.spec.load import Project
+
+__all__ = ["apply_gate", "lint_command", "plan_findings", "repo_prefix"]
+
+_SEVERITIES = ["critical", "high", "medium", "low", "info"]
+_EXTENSIONS = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
+
+
+def repo_prefix(project_dir: Path) -> str:
+    """The project directory relative to the enclosing git work tree ('' when none): SARIF URIs need it."""
+    here = project_dir.resolve()
+    for parent in (here, *here.parents):
+        if (parent / ".git").exists():
+            rel = here.relative_to(parent).as_posix()
+            return "" if rel == "." else rel
+    return ""
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@target_option
+@click.option(
+    "--live", is_flag=True, help="Audit every Connected App and External Client App of the target org."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "markdown"]),
+    default=None,
+    help="Output format (default text; with --out, taken from the file's extension).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(_SEVERITIES),
+    default=None,
+    help="Gate: exit 2 when findings reach it (default: lint.fail_on, else high).",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["default", "production", "partner"]),
+    default=None,
+    help="Severity profile (default: lint.profile).",
+)
+@click.option(
+    "--list-rules", is_flag=True, help="List the rules (text, or the docs page with --format markdown)."
+)
+@project_dir_option
+@color_option
+@verbose_option
+@pass_app
+def lint_command(
+    app: AppContext,
+    paths: tuple[Path, ...],
+    live: bool,
+    fmt: str | None,
+    out: Path | None,
+    fail_on: str | None,
+    profile: str | None,
+    list_rules: bool,
+) -> Outcome:
+    """Check the apps against security rules; findings point at the YAML key that causes them.
+
+    PATHS limit the report to files under them. Without -t, apps are linted as written and for every
+    target; with -t, as they go to that target. --live audits the org instead (installed apps too).
+    Exit 0: nothing at or above the gate; 2: findings at or above it; 1: an error prevented linting.
+    """
+    from sfconnect.cli.plan import write_report
+    from sfconnect.lint.registry import RULES
+    from sfconnect.lint.render import RENDERERS, render_rules_markdown, render_rules_text, render_sarif
+
+    if fmt is None:
+        fmt = _EXTENSIONS.get(out.suffix.lower(), "text") if out is not None else "text"
+    if list_rules:
+        text = render_rules_markdown(RULES) if fmt == "markdown" else render_rules_text(RULES)
+        _emit(text, out, write_report)
+        return Outcome.OK
+    report = _report(app, paths, live, fail_on, profile)
+    if fmt == "sarif":
+        text = render_sarif(report, uri_prefix=repo_prefix(app.project_dir), version=_version())
+    else:
+        text = RENDERERS[fmt](report)
+    _emit(text, out, write_report)
+    if out is not None and fmt != "text":
+        click.echo(RENDERERS["text"](report).splitlines()[-1])
+    return Outcome.FOUND if report.failing() else Outcome.OK
+
+
+def _report(
+    app: AppContext, paths: tuple[Path, ...], live: bool, fail_on: str | None, profile: str | None
+) -> LintReport:
+    from sfconnect.cli._runtime import connect_target, load, resolve_target
+    from sfconnect.errors import ConfigError
+    from sfconnect.lint.runner import lint_live_project, lint_project
+
+    project = load(app, require_values=live)
+    gate = cast("Severity | None", fail_on)  # one of the severities: click validated it
+    if live:
+        with connect_target(app, project) as tc:
+            return lint_live_project(tc.connection.api, project, tc.name, profile=profile, gate=gate)
+    targets = None
+    if app.target is not None:
+        targets = [resolve_target(app, project)[0]]
+    resolved = [p if p.is_absolute() else Path.cwd() / p for p in paths]
+    for p in resolved:
+        if not p.exists():
+            raise ConfigError(f"{p}: no such file or directory")
+    return lint_project(project, targets=targets, profile=profile, gate=gate, paths=resolved)
+
+
+def _emit(text: str, out: Path | None, write: Callable[[str, Path], None]) -> None:
+    if out is not None:
+        write(text, out)
+        click.echo(f"Report written to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sfconnect")
+    except PackageNotFoundError:
+        return ""
+
+
+def plan_findings(project: Project, target: str, apps: list[str]) -> str:
+    """The lint findings of the apps a plan changes, as text ('' when there are none); for ``plan``."""
+    from sfconnect.lint.runner import lint_apps
+
+    if not apps:
+        return ""
+    report = lint_apps(project, target, apps)
+    if not report.findings:
+        return ""
+    lines = [f"Lint findings for the apps this plan changes ({len(report.findings)}):"]
+    lines += [
+        f"  {f.location()} {f.severity.upper()} {f.rule_id} {f.slug}: {f.message}" for f in report.findings
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def apply_gate(project: Project, target: str, *, ignore: bool) -> str:
+    """Refuse to apply when the project sets ``lint.fail_on`` and findings of the target reach it.
+
+    Returns a warning to show when `ignore` let findings through ('' otherwise).
+
+    Raises:
+        PlanError: findings reach the gate and `ignore` is false.
+    """
+    from sfconnect.errors import PlanError
+    from sfconnect.lint.runner import lint_project
+
+    gate = project.config.lint.fail_on
+    if gate is None:
+        return ""
+    failing = lint_project(project, targets=[target]).failing()
+    if not failing:
+        return ""
+    listed = "\n".join(f"  {f.location()} {f.severity.upper()} {f.rule_id}: {f.message}" for f in failing)
+    if ignore:
+        return (
+            f"Warning: --ignore-lint: applying despite {len(failing)} lint finding(s) at or above {gate} "
+            f"(lint.fail_on):\n{listed}\n"
+        )
+    raise PlanError(
+        f"{len(failing)} lint finding(s) at or above {gate} (lint.fail_on) for target {target!r}:\n{listed}\n"
+        "fix them, suppress them with a reason in sfconnect.yaml (lint.suppressions), or pass --ignore-lint"
+    )

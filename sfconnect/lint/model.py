@@ -1,0 +1,478 @@
+"""The lint data model: severities, rules and their metadata, what rules see, and what they report.
+
+A rule is a small pure function of one scope:
+
+- ``app``: an `AppView` (the app's components, compiled from YAML or read from an org, plus its spec when
+  it comes from YAML) -> `Hit` records;
+- ``project``: a `ProjectView` (the project's files and apps, per target) -> hits;
+- ``org``: an `OrgView` (org-wide settings read from a live org) -> hits.
+
+The runner turns hits into located `Finding` records (``file:line:column`` of the YAML key when there is
+YAML; the metadata path otherwise), applies the profile and the suppressions, and returns a `LintReport`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, TypeAlias
+
+from sfconnect._types import Loc
+from sfconnect.metadata.compiled import AppKind, CompiledApp
+from sfconnect.metadata.component import Component, Value
+from sfconnect.spec.models import AppSpec
+
+__all__ = [
+    "PROFILES",
+    "SEVERITIES",
+    "AppView",
+    "Finding",
+    "Hit",
+    "LintReport",
+    "OrgView",
+    "ProjectView",
+    "Rule",
+    "Scope",
+    "Severity",
+    "SuppressedFinding",
+    "TargetApps",
+    "define",
+    "severity_at_least",
+]
+
+Severity: TypeAlias = Literal["critical", "high", "medium", "low", "info"]
+Scope: TypeAlias = Literal["app", "project", "org"]
+Profile: TypeAlias = Literal["default", "production", "partner"]
+
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+"""Every severity, worst first."""
+
+PROFILES: tuple[Profile, ...] = ("default", "production", "partner")
+"""The severity profiles: ``production`` treats every app as going to a production org; ``partner`` applies
+the partner (ISV) requirements on top."""
+
+_RANK = {name: len(SEVERITIES) - i for i, name in enumerate(SEVERITIES)}
+
+
+def severity_at_least(severity: Severity, gate: Severity) -> bool:
+    """Whether `severity` is at or above `gate` (``critical`` is the highest)."""
+    return _RANK[severity] >= _RANK[gate]
+
+
+def worse(a: Severity, b: Severity) -> Severity:
+    """The higher of two severities."""
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+def step_up(severity: Severity) -> Severity:
+    """One level higher (``critical`` stays)."""
+    return SEVERITIES[max(0, SEVERITIES.index(severity) - 1)]
+
+
+# --- what rules report ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One problem a rule found.
+
+    Attributes:
+        message: what is wrong, naming the app and value (never a secret).
+        field: the YAML key path (``oauth.callback_urls[1]``) or, without YAML, the metadata path
+            (``ExtlClntAppGlobalOauthSettings.callbackUrl``); empty for a whole file.
+        loc: the YAML key path inside the app, used to find ``line:column`` (None without YAML).
+        severity: overrides the rule's default severity for this hit (context-dependent grading).
+        file: for project rules, the file (relative to the project) the hit is about.
+        file_loc: a key path inside `file` (for YAML files of the project).
+    """
+
+    message: str
+    field: str = ""
+    loc: Loc | None = None
+    severity: Severity | None = None
+    file: str = ""
+    file_loc: Loc | None = None
+    app: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A lint rule and its documentation.
+
+    `check` takes the view of its scope (`AppView`, `ProjectView` or `OrgView`) and yields hits.
+    `partner` is the severity in the ``partner`` profile, when it differs.
+    """
+
+    id: str
+    slug: str
+    severity: Severity
+    scope: Scope
+    title: str
+    what: str
+    why: str
+    fix: str
+    bad: str
+    good: str
+    check: Callable[..., Iterable[Hit]] = field(compare=False, repr=False)
+    partner: Severity | None = None
+    kinds: tuple[AppKind, ...] = ("ConnectedApp", "ExternalClientApp")
+    tags: tuple[str, ...] = ()
+
+    def severity_for(self, profile: str) -> Severity:
+        """The rule's default severity under `profile`."""
+        if profile == "partner" and self.partner is not None:
+            return self.partner
+        return self.severity
+
+
+# --- what rules see ---------------------------------------------------------------------------------------
+
+_CA = "ConnectedApp"
+
+_DEFAULTS: Mapping[str, Value] = {
+    "ConnectedApp.oauthConfig.isSecretRequiredForRefreshToken": True,
+    "ConnectedApp.oauthConfig.isPkceRequired": False,
+    "ConnectedApp.oauthConfig.isConsumerSecretOptional": False,
+    "ConnectedApp.oauthConfig.isAdminApproved": False,
+    "ConnectedApp.oauthPolicy.ipRelaxation": "ENFORCE",
+    "ConnectedApp.oauthPolicy.refreshTokenPolicy": "infinite",
+    "ExtlClntAppGlobalOauthSettings.isSecretRequiredForRefreshToken": True,
+    "ExtlClntAppGlobalOauthSettings.isPkceRequired": True,
+    "ExtlClntAppGlobalOauthSettings.isConsumerSecretOptional": False,
+    "ExtlClntAppOauthConfigurablePolicies.ipRelaxationPolicyType": "Enforce",
+    "ExtlClntAppOauthConfigurablePolicies.permittedUsersPolicyType": "AllSelfAuthorized",
+    "ExtlClntAppOauthConfigurablePolicies.refreshTokenPolicyType": "Infinite",
+    "ExtlClntAppOauthConfigurablePolicies.requiredSessionLevel": "STANDARD",
+}
+"""Salesforce's documented values of fields that canonical components leave out when they hold them."""
+
+
+@dataclass(frozen=True)
+class AppView:
+    """One app as an app-scope rule sees it.
+
+    Attributes:
+        name: the app's API name.
+        kind: ``ConnectedApp`` or ``ExternalClientApp``.
+        components: the app's components by metadata type (one ConnectedApp, or the ECA family).
+        spec: the app's YAML (target overrides applied), or None when read from an org.
+        compiled: the compiled app (maps metadata paths to YAML keys), or None when read from an org.
+        production: whether the app goes to a production org (or the profile says to treat it so).
+        profile: the severity profile in force.
+        namespace: the namespace of an installed (managed) app read from an org.
+        target: the target the app was linted for, if any.
+        project_dir: the project directory (to read referenced certificates), or None.
+        today: the date certificate expiry is measured against.
+    """
+
+    name: str
+    kind: AppKind
+    components: Mapping[str, Component]
+    spec: AppSpec | None = None
+    compiled: CompiledApp | None = None
+    production: bool = False
+    profile: str = "default"
+    namespace: str | None = None
+    target: str | None = None
+    project_dir: Path | None = None
+    today: dt.date = dt.date(2000, 1, 1)
+
+    @property
+    def regrade(self) -> bool:
+        """Whether the ``production`` profile raises this app's context-dependent rules (a production app)."""
+        return self.production and self.profile == "production"
+
+    @property
+    def is_ca(self) -> bool:
+        """Whether the app is a Connected App."""
+        return self.kind == "ConnectedApp"
+
+    def get(self, path: str) -> Value:
+        """The value at ``Type.path`` (``ConnectedApp.oauthConfig.scopes``), or its documented default."""
+        type_name, _, rest = path.partition(".")
+        component = self.components.get(type_name)
+        value = component.get(rest) if component is not None else None
+        if value is None:
+            return _DEFAULTS.get(path)
+        return value
+
+    def pick(self, ca: str, eca: str) -> Value:
+        """`get` of the Connected App path or the External Client App path, by kind."""
+        return self.get(ca if self.is_ca else eca)
+
+    def flag(self, ca: str, eca: str) -> bool:
+        """A boolean field by kind (absent and not defaulted is false)."""
+        return self.pick(ca, eca) is True
+
+    @property
+    def has_oauth(self) -> bool:
+        """Whether OAuth is on for the app."""
+        if self.spec is not None:
+            return self.spec.oauth is not None
+        if self.is_ca:
+            return self.get("ConnectedApp.oauthConfig") is not None
+        return any(t.startswith("ExtlClntAppGlobalOauth") for t in self.components)
+
+    def callback_urls(self) -> list[str]:
+        """The app's callback URLs."""
+        if self.spec is not None:
+            return list(self.spec.oauth.callback_urls) if self.spec.oauth else []
+        raw = self.pick("ConnectedApp.oauthConfig.callbackUrl", "ExtlClntAppGlobalOauthSettings.callbackUrl")
+        if not isinstance(raw, str):
+            return []
+        return [u for u in raw.replace(",", "\n").splitlines() if u.strip()]
+
+    def scopes(self) -> list[str]:
+        """The app's OAuth scopes (Metadata API names, e.g. ``Api``, ``RefreshToken``, ``Full``)."""
+        if self.spec is not None:
+            return list(self.spec.oauth.scopes) if self.spec.oauth else []
+        if self.is_ca:
+            raw = self.get("ConnectedApp.oauthConfig.scopes")
+            if isinstance(raw, tuple):
+                return [str(s) for s in raw]
+            return [raw] if isinstance(raw, str) else []
+        text = self.get("ExtlClntAppOauthSettings.commaSeparatedOauthScopes")
+        return [s.strip() for s in text.split(",") if s.strip()] if isinstance(text, str) else []
+
+    @property
+    def issues_refresh_tokens(self) -> bool:
+        """Whether the app can obtain refresh tokens (the RefreshToken scope, or Full)."""
+        scopes = set(self.scopes())
+        return bool(scopes & {"RefreshToken", "OfflineAccess", "Full"})
+
+    def where(self, yaml_key: str, ca: str = "", eca: str = "") -> tuple[str, Loc | None]:
+        """The `Hit.field` and `Hit.loc` for a setting: its YAML key with YAML, else its metadata path."""
+        if self.spec is not None:
+            return yaml_key, _to_loc(yaml_key)
+        return (ca if self.is_ca else eca) or yaml_key, None
+
+    def hit(
+        self, message: str, yaml_key: str, ca: str = "", eca: str = "", severity: Severity | None = None
+    ) -> Hit:
+        """A hit located at a setting (see `where`)."""
+        field_name, loc = self.where(yaml_key, ca, eca)
+        return Hit(f"{self.label()}: {message}", field_name, loc, severity)
+
+    def label(self) -> str:
+        """How messages name the app: ``ConnectedApp 'Name'``."""
+        if self.namespace:
+            return f"{self.kind} {self.name!r} (installed from package {self.namespace!r})"
+        return f"{self.kind} {self.name!r}"
+
+    def flows(self) -> set[str]:
+        """The flows the app can run: YAML intent where there is YAML, inferred from metadata otherwise.
+
+        Names: ``authorization_code``, ``client_credentials``, ``jwt_bearer``, ``user_agent``, ``device``,
+        ``token_exchange``, ``username_password``, ``code_credential``.
+        """
+        if self.spec is not None:
+            if self.spec.oauth is None:
+                return set()
+            flows = self.spec.oauth.flows
+            return {name for name in type(flows).model_fields if getattr(flows, name).enabled}
+        found: set[str] = set()
+        if not self.has_oauth:
+            return found
+        if self.callback_urls():
+            found.add("authorization_code")
+        if self.flag(
+            "ConnectedApp.oauthConfig.isClientCredentialEnabled",
+            "ExtlClntAppGlobalOauthSettings.isClientCredentialsFlowEnabled",
+        ):
+            found.add("client_credentials")
+        if self.pick("ConnectedApp.oauthConfig.certificate", "ExtlClntAppGlobalOauthSettings.certificate"):
+            found.add("jwt_bearer")
+        if not self.is_ca and self.flag("", "ExtlClntAppGlobalOauthSettings.isDeviceFlowEnabled"):
+            found.add("device")
+        if self.flag(
+            "ConnectedApp.oauthConfig.isTokenExchangeEnabled",
+            "ExtlClntAppGlobalOauthSettings.isTokenExchangeEnabled",
+        ):
+            found.add("token_exchange")
+        if self.flag(
+            "ConnectedApp.oauthConfig.isCodeCredentialEnabled",
+            "ExtlClntAppGlobalOauthSettings.isCodeCredFlowEnabled",
+        ):
+            found.add("code_credential")
+        return found
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a user signs in through the app (web server, user-agent, device or code-credential)."""
+        return bool(self.flows() & {"authorization_code", "user_agent", "device", "code_credential"})
+
+
+def _to_loc(dotted: str) -> Loc:
+    """``oauth.callback_urls[1]`` -> ``("oauth", "callback_urls", 1)``."""
+    out: list[str | int] = []
+    for part in dotted.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("["):
+            out.append(int(part[1:-1]))
+        else:
+            out.append(part)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class TargetApps:
+    """The apps of one target, with the target's values applied."""
+
+    name: str
+    environment: str
+    apps: tuple[AppView, ...]
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """The project as a project-scope rule sees it: its directory, files and every target's apps.
+
+    Attributes:
+        directory: the project directory.
+        files: files of the project that version control would keep (relative POSIX paths).
+        targets: per target, its apps.
+        config_file: ``sfconnect.yaml`` relative to the project, or None.
+    """
+
+    directory: Path
+    files: tuple[str, ...]
+    targets: tuple[TargetApps, ...]
+    config_file: str | None = None
+
+    def read_text(self, relative: str, limit: int = 1_000_000) -> str:
+        """A project file's text (at most `limit` bytes; undecodable bytes replaced)."""
+        with (self.directory / relative).open("rb") as handle:
+            return handle.read(limit).decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """What an org-scope rule sees: org-wide settings components read from the org, by type."""
+
+    target: str
+    settings: Mapping[str, Component]
+
+    def get(self, path: str) -> Value:
+        """The value at ``Type.path`` (``OauthOidcSettings.blockOAuthUsrAgtFlow``), None when unknown."""
+        type_name, _, rest = path.partition(".")
+        component = self.settings.get(type_name)
+        return component.get(rest) if component is not None else None
+
+
+# --- results ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One located finding.
+
+    `file` is relative to the project directory (empty for findings about an org); `line` and `column` are
+    1-based (0 when unknown).
+    """
+
+    rule_id: str
+    slug: str
+    severity: Severity
+    message: str
+    app: str | None = None
+    field: str = ""
+    file: str = ""
+    line: int = 0
+    column: int = 0
+    target: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable identity for baselines: ``app|rule|field``."""
+        return f"{self.app or ''}|{self.rule_id}|{self.field}"
+
+    def location(self) -> str:
+        """``file:line:column`` as far as known (``app field`` for org findings)."""
+        if not self.file:
+            return f"{self.app or 'org'}" + (f" {self.field}" if self.field else "")
+        out = self.file
+        if self.line:
+            out += f":{self.line}"
+            if self.column:
+                out += f":{self.column}"
+        return out
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order: file, line, column, rule, app."""
+        return (self.file, self.line, self.column, self.rule_id, self.app or "")
+
+
+@dataclass(frozen=True)
+class SuppressedFinding:
+    """A finding a suppression accepted, with the suppression's reason and where it is written."""
+
+    finding: Finding
+    reason: str
+    expires: dt.date | None
+    suppression_index: int
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """The outcome of a lint run: findings (not suppressed), suppressed findings, and the rules that ran."""
+
+    findings: tuple[Finding, ...]
+    suppressed: tuple[SuppressedFinding, ...]
+    rules: tuple[Rule, ...]
+    profile: str = "default"
+    gate: Severity = "high"
+    mode: Literal["yaml", "live"] = "yaml"
+
+    def failing(self, gate: Severity | None = None) -> list[Finding]:
+        """Findings at or above `gate` (the report's gate when None)."""
+        limit = gate or self.gate
+        return [f for f in self.findings if severity_at_least(f.severity, limit)]
+
+    def counts(self) -> dict[str, int]:
+        """Number of findings per severity (every severity present, worst first)."""
+        out: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
+        for finding in self.findings:
+            out[finding.severity] += 1
+        return out
+
+
+def define(
+    id: str,
+    slug: str,
+    severity: Severity,
+    scope: Scope,
+    *,
+    title: str,
+    what: str,
+    why: str,
+    fix: str,
+    bad: str,
+    good: str,
+    partner: Severity | None = None,
+    kinds: tuple[AppKind, ...] = ("ConnectedApp", "ExternalClientApp"),
+    tags: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Iterable[Hit]]], Rule]:
+    """Decorator: turn a check function into a `Rule` carrying its metadata (the module keeps the Rule)."""
+
+    def wrap(check: Callable[..., Iterable[Hit]]) -> Rule:
+        return Rule(
+            id=id,
+            slug=slug,
+            severity=severity,
+            scope=scope,
+            title=title,
+            what=what,
+            why=why,
+            fix=fix,
+            bad=bad,
+            good=good,
+            check=check,
+            partner=partner,
+            kinds=kinds,
+            tags=tags,
+        )
+
+    return wrap

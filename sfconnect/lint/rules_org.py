@@ -1,0 +1,79 @@
+"""Org-scope rules: org-wide settings only a live org can tell (``sfconnect lint -t TARGET --live``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sfconnect.lint.model import Hit, OrgView, define
+
+ORG_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("OauthOidcSettings", "OauthOidc"),
+    ("ExternalClientAppSettings", "ExternalClientApp"),
+)
+"""The settings components the org rules read: ``(type, full name)``."""
+
+
+@define(
+    "SFC-ORG-001",
+    "org-user-agent-flow-allowed",
+    "high",
+    "org",
+    title="User-agent flow allowed org-wide",
+    what="The org does not block the OAuth user-agent flow (`OauthOidcSettings.blockOAuthUsrAgtFlow` is "
+    "false). Split from SFC-FLOW-004, which checks an app's declared intent.",
+    why="Tokens in URLs leak through history and referrers; Salesforce recommends blocking the flow.",
+    fix="Setup > OAuth and OpenID Connect Settings: block the user-agent flow.",
+    bad="<blockOAuthUsrAgtFlow>false</blockOAuthUsrAgtFlow>",
+    good="<blockOAuthUsrAgtFlow>true</blockOAuthUsrAgtFlow>",
+    tags=("oauth", "flow"),
+)
+def org_user_agent(org: OrgView) -> Iterator[Hit]:
+    if org.get("OauthOidcSettings.blockOAuthUsrAgtFlow") is False:
+        yield Hit(
+            f"org {org.target!r} allows the user-agent flow", field="OauthOidcSettings.blockOAuthUsrAgtFlow"
+        )
+
+
+@define(
+    "SFC-ORG-002",
+    "org-username-password-flow-allowed",
+    "high",
+    "org",
+    title="Username-password flow allowed org-wide",
+    what="The org does not block the OAuth username-password flow (`OauthOidcSettings.blockOAuthUnPwFlow` "
+    "is false). Split from SFC-FLOW-005, which checks an app's declared intent.",
+    why="The password grant MUST NOT be used (RFC 9700 §2.4); orgs created since Summer '23 block it.",
+    fix="Setup > OAuth and OpenID Connect Settings: block the username-password flow.",
+    bad="<blockOAuthUnPwFlow>false</blockOAuthUnPwFlow>",
+    good="<blockOAuthUnPwFlow>true</blockOAuthUnPwFlow>",
+    tags=("oauth", "flow"),
+)
+def org_username_password(org: OrgView) -> Iterator[Hit]:
+    if org.get("OauthOidcSettings.blockOAuthUnPwFlow") is False:
+        yield Hit(
+            f"org {org.target!r} allows the username-password flow",
+            field="OauthOidcSettings.blockOAuthUnPwFlow",
+        )
+
+
+@define(
+    "SFC-SECRET-003",
+    "secret-api-access-enabled",
+    "high",
+    "org",
+    title="Consumer secrets readable through APIs",
+    what="`ExternalClientAppSettings.enableConsumerSecretApiAccess` or `enableClientSecretInRestApiAccess` "
+    "is on.",
+    why="Salesforce recommends both off: they expose plaintext consumer secrets through the Metadata or REST "
+    "API. Deploying an ECA's global OAuth settings needs the first one, so turn it on only for the apply "
+    "window.",
+    fix="Turn the settings off after applying, or manage secrets out of band.",
+    bad="<enableConsumerSecretApiAccess>true</enableConsumerSecretApiAccess>",
+    good="<enableConsumerSecretApiAccess>false</enableConsumerSecretApiAccess>",
+    tags=("secret",),
+)
+def secret_api_access(org: OrgView) -> Iterator[Hit]:
+    for name in ("enableConsumerSecretApiAccess", "enableClientSecretInRestApiAccess"):
+        path = f"ExternalClientAppSettings.{name}"
+        if org.get(path) is True:
+            yield Hit(f"org {org.target!r} has {name} on", field=path)
