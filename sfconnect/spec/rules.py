@@ -22,6 +22,7 @@ from sfconnect.errors import Issue
 from sfconnect.spec._wsdl_table import ENUMS, TYPES
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.project import ProjectConfig
+from sfconnect.spec.scopes import ECA_ONLY_SCOPES
 from sfconnect.spec.switches import SWITCHES
 
 __all__ = [
@@ -275,6 +276,15 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
                 ("oauth", "refresh_token", "period" if rt.period is not None else "unit"),
                 f"period and unit apply to after_lifetime and after_inactivity only, not to '{rt.policy}'",
             )
+        if isinstance(app, ConnectedAppSpec):
+            for i, scope in enumerate(oauth.scopes):
+                if scope in ECA_ONLY_SCOPES:
+                    out.add(
+                        "error",
+                        "kind_unsupported",
+                        ("oauth", "scopes", i),
+                        f"scope '{scope}' exists for ExternalClientApp only",
+                    )
         if isinstance(app, ConnectedAppSpec) and oauth.custom_scopes:
             out.add(
                 "error",
