@@ -105,12 +105,16 @@ def import_command(
     if not result.apps:
         raise ConfigError("no Connected App or External Client App found to import")
     out_dir = out if out.is_absolute() else Path.cwd() / out
-    written = write_import(result.apps, out_dir, project_dir=app.project_dir, overwrite=force)
+    written = write_import(
+        result.apps, out_dir, project_dir=app.project_dir, overwrite=force, relative_to=source
+    )
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(
         f"Imported {len(result.apps)} app(s); run `sfconnect validate` and `sfconnect plan` to check them."
     )
+    if result.errors:
+        raise MetadataError(f"{len(result.errors)} app(s) were not imported (see above)")
     return Outcome.OK
 
 

@@ -126,16 +126,31 @@ def schema_comment(out_dir: Path, project_dir: Path) -> str:
     return f"# yaml-language-server: $schema={rel}\n"
 
 
-def render_app_file(app: DecompiledApp, *, header: str = "") -> str:
-    """The YAML text of one app file (``apps: [<app>]``), keys in a fixed, readable order."""
+def _display(source: str, relative_to: Path | None) -> str:
+    if relative_to is None:
+        return source
+    try:
+        return Path(source).resolve().relative_to(relative_to.resolve()).as_posix()
+    except ValueError:
+        return source
+
+
+def render_app_file(app: DecompiledApp, *, header: str = "", relative_to: Path | None = None) -> str:
+    """The YAML text of one app file (``apps: [<app>]``), keys in a fixed, readable order.
+
+    Args:
+        app: the decompiled app.
+        header: first lines (the schema comment).
+        relative_to: show the source files relative to this folder (the folder imported).
+    """
     body: dict[str, Any] = {"apps": [app.data]}
     text = yaml.dump(
         body, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=110
     )
-    sources = sorted({c.source for c in app.components if c.source})
+    sources = sorted({_display(c.source, relative_to) for c in app.components if c.source})
     lines = [header.rstrip("\n")] if header else []
-    lines.append(f"# Imported by sfconnect from {len(app.components)} component(s).")
-    lines.extend(f"#   {s}" for s in sources[:8])
+    lines.append("# Imported by sfconnect from:")
+    lines.extend(f"#   {s}" for s in sources)
     return "\n".join(lines) + "\n" + text
 
 
@@ -152,11 +167,17 @@ def _atomic_write(path: Path, data: str) -> None:
 
 
 def write_import(
-    apps: Sequence[DecompiledApp], out_dir: Path, *, project_dir: Path, overwrite: bool = False
+    apps: Sequence[DecompiledApp],
+    out_dir: Path,
+    *,
+    project_dir: Path,
+    overwrite: bool = False,
+    relative_to: Path | None = None,
 ) -> list[Path]:
     """Write one ``<out_dir>/<App>.yaml`` per app and the certificates under ``<project_dir>/certs/``.
 
-    Every file is rendered before any is written; existing files are refused unless `overwrite`.
+    Every file is rendered before any is written; existing files with other content are refused unless
+    `overwrite`. `relative_to` is the folder imported (source files are named relative to it).
 
     Returns:
         The files written, sorted.
@@ -167,7 +188,7 @@ def write_import(
     header = schema_comment(out_dir, project_dir)
     files: dict[Path, str] = {}
     for app in apps:
-        files[out_dir / f"{app.name}.yaml"] = render_app_file(app, header=header)
+        files[out_dir / f"{app.name}.yaml"] = render_app_file(app, header=header, relative_to=relative_to)
         for rel, text in app.files.items():
             path = project_dir / rel
             if path in files and files[path] != text:
