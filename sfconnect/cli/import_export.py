@@ -58,6 +58,12 @@ def _report(result: ImportResult) -> None:
     required=True,
     help="Folder for the app files (one <App>.yaml per app); certificates go to certs/ in the project.",
 )
+@click.option(
+    "--kind",
+    type=click.Choice(["ConnectedApp", "ExternalClientApp"]),
+    default=None,
+    help="Import only apps of this kind.",
+)
 @click.option("--force", is_flag=True, help="Replace existing app and certificate files.")
 @click.option(
     "--skip-invalid",
@@ -73,6 +79,7 @@ def import_command(
     source: Path | None,
     apps: tuple[str, ...],
     out: Path,
+    kind: str | None,
     force: bool,
     skip_invalid: bool,
 ) -> Outcome:
@@ -95,7 +102,7 @@ def import_command(
         project = load(app, require_values=False)
         with connect_target(app, project) as tc:
             components = _read_org(tc.connection.api, apps)
-    result = import_components(components, only=apps)
+    result = import_components(components, only=apps, kind=kind)
     _report(result)
     if result.errors and not skip_invalid:
         raise MetadataError(

@@ -186,7 +186,7 @@ class _Context:
                 continue
             self.notes.append(note)
         for note in component.notes:
-            if note.code == "org-generated-dropped" and note.loc and note.loc[-1] == "consumerKey":
+            if note.code == "org-generated-dropped" and note.loc and str(note.loc[-1]).endswith("consumerKey"):
                 self.notes.append(
                     Issue(
                         "warning",

@@ -77,13 +77,25 @@ def group_apps(components: Sequence[Component]) -> tuple[list[tuple[Component, .
     return groups, orphans
 
 
-def import_components(components: Sequence[Component], *, only: Sequence[str] = ()) -> ImportResult:
-    """Decompile every app found in `components` (or only the apps named in `only`).
+_KINDS = {"ConnectedApp": ComponentType.CONNECTED_APP, "ExternalClientApp": ComponentType.EXTERNAL_CLIENT_APP}
+
+
+def import_components(
+    components: Sequence[Component], *, only: Sequence[str] = (), kind: str | None = None
+) -> ImportResult:
+    """Decompile every app found in `components` (or only the apps named in `only`, of `kind`).
+
+    An org may hold a Connected App and an External Client App of the same name; a project names each app
+    once, so such a pair is an error unless `kind` picks one of them.
 
     Raises:
-        MetadataError: an app named in `only` is not among the components.
+        MetadataError: an app named in `only` is not among the components; `kind` is not a YAML kind.
     """
     groups, warnings = group_apps(components)
+    if kind is not None:
+        if kind not in _KINDS:
+            raise MetadataError(f"unknown kind {kind!r}; expected ConnectedApp or ExternalClientApp")
+        groups = [g for g in groups if g[0].type == _KINDS[kind]]
     if only:
         names = {g[0].full_name for g in groups}
         missing = sorted(set(only) - names)
@@ -93,6 +105,23 @@ def import_components(components: Sequence[Component], *, only: Sequence[str] = 
         warnings = []
     apps: list[DecompiledApp] = []
     errors: list[Issue] = []
+    by_name: dict[str, list[tuple[Component, ...]]] = {}
+    for group in groups:
+        by_name.setdefault(group[0].full_name, []).append(group)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            files = " and ".join(g[0].source or g[0].type for g in same)
+            for group in same:
+                errors.append(
+                    Issue(
+                        "error",
+                        "name-conflict",
+                        f"{group[0].source}: a Connected App and an External Client App are both named {name} "
+                        f"({files}); a project names each app once: import one of them with --kind",
+                        group[0].source,
+                    )
+                )
+            groups = [g for g in groups if g[0].full_name != name]
     for group in groups:
         try:
             app = decompile_app(group)

@@ -110,9 +110,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_url(out: _Collector, loc: Loc, url: str, *, allow_custom_scheme: bool, what: str) -> None:
+def _check_url(
+    out: _Collector,
+    loc: Loc,
+    url: str,
+    *,
+    allow_custom_scheme: bool,
+    what: str,
+    start_url: bool = False,
+) -> None:
+    """Check a URL. A start URL may also be a path in the org (``/lightning/n/X``), as Setup allows, and
+    plain http there is a warning (real apps have such start URLs; tokens never travel to them)."""
     if "${env:" in url:
         return  # an unset variable, already reported
+    if start_url and url.startswith("/") and not url.startswith("//"):
+        return
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -128,7 +140,7 @@ def _check_url(out: _Collector, loc: Loc, url: str, *, allow_custom_scheme: bool
         if _is_loopback(host):
             return
         out.add(
-            "error",
+            "warning" if start_url else "error",
             "url_insecure",
             loc,
             f"{what} '{url}' uses http; only https is allowed (http only for loopback addresses)",
@@ -212,7 +224,12 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
         value = getattr(app.urls, key)
         if value:
             _check_url(
-                out, ("urls", key), value, allow_custom_scheme=key == "mobile_start", what=f"urls.{key}"
+                out,
+                ("urls", key),
+                value,
+                allow_custom_scheme=key in ("start", "mobile_start"),
+                what=f"urls.{key}",
+                start_url=key in ("start", "mobile_start"),
             )
     if isinstance(app, ExternalClientAppSpec) and app.urls.mobile_start:
         out.add(
@@ -244,8 +261,8 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
             )
         flows = oauth.flows
         if flows.client_credentials.enabled and not flows.client_credentials.run_as:
-            out.add(
-                "error",
+            out.add(  # a warning: real apps enable the flow first and name the user in Setup later
+                "warning",
                 "run_as_required",
                 ("oauth", "flows", "client_credentials"),
                 "the client credentials flow needs a run-as user (run_as)",
