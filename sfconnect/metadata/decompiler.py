@@ -186,7 +186,11 @@ class _Context:
                 continue
             self.notes.append(note)
         for note in component.notes:
-            if note.code == "org-generated-dropped" and note.loc and str(note.loc[-1]).endswith("consumerKey"):
+            if (
+                note.code == "org-generated-dropped"
+                and note.loc
+                and str(note.loc[-1]).endswith("consumerKey")
+            ):
                 self.notes.append(
                     Issue(
                         "warning",
@@ -390,13 +394,16 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
     def escape_fields(component: Component | None) -> None:
         if component is None:
             return
+        label = _str(component.fields, "label")
+        if label is not None and label != component.full_name:
+            escape.setdefault(component.type, {})["label"] = label
         found = {
             k: to_plain(component.fields[k])
             for k in _ECA_ESCAPE.get(component.type, ())
             if k in component.fields
         }
         if found:
-            escape[component.type] = found
+            escape.setdefault(component.type, {}).update(found)
 
     plcy = by_type.get(ComponentType.ECA_POLICIES)
     settings = by_type.get(ComponentType.ECA_OAUTH_SETTINGS)

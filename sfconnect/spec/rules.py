@@ -41,13 +41,17 @@ ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
         "ConnectedApp": frozenset({"canvas", "canvasConfig", "mobileAppConfig", "samlConfig"}),
     },
     "ExternalClientApp": {
-        "ExtlClntAppOauthSettings": frozenset({"isFirstPartyAppEnabled", "clientAssertionCertificate"}),
-        "ExtlClntAppGlobalOauthSettings": frozenset(
-            {"shouldRotateConsumerKey", "shouldRotateConsumerSecret"}
+        # a child's label defaults to its component name; imported apps keep the label they had
+        "ExtlClntAppOauthSettings": frozenset(
+            {"isFirstPartyAppEnabled", "clientAssertionCertificate", "label"}
         ),
-        "ExtlClntAppOauthConfigurablePolicies": frozenset({"guestJwtTimeout"}),
+        "ExtlClntAppGlobalOauthSettings": frozenset(
+            {"shouldRotateConsumerKey", "shouldRotateConsumerSecret", "label"}
+        ),
+        "ExtlClntAppOauthConfigurablePolicies": frozenset({"guestJwtTimeout", "label"}),
         "ExtlClntAppConfigurablePolicies": frozenset(
             {
+                "label",
                 "isEnabled",
                 "isMobilePluginEnabled",
                 "isNotificationPluginEnabled",

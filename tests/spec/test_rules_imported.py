@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
 
+from sfconnect.cli.context import AppContext
+from sfconnect.cli.main import run
 from sfconnect.errors import Issue
 from sfconnect.spec.models import AppSpec
 from sfconnect.spec.rules import app_rules
@@ -61,3 +64,24 @@ def test_eca_only_scopes_are_accepted_for_external_client_apps_only() -> None:
     ]
     eca = _ADAPTER.validate_python({"kind": "ExternalClientApp", "name": "E", "label": "E", "oauth": oauth})
     assert app_rules(eca, api_version="63.0", prefix=(), locate=lambda loc: ("a.yaml", 1, 1)) == []
+
+
+def test_validate_reports_the_run_as_warning_with_its_position_and_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "app.yaml").write_text(
+        "apps:\n"
+        "  - kind: ExternalClientApp\n"
+        "    name: Billing_Sync\n"
+        "    label: Billing Sync\n"
+        "    oauth:\n"
+        "      callback_urls: [https://billing.example.com/callback]\n"
+        "      flows: {client_credentials: {enabled: true}}\n"
+    )
+    code = run(["validate", str(tmp_path)], obj=AppContext(environ={}))
+    output = capsys.readouterr()
+    text = output.out + output.err
+    assert code == 0, text
+    assert "app.yaml:7:" in text and "warning apps[0].oauth.flows.client_credentials" in text
+    assert "run-as user" in text
