@@ -172,6 +172,11 @@ class _Context:
     def certificate(self, pem: str | None, suffix: str = "") -> str | None:
         if not pem:
             return None
+        if "PRIVATE KEY" in pem:
+            raise MetadataError(
+                f"app {self.name}: the certificate field holds a private key; it is never copied (remove it "
+                "from the file and keep only the certificate)"
+            )
         rel = f"certs/{self.name}{suffix}.crt"
         self.files[rel] = pem.strip() + "\n"
         return f"file:{rel}"

@@ -164,6 +164,17 @@ def _display(source: str, relative_to: Path | None) -> str:
         return source
 
 
+def _escape(value: Any) -> Any:
+    """Strings as the loader reads them back: a literal ``${`` is written ``$${`` (not an interpolation)."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {k: _escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    return value
+
+
 def render_app_file(app: DecompiledApp, *, header: str = "", relative_to: Path | None = None) -> str:
     """The YAML text of one app file (``apps: [<app>]``), keys in a fixed, readable order.
 
@@ -172,7 +183,7 @@ def render_app_file(app: DecompiledApp, *, header: str = "", relative_to: Path |
         header: first lines (the schema comment).
         relative_to: show the source files relative to this folder (the folder imported).
     """
-    body: dict[str, Any] = {"apps": [app.data]}
+    body: dict[str, Any] = {"apps": [_escape(app.data)]}
     text = yaml.dump(
         body, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=110
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +356,34 @@ def _apps(draw: st.DrawFn) -> dict[str, Any]:
 def test_any_app_survives_compile_decompile_compile(data: dict[str, Any]) -> None:
     original = _compile(data, {"certs/x.crt": PEM})
     assert _round_trip(original) == original
+
+
+def test_a_private_key_in_the_certificate_field_is_never_copied() -> None:
+    leaked = _ca(oauthConfig={"callbackUrl": "https://a.example.com/cb",
+                              "certificate": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"})  # fmt: skip
+    with pytest.raises(MetadataError, match="private key") as info:
+        decompile_app((leaked,))
+    assert "MIIE" not in str(info.value)
+
+
+_FREE_TEXT = (
+    st.lists(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff\ufeff")
+        | st.sampled_from(["\n", "${", "$${", "${env:X}", " ", "#", ": ", "'", '"', "- "]),
+        min_size=1,
+        max_size=12,
+    )
+    .map(lambda parts: "".join(parts).strip())
+    .filter(bool)
+)
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(label=_FREE_TEXT, description=_FREE_TEXT)
+def test_any_text_survives_writing_and_loading(label: str, description: str) -> None:
+    app = decompile_app((_ca(label=label, description=description),))
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        write_import([app], root / "apps", project_dir=root)
+        loaded = load_project(root, environ={"X": "interpolated"}).app("Web")
+    assert (loaded.label, loaded.description) == (app.data["label"], app.data["description"])
