@@ -431,7 +431,7 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
         s = settings.fields if settings is not None else Record()
         g = glb.fields if glb is not None else Record()
         p = pol.fields if pol is not None else Record()
-        secret = any(ctx.dropped(c) for c in (settings, glb, pol) if c is not None)
+        secret = any([ctx.dropped(c) for c in (settings, glb, pol) if c is not None])  # every note kept
         _set(oauth, "callback_urls", split_callback_urls(_str(g, "callbackUrl") or ""))
         _set(oauth, "scopes", _split(_str(s, "commaSeparatedOauthScopes")))
         _set(oauth, "custom_scopes", _split(_str(s, "commaSeparatedCustomScopes")))

@@ -387,3 +387,18 @@ def test_any_text_survives_writing_and_loading(label: str, description: str) -> 
         write_import([app], root / "apps", project_dir=root)
         loaded = load_project(root, environ={"X": "interpolated"}).app("Web")
     assert (loaded.label, loaded.description) == (app.data["label"], app.data["description"])
+
+
+def test_every_child_of_an_external_client_app_reports_what_was_dropped() -> None:
+    family = (
+        Component.build("ExternalClientApplication", "E", {"label": "E", "orgScopedExternalApp": "00Dx"}),
+        Component.build("ExtlClntAppOauthSettings", "E_oauth", {
+            "externalClientApplication": "E", "label": "E_oauth", "oauthLink": "https://x", "commaSeparatedOauthScopes": "Api"}),
+        Component.build("ExtlClntAppGlobalOauthSettings", "E_glbloauth", {
+            "externalClientApplication": "E", "label": "E_glbloauth", "consumerKey": "K1", "consumerSecret": "S1",
+            "callbackUrl": "https://e.example.com/cb"}),
+    )  # fmt: skip
+    app = decompile_app(tuple(normalize(c) for c in family))
+    assert sorted(n.code for n in app.notes) == ["consumer-key-dropped", "consumer-secret-replaced"]
+    assert app.data["oauth"]["consumer_secret"] == "env:E_CONSUMER_SECRET"
+    assert "S1" not in render_app_file(app) and "K1" not in render_app_file(app)
