@@ -113,6 +113,10 @@ def test_corpus_file_imports_and_exports_unchanged(
     rel = path.relative_to(CORPUS).as_posix()
     result = corpus_imports(tree)
     assert not result.validate_error, result.validate_error
+    errors_expected = any(
+        k.startswith(f"{tree}/") and not v.startswith("[orphan") for k, v in EXPECTED_OUTCOMES.items()
+    )
+    assert result.import_code == (1 if errors_expected else 0), result.import_output
     original = read_component(path.read_bytes(), path=str(path), type_hint=type_name, full_name=name)
     if rel in EXPECTED_OUTCOMES:
         assert str(path) in result.import_output
@@ -417,3 +421,17 @@ def test_import_from_an_org_with_hand_made_apps_plans_no_changes(cli: Cli, tmp_p
         )
         assert only.code == 0, only.output
         assert [p.name for p in (tmp_path / "only").glob("*.yaml")] == ["Hand_Eca.yaml"]
+
+
+def test_import_needs_one_source_and_something_to_import(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    both = cli(
+        "import", "--from-source", str(tmp_path / "empty"), "-t", "local", "--out", str(tmp_path / "a")
+    )
+    assert both.code == 1 and "not both" in both.err
+    nothing = cli("import", "-C", str(tmp_path), "--from-source", str(tmp_path / "empty"), "--out", "x")
+    assert nothing.code == 1 and "no Connected App or External Client App found" in nothing.err
+    # neither: the project's default target is read (here a fresh local org with no apps)
+    neither = cli("import", "-C", str(tmp_path), "--out", str(tmp_path / "a"))
+    assert neither.code == 1 and "no Connected App or External Client App found" in neither.err
+    assert not (tmp_path / "a").exists()
