@@ -169,15 +169,17 @@ class _Context:
         self.files: dict[str, str] = {}
         self.notes: list[Issue] = []
 
-    def certificate(self, pem: str | None, suffix: str = "") -> str | None:
+    def certificate(self, pem: str | None, source: str) -> str | None:
+        """Keep a certificate as ``certs/<App>.crt``; returns its ``file:`` reference."""
         if not pem:
             return None
         if "PRIVATE KEY" in pem:
             raise MetadataError(
                 f"app {self.name}: the certificate field holds a private key; it is never copied (remove it "
-                "from the file and keep only the certificate)"
+                "from the file and keep only the certificate)",
+                path=source,
             )
-        rel = f"certs/{self.name}{suffix}.crt"
+        rel = f"certs/{self.name}.crt"
         self.files[rel] = pem.strip() + "\n"
         return f"file:{rel}"
 
@@ -271,7 +273,7 @@ def _decompile_connected_app(component: Component, ctx: _Context) -> dict[str, A
         if _bool(cfg, "isClientCredentialEnabled"):
             _set(flows, "client_credentials.enabled", True)
             _set(flows, "client_credentials.run_as", _str(cfg, "oauthClientCredentialUser"))
-        cert = ctx.certificate(_str(cfg, "certificate"))
+        cert = ctx.certificate(_str(cfg, "certificate"), component.source)
         if cert:
             _set(flows, "jwt_bearer", {"enabled": True, "certificate": cert})
         if _bool(cfg, "isCodeCredentialEnabled"):
@@ -443,7 +445,7 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
         if _bool(g, "isClientCredentialsFlowEnabled") or _bool(p, "isClientCredentialsFlowEnabled"):
             _set(flows, "client_credentials.enabled", True)
         _set(flows, "client_credentials.run_as", _str(p, "clientCredentialsFlowUser"))
-        cert = ctx.certificate(_str(g, "certificate"))
+        cert = ctx.certificate(_str(g, "certificate"), glb.source if glb is not None else "")
         if cert:
             _set(flows, "jwt_bearer", {"enabled": True, "certificate": cert})
         _set(flows, "device.enabled", _bool(g, "isDeviceFlowEnabled") or None)
