@@ -138,9 +138,10 @@ def _example_names() -> list[str]:
     return sorted(p.name for p in (REPO_ROOT / "examples").iterdir() if (p / "sfconnect.yaml").is_file())
 
 
+@pytest.mark.parametrize("fmt", ["source", "mdapi"])
 @pytest.mark.parametrize("example", _example_names())
 def test_export_of_each_example_imports_back_to_the_same_apps(
-    example: str, project: Callable[[str], Path], cli: Cli, tmp_path: Path
+    example: str, fmt: str, project: Callable[[str], Path], cli: Cli, tmp_path: Path
 ) -> None:
     root = project(example)
     # every ${env:VAR} of the example gets a value (target credentials, per-target URLs)
@@ -148,7 +149,7 @@ def test_export_of_each_example_imports_back_to_the_same_apps(
     environ = {n: f"https://{n.lower()}.example.com" for n in names}
     assert cli("keygen", "-C", str(root), environ=environ).code == 0
     exported = cli(
-        "export", "-C", str(root), "--format", "source", "--out", str(tmp_path / "force-app"), environ=environ
+        "export", "-C", str(root), "--format", fmt, "--out", str(tmp_path / "force-app"), environ=environ
     )
     assert exported.code == 0, exported.output
 
