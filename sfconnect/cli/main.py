@@ -38,6 +38,7 @@ def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
     from sfconnect.cli.apply import apply_command, status_command
     from sfconnect.cli.drift import drift_command
+    from sfconnect.cli.import_export import export_command, import_command
     from sfconnect.cli.keygen import keygen_command
     from sfconnect.cli.lint import lint_command
     from sfconnect.cli.localorg import localorg
@@ -54,6 +55,8 @@ def _register_commands() -> None:
     cli.add_command(keygen_command)
     cli.add_command(lint_command)
     cli.add_command(localorg)
+    cli.add_command(import_command)
+    cli.add_command(export_command)
 
 
 def _report_error(exc: SfconnectError) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "Contact",
     "CustomAttribute",
     "DeviceFlow",
+    "EcaChildType",
     "ExternalClientAppSpec",
     "FileRef",
     "Flows",
@@ -504,6 +505,15 @@ class _AppBase(SpecModel):
         return self._source
 
 
+EcaChildType: TypeAlias = Literal[
+    "ExtlClntAppOauthSettings",
+    "ExtlClntAppGlobalOauthSettings",
+    "ExtlClntAppOauthConfigurablePolicies",
+    "ExtlClntAppConfigurablePolicies",
+]
+"""The child component types of an External Client App whose names ``component_names`` can set."""
+
+
 class ConnectedAppSpec(_AppBase):
     """An existing Connected App (creating new ones is blocked by Salesforce since Spring '26)."""
 
@@ -518,6 +528,14 @@ class ExternalClientAppSpec(_AppBase):
         default="local", description="local: used in this org; packaged: distributed in a package."
     )
     protected: bool = Field(default=False, description="Protected (a packaged app subscribers cannot see).")
+    component_names: dict[EcaChildType, ApiName] = Field(
+        default_factory=dict,
+        description=(
+            "Names of the app's child components when they differ from Setup's (<App>_oauth, <App>_glbloauth, "
+            "<App>_oauthPlcy, <App>_plcy), per Metadata API type; set by import so a deploy updates the "
+            "existing components instead of creating new ones."
+        ),
+    )
 
 
 AppSpec: TypeAlias = Annotated[ConnectedAppSpec | ExternalClientAppSpec, Field(discriminator="kind")]

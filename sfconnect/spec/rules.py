@@ -22,6 +22,7 @@ from sfconnect.errors import Issue
 from sfconnect.spec._wsdl_table import ENUMS, TYPES
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.project import ProjectConfig
+from sfconnect.spec.scopes import ECA_ONLY_SCOPES
 from sfconnect.spec.switches import SWITCHES
 
 __all__ = [
@@ -40,13 +41,17 @@ ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
         "ConnectedApp": frozenset({"canvas", "canvasConfig", "mobileAppConfig", "samlConfig"}),
     },
     "ExternalClientApp": {
-        "ExtlClntAppOauthSettings": frozenset({"isFirstPartyAppEnabled", "clientAssertionCertificate"}),
-        "ExtlClntAppGlobalOauthSettings": frozenset(
-            {"shouldRotateConsumerKey", "shouldRotateConsumerSecret"}
+        # a child's label defaults to its component name; imported apps keep the label they had
+        "ExtlClntAppOauthSettings": frozenset(
+            {"isFirstPartyAppEnabled", "clientAssertionCertificate", "label"}
         ),
-        "ExtlClntAppOauthConfigurablePolicies": frozenset({"guestJwtTimeout"}),
+        "ExtlClntAppGlobalOauthSettings": frozenset(
+            {"shouldRotateConsumerKey", "shouldRotateConsumerSecret", "label"}
+        ),
+        "ExtlClntAppOauthConfigurablePolicies": frozenset({"guestJwtTimeout", "label"}),
         "ExtlClntAppConfigurablePolicies": frozenset(
             {
+                "label",
                 "isEnabled",
                 "isMobilePluginEnabled",
                 "isNotificationPluginEnabled",
@@ -109,9 +114,21 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_url(out: _Collector, loc: Loc, url: str, *, allow_custom_scheme: bool, what: str) -> None:
+def _check_url(
+    out: _Collector,
+    loc: Loc,
+    url: str,
+    *,
+    allow_custom_scheme: bool,
+    what: str,
+    start_url: bool = False,
+) -> None:
+    """Check a URL. A start URL may also be a path in the org (``/lightning/n/X``), as Setup allows, and
+    plain http there is a warning (real apps have such start URLs; tokens never travel to them)."""
     if "${env:" in url:
         return  # an unset variable, already reported
+    if start_url and url.startswith("/") and not url.startswith("//"):
+        return
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -127,7 +144,7 @@ def _check_url(out: _Collector, loc: Loc, url: str, *, allow_custom_scheme: bool
         if _is_loopback(host):
             return
         out.add(
-            "error",
+            "warning" if start_url else "error",
             "url_insecure",
             loc,
             f"{what} '{url}' uses http; only https is allowed (http only for loopback addresses)",
@@ -211,7 +228,12 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
         value = getattr(app.urls, key)
         if value:
             _check_url(
-                out, ("urls", key), value, allow_custom_scheme=key == "mobile_start", what=f"urls.{key}"
+                out,
+                ("urls", key),
+                value,
+                allow_custom_scheme=key in ("start", "mobile_start"),
+                what=f"urls.{key}",
+                start_url=key in ("start", "mobile_start"),
             )
     if isinstance(app, ExternalClientAppSpec) and app.urls.mobile_start:
         out.add(
@@ -243,8 +265,8 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
             )
         flows = oauth.flows
         if flows.client_credentials.enabled and not flows.client_credentials.run_as:
-            out.add(
-                "error",
+            out.add(  # a warning: real apps enable the flow first and name the user in Setup later
+                "warning",
                 "run_as_required",
                 ("oauth", "flows", "client_credentials"),
                 "the client credentials flow needs a run-as user (run_as)",
@@ -275,6 +297,15 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
                 ("oauth", "refresh_token", "period" if rt.period is not None else "unit"),
                 f"period and unit apply to after_lifetime and after_inactivity only, not to '{rt.policy}'",
             )
+        if isinstance(app, ConnectedAppSpec):
+            for i, scope in enumerate(oauth.scopes):
+                if scope in ECA_ONLY_SCOPES:
+                    out.add(
+                        "error",
+                        "kind_unsupported",
+                        ("oauth", "scopes", i),
+                        f"scope '{scope}' exists for ExternalClientApp only",
+                    )
         if isinstance(app, ConnectedAppSpec) and oauth.custom_scopes:
             out.add(
                 "error",

@@ -14,6 +14,7 @@ from sfconnect.spec._wsdl_table import ENUMS
 
 __all__ = [
     "ACCEPTED_SCOPES",
+    "ECA_ONLY_SCOPES",
     "METADATA_SCOPES",
     "SYNONYMS",
     "TOKEN_NAMES",
@@ -24,6 +25,9 @@ __all__ = [
 
 METADATA_SCOPES: tuple[str, ...] = ENUMS["ConnectedAppOauthAccessScope"]
 """Every value of the v63 `ConnectedAppOauthAccessScope` enumeration, in WSDL order."""
+
+ECA_ONLY_SCOPES: tuple[str, ...] = ("MCP", "SCRT", "SFApiPlatform")
+"""External Client App scopes newer than the v63 enumeration (reference 2.3; real files use them)."""
 
 SYNONYMS: dict[str, str] = {
     "Profile": "Basic",
@@ -64,7 +68,7 @@ TOKEN_NAMES: dict[str, str] = {
 """OAuth ``scope=`` token -> Metadata API name (reference 1.4; some pairings are inferred there)."""
 
 ACCEPTED_SCOPES: tuple[str, ...] = tuple(
-    sorted({*METADATA_SCOPES, *TOKEN_NAMES}, key=lambda s: (s.lower(), s))
+    sorted({*METADATA_SCOPES, *ECA_ONLY_SCOPES, *TOKEN_NAMES}, key=lambda s: (s.lower(), s))
 )
 """Every spelling a YAML file may use (the JSON Schema's enum)."""
 
@@ -95,6 +99,8 @@ def canonical_scope(name: str) -> str:
         name = TOKEN_NAMES[name]
     if name in METADATA_SCOPES:
         return SYNONYMS.get(name, name)
+    if name in ECA_ONLY_SCOPES:
+        return name
     lowered = {s.lower(): s for s in ACCEPTED_SCOPES}
     if name.lower() in lowered:
         suggestions = [lowered[name.lower()]]

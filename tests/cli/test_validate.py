@@ -116,12 +116,7 @@ BAD_INPUTS = {
         "apps[0].oauth.flows.username_password.enabled",
         "not supported by ExternalClientApp",
     ),
-    "client_credentials_without_run_as": (
-        GOOD_APP + "      flows: {client_credentials: {enabled: true}}\n",
-        "app.yaml:8:",
-        "apps[0].oauth.flows.client_credentials",
-        "run-as user",
-    ),
+    # client credentials without run_as is a warning (real apps name the user later): test_rules_imported.py
     "missing_kind": (
         GOOD_APP.replace("  - kind: ExternalClientApp\n    name", "  - name"),
         "app.yaml:2:",

@@ -9,6 +9,7 @@ import pytest
 from sfconnect.spec.refs import InterpolationError, Ref, interpolate, parse_ref, resolve_ref
 from sfconnect.spec.scopes import (
     ACCEPTED_SCOPES,
+    ECA_ONLY_SCOPES,
     METADATA_SCOPES,
     UnknownScopeError,
     canonical_scope,
@@ -36,7 +37,7 @@ def test_canonical_scope(name: str, canonical: str) -> None:
 
 
 def test_every_accepted_spelling_is_canonicalised_to_a_metadata_name() -> None:
-    assert {canonical_scope(s) for s in ACCEPTED_SCOPES} <= set(METADATA_SCOPES)
+    assert {canonical_scope(s) for s in ACCEPTED_SCOPES} <= {*METADATA_SCOPES, *ECA_ONLY_SCOPES}
     assert len(METADATA_SCOPES) == 33
 
 

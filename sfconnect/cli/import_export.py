@@ -1,0 +1,186 @@
+"""``sfconnect import`` (source tree or live org -> YAML) and ``sfconnect export`` (YAML -> metadata files)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome, pass_app
+from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
+from sfconnect.errors import ConfigError, MetadataError
+
+if TYPE_CHECKING:
+    from sfconnect.metadata.component import Component
+    from sfconnect.metadata.importer import ImportResult
+    from sfconnect.org.metadata_api import MetadataApi
+
+__all__ = ["export_command", "import_command"]
+
+
+def _read_org(api: MetadataApi, apps: Sequence[str]) -> list[Component]:
+    """List the app types once and read every component (or those of `apps`, children found by reference)."""
+    from sfconnect.metadata.xmlio import read_component
+    from sfconnect.org.reader import read_components
+    from sfconnect.plan.service import MANAGED_TYPES
+
+    snapshot = read_components(api, MANAGED_TYPES)
+    components = [
+        read_component(r.xml, path=f"{r.type}:{r.full_name}", type_hint=r.type, full_name=r.full_name)
+        for r in snapshot.records
+    ]
+    if apps:
+        wanted = set(apps)
+        components = [c for c in components if c.full_name in wanted or c.parent in wanted]
+    return components
+
+
+def _report(result: ImportResult) -> None:
+    for issue in (*result.warnings, *result.errors):
+        click.echo(str(issue), err=True)
+
+
+@click.command("import")
+@click.option(
+    "--from-source",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An SFDX project, package folder or mdapi folder to import (instead of a target org).",
+)
+@target_option
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="Import only this app (repeatable).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the app files (one <App>.yaml per app); certificates go to certs/ in the project.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["ConnectedApp", "ExternalClientApp"]),
+    default=None,
+    help="Import only apps of this kind.",
+)
+@click.option("--force", is_flag=True, help="Replace existing app and certificate files.")
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Write the apps that can be imported even when others cannot (those are reported).",
+)
+@project_dir_option
+@color_option
+@verbose_option
+@pass_app
+def import_command(
+    app: AppContext,
+    source: Path | None,
+    apps: tuple[str, ...],
+    out: Path,
+    kind: str | None,
+    force: bool,
+    skip_invalid: bool,
+) -> Outcome:
+    """Turn existing Connected Apps and External Client Apps into YAML, one file per app.
+
+    Reads an SFDX source tree or mdapi folder (--from-source DIR) or a target org (-t TARGET). Consumer keys
+    are dropped, consumer secrets become env: references, certificates are written to certs/. Every app is
+    checked to compile back to exactly what was read; nothing is written when a file or an app is bad.
+    """
+    from sfconnect.metadata.formats import read_source_tree
+    from sfconnect.metadata.importer import import_components, write_import
+
+    if source is not None and app.target is not None:
+        raise click.UsageError("use either --from-source DIR or -t TARGET, not both")
+    if source is not None:
+        components = read_source_tree(source)
+    else:
+        from sfconnect.cli._runtime import connect_target, load
+
+        project = load(app, require_values=False)
+        with connect_target(app, project) as tc:
+            components = _read_org(tc.connection.api, apps)
+    result = import_components(components, only=apps, kind=kind)
+    _report(result)
+    if result.errors and not skip_invalid:
+        raise MetadataError(
+            f"{len(result.errors)} app(s) cannot be imported (see above); nothing was written "
+            "(--skip-invalid writes the others)"
+        )
+    if not result.apps:
+        raise ConfigError("no Connected App or External Client App found to import")
+    out_dir = out if out.is_absolute() else Path.cwd() / out
+    written = write_import(
+        result.apps, out_dir, project_dir=app.project_dir, overwrite=force, relative_to=source
+    )
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"Imported {len(result.apps)} app(s); run `sfconnect validate` and `sfconnect plan` to check them."
+    )
+    if result.errors:
+        raise MetadataError(f"{len(result.errors)} app(s) were not imported (see above)")
+    return Outcome.OK
+
+
+@click.command("export")
+@target_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["source", "mdapi"]),
+    default="source",
+    show_default=True,
+    help="source: <out>/<folder>/<Name>.<suffix>-meta.xml (an SFDX package folder); mdapi: package.xml layout.",
+)
+@click.option("--app", "apps", multiple=True, metavar="NAME", help="Export only this app (repeatable).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write (with --zip: the zip file to write).",
+)
+@click.option("--zip", "as_zip", is_flag=True, help="Write a deploy zip (mdapi layout, files at the root).")
+@project_dir_option
+@color_option
+@verbose_option
+@pass_app
+def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, as_zip: bool) -> Outcome:
+    """Write the compiled components of a target's apps as metadata files, for pipelines using the sf CLI.
+
+    The target's overrides apply (-t, or the default target); no org is contacted. Consumer keys and secrets
+    are never written; apps marked absent are left out.
+    """
+    from sfconnect.cli._runtime import load, resolve_target
+    from sfconnect.metadata.formats import build_deploy_zip, write_mdapi, write_source_tree
+    from sfconnect.plan.service import compile_target
+
+    if as_zip and fmt == "source":
+        fmt = "mdapi"
+    project = load(app)
+    target_name, _ = resolve_target(app, project)
+    compiled = compile_target(project, target_name, apps=apps)
+    components = [c for ca in compiled for c in ca.components]
+    api_version = project.config.api_version
+    absent = [ca.name for ca in compiled if ca.state == "absent"]
+    if absent:
+        click.echo(f"Not exported (state: absent): {', '.join(absent)}", err=True)
+    if as_zip:
+        data = build_deploy_zip(components, api_version=api_version)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+        written = [out]
+    elif fmt == "mdapi":
+        written = write_mdapi(components, out, api_version=api_version)
+    else:
+        written = write_source_tree(components, out, api_version=api_version)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"Exported {len(components)} component(s) of {len(compiled) - len(absent)} app(s) for target {target_name}."
+    )
+    return Outcome.OK

@@ -1,0 +1,247 @@
+"""Import: components (from a source tree, an mdapi folder or an org) -> one YAML app file per app.
+
+`import_components` groups components into apps (a ``ConnectedApp``; an External Client App header with the
+children that name it in ``externalClientApplication``), decompiles each (`decompiler.decompile_app`, which
+proves the YAML compiles back to the same components) and reports what it could not import: children whose
+app header is missing, and apps that cannot be expressed without loss. `render_app_file` writes the YAML;
+`write_import` writes the app files and the certificates they reference, all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sfconnect.errors import Issue, MetadataError
+from sfconnect.metadata.component import Component, eca_families
+from sfconnect.metadata.decompiler import DecompiledApp, decompile_app
+from sfconnect.metadata.schema import ComponentType
+
+__all__ = [
+    "ImportResult",
+    "group_apps",
+    "import_components",
+    "render_app_file",
+    "schema_comment",
+    "write_import",
+]
+
+_APP_TYPES = (ComponentType.CONNECTED_APP, ComponentType.EXTERNAL_CLIENT_APP)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import found.
+
+    Attributes:
+        apps: the apps imported, sorted by name.
+        errors: apps that could not be imported (each names its file and why).
+        warnings: what was dropped, replaced or left out (secrets, consumer keys, children without an app).
+    """
+
+    apps: tuple[DecompiledApp, ...]
+    errors: tuple[Issue, ...] = ()
+    warnings: tuple[Issue, ...] = ()
+
+
+def group_apps(components: Sequence[Component]) -> tuple[list[tuple[Component, ...]], list[Issue]]:
+    """Group components into apps; children whose External Client App is not among them are reported.
+
+    Returns:
+        The apps (each a tuple of components, app component first) sorted by name, and one warning per
+        orphaned child.
+    """
+    groups: list[tuple[Component, ...]] = [(c,) for c in components if c.type == ComponentType.CONNECTED_APP]
+    orphans: list[Issue] = []
+    for name, family in eca_families(components).items():
+        if family[0].type == ComponentType.EXTERNAL_CLIENT_APP:
+            groups.append(family)
+            continue
+        for child in family:
+            orphans.append(
+                Issue(
+                    "warning",
+                    "orphan-component",
+                    f"{child.type} {child.full_name} belongs to External Client App {name!r}, which is not "
+                    "among the files read (an app installed from a package, or a file missing): not imported",
+                    child.source,
+                )
+            )
+    groups.sort(key=lambda g: g[0].full_name)
+    return groups, orphans
+
+
+_KINDS = {"ConnectedApp": ComponentType.CONNECTED_APP, "ExternalClientApp": ComponentType.EXTERNAL_CLIENT_APP}
+
+
+def import_components(
+    components: Sequence[Component], *, only: Sequence[str] = (), kind: str | None = None
+) -> ImportResult:
+    """Decompile every app found in `components` (or only the apps named in `only`, of `kind`).
+
+    An org may hold a Connected App and an External Client App of the same name; a project names each app
+    once, so such a pair is an error unless `kind` picks one of them.
+
+    Raises:
+        MetadataError: an app named in `only` is not among the components; `kind` is not a YAML kind.
+    """
+    groups, warnings = group_apps(components)
+    if kind is not None:
+        if kind not in _KINDS:
+            raise MetadataError(f"unknown kind {kind!r}; expected ConnectedApp or ExternalClientApp")
+        groups = [g for g in groups if g[0].type == _KINDS[kind]]
+    if only:
+        names = {g[0].full_name for g in groups}
+        missing = sorted(set(only) - names)
+        if missing:
+            raise MetadataError(f"no app named {', '.join(missing)} found")
+        groups = [g for g in groups if g[0].full_name in only]
+        warnings = []
+    apps: list[DecompiledApp] = []
+    errors: list[Issue] = []
+    by_name: dict[str, list[tuple[Component, ...]]] = {}
+    for group in groups:
+        by_name.setdefault(group[0].full_name, []).append(group)
+    for name, same in by_name.items():
+        if len(same) > 1:
+            files = " and ".join(g[0].source or g[0].type for g in same)
+            for group in same:
+                errors.append(
+                    Issue(
+                        "error",
+                        "name-conflict",
+                        f"{group[0].source}: a Connected App and an External Client App are both named {name} "
+                        f"({files}); a project names each app once: import one of them with --kind",
+                        group[0].source,
+                    )
+                )
+            groups = [g for g in groups if g[0].full_name != name]
+    for group in groups:
+        try:
+            app = decompile_app(group)
+        except MetadataError as exc:
+            errors.append(Issue("error", "not-importable", str(exc), group[0].source))
+            continue
+        apps.append(app)
+        warnings.extend(app.notes)
+    return ImportResult(tuple(apps), tuple(errors), tuple(warnings))
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style; multi-line strings as literal blocks; lists indented under their key."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and value == value.strip() + ("\n" if value.endswith("\n") else "") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def schema_comment(out_dir: Path, project_dir: Path) -> str:
+    """The first line of an app file: the JSON Schema (``<project>/schemas/apps.schema.json``) for editors."""
+    target = project_dir.resolve() / "schemas" / "apps.schema.json"
+    rel = Path(os.path.relpath(target, out_dir.resolve())).as_posix()
+    return f"# yaml-language-server: $schema={rel}\n"
+
+
+def _display(source: str, relative_to: Path | None) -> str:
+    if relative_to is None:
+        return source
+    try:
+        return Path(source).resolve().relative_to(relative_to.resolve()).as_posix()
+    except ValueError:
+        return source
+
+
+def _escape(value: Any) -> Any:
+    """Strings as the loader reads them back: a literal ``${`` is written ``$${`` (not an interpolation)."""
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return {k: _escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_escape(v) for v in value]
+    return value
+
+
+def render_app_file(app: DecompiledApp, *, header: str = "", relative_to: Path | None = None) -> str:
+    """The YAML text of one app file (``apps: [<app>]``), keys in a fixed, readable order.
+
+    Args:
+        app: the decompiled app.
+        header: first lines (the schema comment).
+        relative_to: show the source files relative to this folder (the folder imported).
+    """
+    body: dict[str, Any] = {"apps": [_escape(app.data)]}
+    text = yaml.dump(
+        body, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=110
+    )
+    sources = sorted({_display(c.source, relative_to) for c in app.components if c.source})
+    lines = [header.rstrip("\n")] if header else []
+    lines.append("# Imported by sfconnect from:")
+    lines.extend(f"#   {s}" for s in sources)
+    return "\n".join(lines) + "\n" + text
+
+
+def _atomic_write(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(data)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_import(
+    apps: Sequence[DecompiledApp],
+    out_dir: Path,
+    *,
+    project_dir: Path,
+    overwrite: bool = False,
+    relative_to: Path | None = None,
+) -> list[Path]:
+    """Write one ``<out_dir>/<App>.yaml`` per app and the certificates under ``<project_dir>/certs/``.
+
+    Every file is rendered before any is written; existing files with other content are refused unless
+    `overwrite`. `relative_to` is the folder imported (source files are named relative to it).
+
+    Returns:
+        The files written, sorted.
+
+    Raises:
+        MetadataError: a file exists (and `overwrite` is false), or two apps want the same certificate file.
+    """
+    header = schema_comment(out_dir, project_dir)
+    files: dict[Path, str] = {}
+    for app in apps:
+        files[out_dir / f"{app.name}.yaml"] = render_app_file(app, header=header, relative_to=relative_to)
+        for rel, text in app.files.items():
+            path = project_dir / rel
+            if path in files and files[path] != text:
+                raise MetadataError(f"two apps write different certificates to {rel}")
+            files[path] = text
+    if not overwrite:
+        existing = sorted(
+            str(p) for p, text in files.items() if p.exists() and p.read_text(encoding="utf-8") != text
+        )
+        if existing:
+            raise MetadataError(
+                "would overwrite existing files (pass --force to replace them): " + ", ".join(existing)
+            )
+    for path in sorted(files):
+        _atomic_write(path, files[path])
+    return sorted(files)

@@ -1,0 +1,438 @@
+"""``sfconnect import`` and ``sfconnect export`` end to end: the real-world corpus, the examples, hostile files,
+and a live (local) org whose apps were made by hand with simple-salesforce.
+
+The corpus sits next to the repository (``<repo root>/../shared/corpus``). When it is missing, the corpus test
+collects one failing test saying where it looked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sfconnect.cli.context import AppContext
+from sfconnect.cli.main import run
+from sfconnect.metadata import Component, find_metadata_files, read_component, read_source_tree
+from sfconnect.metadata.decompiler import import_equivalent
+from sfconnect.plan.service import compile_target
+from sfconnect.spec.load import load_project
+from tests.conftest import REPO_ROOT
+from tests.e2e.conftest import Cli
+
+CORPUS = REPO_ROOT.parent / "shared" / "corpus"
+
+# The corpus files that cannot become an app, and the outcome each must give (everything else round-trips).
+EXPECTED_OUTCOMES = {
+    # a policy of a packaged app (namespace Linear): its External Client App is not in the tree
+    "Transition-Trails__TT_Salesforce_Devops/force-app/main/default/extlClntAppOauthPolicies/"
+    "Linear_oauth_defaultPolicy.ecaOauthPlcy-meta.xml": "[orphan-component]",
+    # <contactEmail xsi:nil="true"/>: YAML has no nil; the user must give the element a value
+    "ZB-IT-Sales-Effectiveness__AutoRabit-Training/force-app/main/default/connectedApps/"
+    "Zimmer_Zsi_iPad.connectedApp-meta.xml": "contactEmail marked nil",
+    # a Connected App and an External Client App of the same name: a project names each app once
+    "arturocpd__MFP-Test-1-March-25/force-app/main/default/connectedApps/DevOps_Center.connectedApp-meta.xml": (
+        "[name-conflict]"
+    ),
+    "arturocpd__MFP-Test-1-March-25/force-app/main/default/externalClientApps/DevOps_Center.eca-meta.xml": (
+        "[name-conflict]"
+    ),
+}
+
+
+@dataclass
+class TreeImport:
+    """One corpus tree imported into a project, validated, and exported again."""
+
+    import_code: int
+    import_output: str
+    validate_error: str
+    exported: dict[tuple[str, str], Component]
+    yaml_text: str
+
+
+def _run(*args: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run(list(args), obj=AppContext(environ={}))
+    return code, out.getvalue() + err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def corpus_imports(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], TreeImport]:
+    cache: dict[str, TreeImport] = {}
+
+    def get(tree: str) -> TreeImport:
+        if tree not in cache:
+            root = tmp_path_factory.mktemp(tree.replace("@", "_"))
+            code, output = _run(
+                "import", "-C", str(root), "--from-source", str(CORPUS / tree), "--out", str(root / "apps"),
+                "--skip-invalid",
+            )  # fmt: skip
+            validate_error = ""
+            try:
+                load_project(root, environ={})
+            except Exception as exc:  # reported by the test, per file
+                validate_error = f"{exc}: {[str(i) for i in getattr(exc, 'issues', [])]}"
+            exported: dict[tuple[str, str], Component] = {}
+            if (root / "apps").is_dir() and not validate_error:
+                export_code, export_output = _run(
+                    "export", "-C", str(root), "--format", "source", "--out", str(root / "export")
+                )
+                assert export_code == 0, export_output
+                exported = {(c.type, c.full_name): c for c in read_source_tree(root / "export")}
+            yaml_text = "".join(p.read_text() for p in sorted((root / "apps").glob("*.yaml")))
+            cache[tree] = TreeImport(code, output, validate_error, exported, yaml_text)
+        return cache[tree]
+
+    return get
+
+
+def _corpus_files() -> list[object]:
+    if not CORPUS.is_dir():
+        return [pytest.param(None, id="corpus-missing")]
+    found: list[object] = []
+    for tree in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        for path, type_name, name in find_metadata_files(tree):
+            found.append(pytest.param((tree.name, path, type_name, name), id=str(path.relative_to(CORPUS))))
+    return found or [pytest.param(None, id="corpus-empty")]
+
+
+@pytest.mark.parametrize("entry", _corpus_files())
+def test_corpus_file_imports_and_exports_unchanged(
+    entry: tuple[str, Path, str, str] | None, corpus_imports: Callable[[str], TreeImport]
+) -> None:
+    if entry is None:
+        pytest.fail(f"the corpus is missing or empty: expected real-world files under {CORPUS}")
+    tree, path, type_name, name = entry
+    rel = path.relative_to(CORPUS).as_posix()
+    result = corpus_imports(tree)
+    assert not result.validate_error, result.validate_error
+    errors_expected = any(
+        k.startswith(f"{tree}/") and not v.startswith("[orphan") for k, v in EXPECTED_OUTCOMES.items()
+    )
+    assert result.import_code == (1 if errors_expected else 0), result.import_output
+    original = read_component(path.read_bytes(), path=str(path), type_hint=type_name, full_name=name)
+    if rel in EXPECTED_OUTCOMES:
+        assert str(path) in result.import_output
+        assert EXPECTED_OUTCOMES[rel] in result.import_output
+        assert (type_name, name) not in result.exported
+        return
+    exported = result.exported.get((type_name, name))
+    assert exported is not None, f"{rel} was not exported:\n{result.import_output}"
+    assert exported == import_equivalent(original), rel
+    # consumer keys never reach the YAML
+    raw = read_component(path.read_bytes(), type_hint=type_name, full_name=name, normalized=False)
+    for key in ("oauthConfig.consumerKey", "consumerKey"):
+        value = raw.get(key)
+        if isinstance(value, str) and value:
+            assert value not in result.yaml_text
+
+
+def _example_names() -> list[str]:
+    return sorted(p.name for p in (REPO_ROOT / "examples").iterdir() if (p / "sfconnect.yaml").is_file())
+
+
+@pytest.mark.parametrize("fmt", ["source", "mdapi"])
+@pytest.mark.parametrize("example", _example_names())
+def test_export_of_each_example_imports_back_to_the_same_apps(
+    example: str, fmt: str, project: Callable[[str], Path], cli: Cli, tmp_path: Path
+) -> None:
+    root = project(example)
+    # every ${env:VAR} of the example gets a value (target credentials, per-target URLs)
+    names = {m for p in root.rglob("*.yaml") for m in re.findall(r"\$\{env:([A-Z0-9_]+)\}", p.read_text())}
+    environ = {n: f"https://{n.lower()}.example.com" for n in names}
+    assert cli("keygen", "-C", str(root), environ=environ).code == 0
+    exported = cli(
+        "export", "-C", str(root), "--format", fmt, "--out", str(tmp_path / "force-app"), environ=environ
+    )
+    assert exported.code == 0, exported.output
+
+    again = tmp_path / "again"
+    imported = cli(
+        "import", "-C", str(again), "--from-source", str(tmp_path / "force-app"), "--out", str(again / "apps")
+    )
+    assert imported.code == 0, imported.output
+    assert cli("validate", "-C", str(again)).code == 0
+
+    before = load_project(root, environ=environ)
+    target, _ = before.target(None)
+    want = {(c.type, c.full_name): c for a in compile_target(before, target) for c in a.components}
+    after = load_project(again, environ={})
+    got = {(c.type, c.full_name): c for a in compile_target(after, "local") for c in a.components}
+    assert got == want
+    assert {a.name for a in after.apps_for_target("local")} == {
+        a.name for a in before.apps_for_target(target) if a.state == "present"
+    }
+
+
+GOOD_APP = b"""<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <contactEmail>ops@example.com</contactEmail>
+    <label>Good</label>
+</ConnectedApp>
+"""
+
+HOSTILE = {
+    "external-entity": (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        b'<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata"><label>&e;</label></ConnectedApp>',
+        "refused unsafe XML",
+    ),
+    "entity-bomb": (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b'<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata"><label>&b;</label></ConnectedApp>',
+        "refused unsafe XML",
+    ),
+    "malformed": (b"<ConnectedApp><label>Bad</ConnectedApp>", "not well-formed XML"),
+    "wrong-root": (
+        b'<?xml version="1.0"?><ExternalClientApplication xmlns="http://soap.sforce.com/2006/04/metadata"/>',
+        "wrong root element",
+    ),
+    "unknown-type": (
+        b'<?xml version="1.0"?><CustomObject xmlns="http://soap.sforce.com/2006/04/metadata"/>',
+        "unknown metadata type",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_or_broken_xml_is_an_error_naming_the_file_and_nothing_is_written(
+    case: str, cli: Cli, tmp_path: Path
+) -> None:
+    data, message = HOSTILE[case]
+    folder = tmp_path / "src" / "connectedApps"
+    folder.mkdir(parents=True)
+    (folder / "Good.connectedApp-meta.xml").write_bytes(GOOD_APP)
+    bad = folder / "Bad.connectedApp-meta.xml"
+    bad.write_bytes(data)
+    result = cli(
+        "import", "-C", str(tmp_path), "--from-source", str(tmp_path / "src"), "--out", str(tmp_path / "apps")
+    )
+    assert result.code == 1
+    assert str(bad) in result.err and message in result.err
+    assert "passwd" not in result.output and "root:" not in result.output
+    assert not (tmp_path / "apps").exists()
+
+
+SECRET = "8F00DBADC0FFEE1234567890ABCDEF"
+KEY = "3MVG9ExampleImportedConsumerKey000000000000000000000000000000000000000000000001"
+
+
+def test_secret_becomes_a_reference_and_key_is_dropped(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "src" / "connectedApps"
+    folder.mkdir(parents=True)
+    (folder / "Web_App.connectedApp-meta.xml").write_text(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<ConnectedApp xmlns="http://soap.sforce.com/2006/04/metadata">
+    <contactEmail>ops@example.com</contactEmail>
+    <label>Web App</label>
+    <oauthConfig>
+        <callbackUrl>https://app.example.com/cb</callbackUrl>
+        <consumerKey>{KEY}</consumerKey>
+        <consumerSecret>{SECRET}</consumerSecret>
+        <scopes>Api</scopes>
+    </oauthConfig>
+</ConnectedApp>
+"""
+    )
+    result = cli(
+        "import", "-C", str(tmp_path), "--from-source", str(tmp_path / "src"), "--out", str(tmp_path / "apps")
+    )
+    assert result.code == 0, result.output
+    text = (tmp_path / "apps" / "Web_App.yaml").read_text()
+    assert "consumer_secret: env:WEB_APP_CONSUMER_SECRET" in text
+    assert SECRET not in text + result.output and KEY not in text + result.output
+    assert "[consumer-secret-replaced]" in result.err and "[consumer-key-dropped]" in result.err
+    assert text.startswith("# yaml-language-server: $schema=../schemas/apps.schema.json\n")
+    assert cli("validate", "-C", str(tmp_path)).code == 0
+
+
+def test_existing_files_are_not_overwritten_without_force(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "src" / "connectedApps"
+    folder.mkdir(parents=True)
+    (folder / "Good.connectedApp-meta.xml").write_bytes(GOOD_APP)
+    args = (
+        "import",
+        "-C",
+        str(tmp_path),
+        "--from-source",
+        str(tmp_path / "src"),
+        "--out",
+        str(tmp_path / "apps"),
+    )
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "Good.yaml").write_text("# mine\n")
+    refused = cli(*args)
+    assert refused.code == 1 and "--force" in refused.err
+    assert (tmp_path / "apps" / "Good.yaml").read_text() == "# mine\n"
+    assert cli(*args, "--force").code == 0
+    assert "label: Good" in (tmp_path / "apps" / "Good.yaml").read_text()
+
+
+def test_export_mdapi_and_zip(project: Callable[[str], Path], cli: Cli, tmp_path: Path) -> None:
+    import zipfile
+
+    root = project("existing-connected-app")
+    mdapi = cli("export", "-C", str(root), "--format", "mdapi", "--out", str(tmp_path / "md"))
+    assert mdapi.code == 0, mdapi.output
+    assert (tmp_path / "md" / "connectedApps" / "Billing_Sync.connectedApp").is_file()
+    assert "<members>Billing_Sync</members>" in (tmp_path / "md" / "package.xml").read_text()
+    zipped = cli("export", "-C", str(root), "--zip", "--out", str(tmp_path / "deploy.zip"))
+    assert zipped.code == 0, zipped.output
+    with zipfile.ZipFile(tmp_path / "deploy.zip") as archive:
+        assert set(archive.namelist()) == {"package.xml", "connectedApps/Billing_Sync.connectedApp"}
+
+
+PROJECT = """api_version: "63.0"
+targets:
+  local:
+    local: {org: default, seed: seed.yaml}
+"""
+SEED = "settings: {connected_app_creation_allowed: true}\n"
+
+
+def test_import_from_an_org_with_hand_made_apps_plans_no_changes(cli: Cli, tmp_path: Path) -> None:
+    from sfconnect.localorg import serve_local_org
+    from sfconnect.localorg.service import local_org_dir
+    from sfconnect.metadata.certificates import KeyJob, generate
+    from tests.localorg.conftest import close_client, simple_salesforce_client
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "sfconnect.yaml").write_text(PROJECT)
+    (root / "seed.yaml").write_text(SEED)
+    generate(KeyJob(tmp_path / "keys" / "hand.key", tmp_path / "keys" / "hand.crt", "Hand_Made"))
+    certificate = (tmp_path / "keys" / "hand.crt").read_text()
+    with serve_local_org(local_org_dir(root, "default"), seed_file=root / "seed.yaml") as handle:
+        sf = simple_salesforce_client(handle)
+        try:
+            ca = sf.mdapi.ConnectedApp
+            ca.create(
+                [
+                    ca(
+                        fullName="Hand_Made",
+                        label="Hand Made",
+                        contactEmail="ops@example.com",
+                        description="Created in Setup, long ago.",
+                        oauthConfig={
+                            "callbackUrl": "https://a.example.com/cb\nhttps://b.example.com/cb",
+                            "certificate": certificate,
+                            "consumerSecret": SECRET,
+                            "scopes": ["Api", "RefreshToken", "OpenID"],
+                            "isAdminApproved": True,
+                        },
+                        oauthPolicy={
+                            "ipRelaxation": "BYPASS",
+                            "refreshTokenPolicy": "specific_lifetime:3:DAYS",
+                        },
+                        sessionPolicy={"sessionTimeout": 120},
+                        samlConfig={
+                            "acsUrl": "https://sp.example.com/acs",
+                            "entityUrl": "https://sp.example.com",
+                            "samlSubjectType": "Username",
+                            "samlNameIdFormat": "Unspecified",
+                            "encryptionType": "AES_128",
+                        },
+                    )
+                ]
+            )
+            eca = sf.mdapi.ExternalClientApplication
+            eca.create([eca(fullName="Hand_Eca", label="Hand ECA", contactEmail="ops@example.com")])
+            glbl = sf.mdapi.ExtlClntAppGlobalOauthSettings
+            glbl.create(
+                [
+                    glbl(
+                        fullName="Hand_Eca_glbl",
+                        label="Hand_Eca_glbl",
+                        externalClientApplication="Hand_Eca",
+                        callbackUrl="https://eca.example.com/cb",
+                        consumerSecret=SECRET,
+                        isClientCredentialsFlowEnabled=True,
+                    )
+                ]
+            )
+            settings = sf.mdapi.ExtlClntAppOauthSettings
+            settings.create(
+                [
+                    settings(
+                        fullName="Hand_Eca_oauth",
+                        label="Hand_Eca_oauth",
+                        externalClientApplication="Hand_Eca",
+                        commaSeparatedOauthScopes="Api, RefreshToken",
+                    )
+                ]
+            )
+            policies = sf.mdapi.ExtlClntAppOauthConfigurablePolicies
+            policies.create(
+                [
+                    policies(
+                        fullName="Hand_Eca_policy",
+                        label="Hand_Eca_policy",
+                        externalClientApplication="Hand_Eca",
+                        isClientCredentialsFlowEnabled=True,
+                        clientCredentialsFlowUser=handle.admin_username,
+                        permittedUsersPolicyType="AdminApprovedPreAuthorized",
+                        commaSeparatedPermissionSet="Ops",
+                        refreshTokenPolicyType="SpecificInactivity",
+                        refreshTokenValidityPeriod=30,
+                        refreshTokenValidityUnit="Days",
+                    )
+                ]
+            )
+            plcy = sf.mdapi.ExtlClntAppConfigurablePolicies
+            plcy.create(
+                [
+                    plcy(
+                        fullName="Hand_Eca_plcy",
+                        label="Hand_Eca_plcy",
+                        externalClientApplication="Hand_Eca",
+                        isEnabled=True,
+                        isOauthPluginEnabled=True,
+                    )
+                ]
+            )
+        finally:
+            close_client(sf)
+
+        imported = cli("import", "-C", str(root), "-t", "local", "--out", str(root / "apps"))
+        assert imported.code == 0, imported.output
+        assert SECRET not in imported.output
+        texts = {p.name: p.read_text() for p in (root / "apps").glob("*.yaml")}
+        assert set(texts) == {"Hand_Made.yaml", "Hand_Eca.yaml"}
+        assert SECRET not in "".join(texts.values())
+        assert "ExtlClntAppOauthConfigurablePolicies: Hand_Eca_policy" in texts["Hand_Eca.yaml"]
+        assert "certificate: file:certs/Hand_Made.crt" in texts["Hand_Made.yaml"]
+        assert (root / "certs" / "Hand_Made.crt").read_text().strip() == certificate.strip()
+
+        environ = {"HAND_MADE_CONSUMER_SECRET": "unused", "HAND_ECA_CONSUMER_SECRET": "unused"}
+        plan = cli("plan", "-C", str(root), "--detailed-exitcode", environ=environ)
+        assert plan.code == 0, plan.output
+        assert "No changes." in plan.out
+
+        one = cli("import", "-C", str(tmp_path / "one"), "-t", "local", "--app", "Hand_Eca", "--out", "x")
+        assert one.code == 1  # -C without the project: no target 'local' there
+        only = cli(
+            "import", "-C", str(root), "-t", "local", "--app", "Hand_Eca", "--out", str(tmp_path / "only")
+        )
+        assert only.code == 0, only.output
+        assert [p.name for p in (tmp_path / "only").glob("*.yaml")] == ["Hand_Eca.yaml"]
+
+
+def test_import_needs_one_source_and_something_to_import(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    both = cli(
+        "import", "--from-source", str(tmp_path / "empty"), "-t", "local", "--out", str(tmp_path / "a")
+    )
+    assert both.code == 1 and "not both" in both.err
+    nothing = cli("import", "-C", str(tmp_path), "--from-source", str(tmp_path / "empty"), "--out", "x")
+    assert nothing.code == 1 and "no Connected App or External Client App found" in nothing.err
+    # neither: the project's default target is read (here a fresh local org with no apps)
+    neither = cli("import", "-C", str(tmp_path), "--out", str(tmp_path / "a"))
+    assert neither.code == 1 and "no Connected App or External Client App found" in neither.err
+    assert not (tmp_path / "a").exists()
