@@ -69,6 +69,8 @@ def validate_command(app: AppContext, paths: tuple[Path, ...], fmt: str) -> int:
         except SpecValidationError as exc:
             results.append((directory, [], list(exc.issues)))
         else:
+            if files is not None and not project.apps and not project.warnings:
+                continue  # directories given as PATHS that hold no app files (CI workflows, docs)
             results.append((directory, [a.name for a in project.apps], list(project.warnings)))
     errors = sum(1 for _, _, issues in results for i in issues if i.severity == "error")
     warnings = sum(1 for _, _, issues in results for i in issues if i.severity == "warning")
