@@ -21,9 +21,9 @@ ALLOWED: dict[str, set[str]] = {
     "localorg": set(),
     "cli": {"spec", "metadata", "org", "plan", "apply", "smoke", "lint", "localorg"},
 }
-TOP_LEVEL_SHARED = {"errors", "_types"}
+TOP_LEVEL_SHARED = {"errors", "_types", "_wsdl_table"}
 # localorg is an independent oracle: it may not even use the client side's shared modules.
-LOCALORG_FORBIDDEN_SHARED = {"errors", "_types"}
+LOCALORG_FORBIDDEN_SHARED = {"errors", "_types", "_wsdl_table"}
 
 
 def _package_of(path: Path) -> str:

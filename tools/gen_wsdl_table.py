@@ -1,4 +1,4 @@
-"""Generate `sfconnect/metadata/_wsdl_table.py` from the Metadata API WSDL bundled in simple-salesforce.
+"""Generate `sfconnect/_wsdl_table.py` from the Metadata API WSDL bundled in simple-salesforce.
 
 Usage: ``python tools/gen_wsdl_table.py [--check] [--wsdl PATH]``. With ``--check`` nothing is written and the
 exit status says whether the committed table is current (0) or stale (1).
@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 XSD = "{http://www.w3.org/2001/XMLSchema}"
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "sfconnect" / "metadata" / "_wsdl_table.py"
+TARGET = ROOT / "sfconnect" / "_wsdl_table.py"
 
 ROOT_TYPES = (
     "ConnectedApp",

@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 from typing import Final
 
-from sfconnect.metadata import _wsdl_table
+from sfconnect import _wsdl_table
 
 __all__ = [
     "COMPONENT_TYPES",

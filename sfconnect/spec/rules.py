@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from sfconnect._types import Loc, Severity
 from sfconnect.errors import Issue
-from sfconnect.spec._wsdl_table import ENUMS, TYPES
+from sfconnect.spec._wsdl import ENUMS, TYPES
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.project import ProjectConfig
 from sfconnect.spec.scopes import ECA_ONLY_SCOPES

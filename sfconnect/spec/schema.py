@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sfconnect.spec._wsdl_table import ENUMS, TYPES
+from sfconnect.spec._wsdl import ENUMS, TYPES
 from sfconnect.spec.models import AppFile
 from sfconnect.spec.project import ProjectConfig
 from sfconnect.spec.rules import ESCAPE_HATCH

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from sfconnect.spec._wsdl_table import ENUMS
+from sfconnect.spec._wsdl import ENUMS
 
 __all__ = [
     "ACCEPTED_SCOPES",

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 import simple_salesforce
 import xmlschema
 
-from sfconnect.metadata import _wsdl_table
+from sfconnect import _wsdl_table
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 MD_NS = "http://soap.sforce.com/2006/04/metadata"

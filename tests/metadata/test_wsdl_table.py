@@ -7,7 +7,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from sfconnect.metadata import _wsdl_table, schema
+from sfconnect import _wsdl_table
+from sfconnect.metadata import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,7 +25,7 @@ def _load_tool():  # type: ignore[no-untyped-def]
 def test_committed_table_matches_the_bundled_wsdl() -> None:
     tool = _load_tool()
     fresh = tool.build(tool.default_wsdl())
-    committed = (ROOT / "sfconnect" / "metadata" / "_wsdl_table.py").read_text(encoding="utf-8")
+    committed = (ROOT / "sfconnect" / "_wsdl_table.py").read_text(encoding="utf-8")
     assert fresh == committed, "stale: run python tools/gen_wsdl_table.py"
 
 
