@@ -205,3 +205,39 @@ def test_one_plan_written_in_several_formats(project: Callable[[str], Path], cli
     markdown = (root / "plan.md").read_text()
     assert markdown.startswith("### sfconnect plan: `local`") and "<details>" in markdown
     assert "apply it with `sfconnect apply" in result.out
+
+
+def test_unmanaged_apps_count_as_drift_only_when_the_project_says_so(
+    project: Callable[[str], Path], cli: Cli
+) -> None:
+    root = project("existing-connected-app")
+    with serve_local_org(local_org_dir(root, "existing"), seed_file=root / "localorg-seed.yaml") as handle:
+        assert cli("apply", "-C", str(root), "--auto-approve").code == 0
+        record = {"fullName": "Hand_Made", "label": "Hand Made", "contactEmail": "x@example.com"}
+        [created] = handle.org.create_metadata(
+            [("ExternalClientApplication", record)], handle.org.admin_user()
+        )
+        assert created.success
+        reported = cli("drift", "-C", str(root))
+        assert reported.code == 0, reported.output
+        assert "Hand_Made" in reported.out
+        config = root / "sfconnect.yaml"
+        config.write_text(config.read_text() + "unmanaged:\n  policy: drift\n")
+        counted = cli("drift", "-C", str(root))
+        assert counted.code == 2, counted.output
+        config.write_text(config.read_text() + "  ignore: [Hand_*]\n")
+        ignored = cli("drift", "-C", str(root))
+        assert ignored.code == 0 and "Hand_Made" not in ignored.out
+
+
+def test_secrets_never_reach_the_logs(
+    project: Callable[[str], Path], cli: Cli, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = project("server-to-server")
+    secret = "AnotherS3cretValue9876543210abcd"
+    with caplog.at_level("DEBUG"):
+        assert (
+            cli("apply", "-C", str(root), "--auto-approve", environ={"BILLING_SYNC_SECRET": secret}).code == 0
+        )
+    assert caplog.records, "the run logged nothing at all: the check would prove nothing"
+    assert secret not in caplog.text
