@@ -146,18 +146,20 @@ class AppRun:
                     f"add `password: env:NAME` next to `username` under smoke.credentials for {self.app.name}",
                 )
             return SmokeUser(self.creds.username, self.creds.password.value or "")
-        candidates = [u for u in self.env.users if not (interactive and u.api_only)] or list(self.env.users)
+        # Prefer users the app admits, then (for interactive flows) users who may log in interactively.
         access = self.app.access
+        users = list(self.env.users)
         if access.permitted_users == "admin_approved":
             admitted = [
                 u
-                for u in candidates
+                for u in users
                 if u.profile in access.profiles or set(u.permission_sets) & set(access.permission_sets)
             ]
-            if admitted:
-                return admitted[0]
-        if candidates:
-            return candidates[0]
+            users = admitted or users
+        if interactive:
+            users.sort(key=lambda u: u.api_only)
+        if users:
+            return users[0]
         raise CheckError(
             f"{purpose} needs a test user, and smoke.credentials names none for {self.app.name}",
             f"add `username:` and `password: env:NAME` for app {self.app.name} under smoke.credentials",

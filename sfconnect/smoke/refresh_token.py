@@ -16,11 +16,17 @@ from sfconnect.spec.models import AppSpec
 __all__ = ["checks"]
 
 
-def _token(run: AppRun) -> tuple[str, str]:
+def _token(run: AppRun) -> tuple[str, str] | Verdict:
     if run.creds.refresh_token.value:
         return run.creds.refresh_token.value, run.creds.refresh_token.source
     if run.refresh_token:
         return run.refresh_token, run.refresh_source
+    if run.env.local:
+        return fail(
+            "no flow of this run issued a refresh token, although the app declares the refresh_token scope",
+            "fix the failing authorization code or device check above; if they passed, the app's scopes in "
+            "the org lack refresh_token: " + APPLY_FIX,
+        )
     raise CheckError(
         f"no refresh token to exercise: {run.creds.refresh_token.source}, and no flow of this run issued one",
         f"add `refresh_token: env:NAME` for app {run.app.name} under smoke.credentials, or fix the flow "
@@ -31,7 +37,10 @@ def _token(run: AppRun) -> tuple[str, str]:
 def _refresh(run: AppRun) -> Verdict:
     assert run.app.oauth is not None
     policy = run.app.oauth.refresh_token
-    old, source = _token(run)
+    found = _token(run)
+    if isinstance(found, Verdict):
+        return found
+    old, source = found
     secret = run.secret(purpose="refreshing a token") if policy.require_secret else None
     tokens = run.client.refresh(run.consumer_key(), secret, old)
     run.known(tokens)

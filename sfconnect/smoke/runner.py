@@ -76,7 +76,7 @@ def _propagation_failure(app: AppSpec, exc: NotPropagated, clock: _Clock) -> Ver
 
 def _run_check(run: AppRun, check: Check, clock: _Clock, progress: Callable[[str], None]) -> CheckResult:
     started = clock.now()
-    delay = 5.0
+    delay = 2.0
     while True:
         try:
             verdict = check.run(run)
