@@ -1,0 +1,459 @@
+"""End-to-end: `sfconnect smoke` against the embedded local org.
+
+Every example passes after `apply`; then, for each check, the app (or its credentials, or the org) is broken
+and that exact check fails with a message that says what is wrong and how to fix it. Breaking the app "in
+the org" is done the way a person in Setup would: the org is changed (by applying a variant of the YAML, or
+an org setting), while the YAML smoke reads stays as declared.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from defusedxml import ElementTree as ET
+
+from sfconnect.localorg import local_org_dir, open_local_org
+from tests.e2e.conftest import Cli, CliResult
+
+SECRET_ENV = {
+    "BILLING_SYNC_SECRET": "S2sTestSecretValue0123456789abcdefS2sTestSecretValue0123456789ab",
+    "UAT_DEPLOY_CONSUMER_KEY": "3MVG9uatkey",
+    "PROD_DEPLOY_CONSUMER_KEY": "3MVG9prodkey",
+}
+EXAMPLES = ["quickstart", "mobile", "multi-env", "existing-connected-app", "server-to-server"]
+TOKEN_PATTERN = re.compile(r"00D\w{12,15}!\w{20,}")
+
+
+def _ready(cli: Cli, project: Callable[[str], Path], name: str) -> Path:
+    path = project(name)
+    if name == "quickstart":
+        assert cli("keygen", "-C", str(path)).code == 0
+    result = cli("apply", "-C", str(path), "--auto-approve", environ=SECRET_ENV)
+    assert result.code == 0, result.output
+    return path
+
+
+def _smoke(cli: Cli, path: Path, *args: str, environ: dict[str, str] | None = None) -> CliResult:
+    return cli("smoke", "-C", str(path), "--format", "json", *args, environ={**SECRET_ENV, **(environ or {})})
+
+
+def _checks(result: CliResult) -> dict[tuple[str, str], dict[str, str]]:
+    doc = json.loads(result.out)
+    return {(c["app"], c["check"]): c for c in doc["checks"]}
+
+
+def _break_in_org(
+    cli: Cli, path: Path, app_file: str, old: str, new: str, *, environ: dict[str, str] | None = None
+) -> None:
+    """Apply a variant of an app file to the org, then put the declared file back."""
+    file = path / "apps" / app_file
+    declared = file.read_text(encoding="utf-8")
+    assert old in declared
+    file.write_text(declared.replace(old, new), encoding="utf-8")
+    result = cli("apply", "-C", str(path), "--auto-approve", environ={**SECRET_ENV, **(environ or {})})
+    assert result.code == 0, result.output
+    file.write_text(declared, encoding="utf-8")
+
+
+def _set_org(path: Path, **settings: object) -> None:
+    org = open_local_org(local_org_dir(path, "default"))
+    try:
+        for key, value in settings.items():
+            org.set_setting(key, value)
+    finally:
+        org.close()
+
+
+def _secrets_of(path: Path) -> list[str]:
+    """Every secret the run could leak: app secrets and user passwords from the org, keys on disk."""
+    found = list(SECRET_ENV.values())[:1]
+    for org_dir in (path / ".sfconnect" / "localorg").iterdir():
+        org = open_local_org(org_dir)
+        try:
+            found += [org.password_of(u.username) for u in org.users()]
+            found += [str(r[0]) for r in org.store._all("SELECT consumer_secret FROM credentials", ())]
+        finally:
+            org.close()
+    for key in path.glob("certs/*.key"):
+        body = key.read_text(encoding="utf-8").splitlines()
+        found += [line for line in body if len(line) > 40]
+    return found
+
+
+def _assert_failed(result: CliResult, app: str, check: str, *fragments: str) -> dict[str, str]:
+    assert result.code == 2, result.output
+    found = _checks(result)[(app, check)]
+    assert found["status"] == "failed", found
+    text = found["message"] + " " + found["fix"]
+    for fragment in fragments:
+        assert fragment in text, (fragment, found)
+    assert found["fix"], "a failure says how to fix it"
+    return found
+
+
+# --- every example passes -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_passes_after_apply(
+    cli: Cli, project: Callable[[str], Path], name: str, tmp_path: Path
+) -> None:
+    path = _ready(cli, project, name)
+    junit = tmp_path / "smoke.xml"
+    result = _smoke(cli, path, "--junit", str(junit))
+    assert result.code == 0, result.output
+    doc = json.loads(result.out)
+    assert doc["status"] == "passed"
+    assert doc["summary"]["checks"] == doc["summary"]["passed"] > 0
+    # JUnit: well-formed, one test case per check, no failures
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == doc["summary"]["checks"]
+    assert not suite.findall("testcase/failure") and not suite.findall("testcase/error")
+    # each token obtained was revoked
+    assert all(c["status"] == "passed" for c in doc["checks"] if c["check"] == "tokens.revoked")
+
+
+def test_quickstart_checks_and_text_report(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    result = cli("smoke", "-C", str(path))
+    assert result.code == 0, result.output
+    for check in (
+        "authorization_code.token",
+        "authorization_code.callbacks",
+        "authorization_code.unregistered_callback",
+        "authorization_code.pkce_required",
+        "refresh_token.refresh",
+        "jwt_bearer.token",
+        "jwt_bearer.wrong_key",
+        "client_credentials.disabled",
+        "device.disabled",
+        "user_agent.blocked",
+        "tokens.revoked",
+    ):
+        assert check in result.out
+    assert "0 failed, 0 error(s)" in result.out
+    # the intent-only switch (authorization_code.enabled: false on CI_Integration) gets no negative check
+    assert not re.search(r"CI_Integration\s+authorization_code", result.out)
+
+
+def test_no_secret_token_or_key_in_any_output(
+    cli: Cli, project: Callable[[str], Path], tmp_path: Path
+) -> None:
+    path = _ready(cli, project, "quickstart")
+    outputs: list[str] = []
+    for fmt in ("text", "json", "markdown"):
+        result = cli("smoke", "-C", str(path), "--format", fmt, "-v")
+        assert result.code == 0, result.output
+        outputs.append(result.output)
+    junit, out = tmp_path / "r.xml", tmp_path / "r.md"
+    assert (
+        cli("smoke", "-C", str(path), "--junit", str(junit), "--format", "markdown", "--out", str(out)).code
+        == 0
+    )
+    outputs += [junit.read_text(encoding="utf-8"), out.read_text(encoding="utf-8")]
+    # a failing run too (messages quote the org's answers)
+    shutil.rmtree(path / "certs")
+    assert cli("keygen", "-C", str(path)).code == 0
+    failing = cli("smoke", "-C", str(path), "--format", "json")
+    assert failing.code == 2
+    outputs.append(failing.output)
+    secrets = _secrets_of(path)
+    assert len(secrets) >= 4
+    for text in outputs:
+        assert not TOKEN_PATTERN.search(text)
+        for secret in secrets:
+            assert secret not in text
+
+
+# --- each check fails when the app is broken ------------------------------------------------------------------
+
+
+def test_wrong_callback_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(
+        cli,
+        path,
+        "web-portal.yaml",
+        "- https://portal.example.com/oauth/callback",
+        "- https://portal.example.com/oauth/callbak",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "Partner_Portal",
+        "authorization_code.callbacks",
+        "https://portal.example.com/oauth/callback",
+        "redirect_uri_mismatch",
+        "sfconnect apply",
+    )
+    _assert_failed(result, "Partner_Portal", "authorization_code.token", "login page")
+
+
+def test_unregistered_callback_accepted(cli: Cli, project: Callable[[str], Path]) -> None:
+    from sfconnect.smoke.authorization_code import UNREGISTERED_CALLBACK
+
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(
+        cli,
+        path,
+        "web-portal.yaml",
+        "- http://localhost:8080/oauth/callback",
+        f"- http://localhost:8080/oauth/callback\n        - {UNREGISTERED_CALLBACK}",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "Partner_Portal",
+        "authorization_code.unregistered_callback",
+        "accepted the unregistered callback",
+    )
+
+
+def test_pkce_off_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(cli, path, "web-portal.yaml", "require_pkce: true", "require_pkce: false")
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "Partner_Portal", "authorization_code.pkce_required", "PKCE is not required", "isPkceRequired"
+    )
+    assert _checks(result)[("Partner_Portal", "authorization_code.token")]["status"] == "passed"
+
+
+def test_rotation_off_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(cli, path, "web-portal.yaml", "rotation: true", "rotation: false")
+    result = _smoke(cli, path)
+    _assert_failed(result, "Partner_Portal", "refresh_token.refresh", "rotation is off in the org", "apply")
+
+
+def test_device_flow_enabled_in_org_but_not_declared(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(
+        cli,
+        path,
+        "web-portal.yaml",
+        "require_secret: true\n",
+        "require_secret: true\n        device: {enabled: true}\n",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(result, "Partner_Portal", "device.disabled", "returned a user code", "isDeviceFlowEnabled")
+
+
+def test_device_flow_disabled_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "mobile")
+    _break_in_org(cli, path, "mobile.yaml", "device: {enabled: true}", "device: {enabled: false}")
+    result = _smoke(cli, path)
+    _assert_failed(result, "Lobby_Kiosk", "device.token", "oauth_flow_disabled", "apply")
+
+
+def test_wrong_certificate(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    shutil.rmtree(path / "certs")  # a new key pair: the org still holds the old certificate
+    assert cli("keygen", "-C", str(path)).code == 0
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "CI_Integration",
+        "jwt_bearer.token",
+        "invalid assertion",
+        "smoke.credentials private_key (file:certs/ci-integration.key)",
+        "sfconnect apply",
+    )
+    assert _checks(result)[("CI_Integration", "jwt_bearer.wrong_key")]["status"] == "passed"
+
+
+def test_jwt_user_not_pre_authorized(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(
+        cli, path, "ci-integration.yaml", "permission_sets: [CI_Deployer]", "permission_sets: [Other_Set]"
+    )
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "CI_Integration",
+        "jwt_bearer.token",
+        "user hasn't approved this consumer",
+        "not pre-authorized",
+    )
+
+
+def test_missing_private_key_is_an_error(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    (path / "certs" / "ci-integration.key").unlink()
+    result = _smoke(cli, path)
+    assert result.code == 1, result.output
+    found = _checks(result)[("CI_Integration", "jwt_bearer.token")]
+    assert found["status"] == "error"
+    assert "file:certs/ci-integration.key" in found["message"] and "smoke.credentials" in found["fix"]
+
+
+def test_client_credentials_disabled_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "server-to-server")
+    _break_in_org(
+        cli,
+        path,
+        "billing-sync.yaml",
+        "client_credentials:\n          enabled: true\n          run_as: billing.integration@example.com",
+        "client_credentials:\n          enabled: false",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(result, "Billing_Sync", "client_credentials.token", "flow is off in the org", "apply")
+
+
+def test_run_as_user_removed(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "server-to-server")
+    org = open_local_org(local_org_dir(path, "default"))
+    try:
+        org.store._exec("DELETE FROM users WHERE username = ?", ("billing.integration@example.com",))
+    finally:
+        org.close()
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "Billing_Sync",
+        "client_credentials.token",
+        "no usable run-as user",
+        "billing.integration@example.com",
+        "create or activate the user",
+    )
+
+
+def test_wrong_client_secret_reference(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "server-to-server")
+    result = _smoke(cli, path, environ={"BILLING_SYNC_SECRET": "not-the-secret"})
+    _assert_failed(
+        result,
+        "Billing_Sync",
+        "client_credentials.token",
+        "consumer secret is refused",
+        "env:BILLING_SYNC_SECRET",
+    )
+
+
+def test_scopes_differ_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "server-to-server")
+    _break_in_org(cli, path, "billing-sync.yaml", "scopes: [api]", "scopes: [api, chatter_api]")
+    result = _smoke(cli, path)
+    _assert_failed(result, "Billing_Sync", "client_credentials.token", "granted scopes", "chatter_api")
+
+
+def test_client_credentials_enabled_in_org_but_not_declared(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _break_in_org(
+        cli,
+        path,
+        "ci-integration.yaml",
+        "        authorization_code: {enabled: false}\n",
+        "        authorization_code: {enabled: false}\n"
+        "        client_credentials: {enabled: true, run_as: ci.deployer@localorg.sfconnect.test}\n",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "CI_Integration", "client_credentials.disabled", "issued a client credentials token"
+    )
+
+
+def test_high_assurance_missing_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "server-to-server")
+    file = path / "apps" / "billing-sync.yaml"
+    declared = file.read_text(encoding="utf-8").replace(
+        "      session_timeout_minutes: 15",
+        "      session_timeout_minutes: 15\n      high_assurance: {required: true}",
+    )
+    file.write_text(declared, encoding="utf-8")  # the org (applied before) lacks it
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "Billing_Sync",
+        "session_policy.client_credentials",
+        "requires a high-assurance session",
+        "apply",
+    )
+    assert ("Billing_Sync", "client_credentials.token") not in _checks(result)
+    # once applied, the flow is refused for the session level and the check passes
+    assert cli("apply", "-C", str(path), "--auto-approve", environ=SECRET_ENV).code == 0
+    assert _smoke(cli, path).code == 0
+
+
+def test_user_agent_allowed_by_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    _set_org(path, user_agent_flows_blocked=False)
+    result = _smoke(cli, path)
+    _assert_failed(result, "Partner_Portal", "user_agent.blocked", "user-agent flow", "blockOAuthUsrAgtFlow")
+
+
+def test_user_agent_declared_but_blocked(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    file = path / "apps" / "web-portal.yaml"
+    file.write_text(
+        file.read_text(encoding="utf-8").replace(
+            "          require_secret: true\n",
+            "          require_secret: true\n        user_agent: {enabled: true}\n",
+        ),
+        encoding="utf-8",
+    )
+    assert cli("apply", "-C", str(path), "--auto-approve").code == 0
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "Partner_Portal", "user_agent.token", "blocks the user-agent flow", "Allow OAuth User-Agent"
+    )
+    _set_org(path, user_agent_flows_blocked=False)
+    result = _smoke(cli, path)
+    assert result.code == 0, result.output
+    checks = _checks(result)
+    assert checks[("Partner_Portal", "user_agent.token")]["status"] == "passed"
+    # the switch is org-wide: the other app gets no "refused" check while one app needs the flow
+    assert ("CI_Integration", "user_agent.blocked") not in checks
+
+
+def test_username_password_allowed_by_org(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "existing-connected-app")
+    org_dir = local_org_dir(path, "existing")
+    org = open_local_org(org_dir)
+    try:
+        org.set_setting("username_password_flows_blocked", False)
+    finally:
+        org.close()
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "Billing_Sync", "username_password.blocked", "username-password flow", "blockOAuthUnPwFlow"
+    )
+
+
+def test_waits_while_a_new_app_propagates(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "server-to-server")
+    _set_org(path, oauth_propagation_delay_seconds=3)
+    _break_in_org(
+        cli, path, "billing-sync.yaml", "session_timeout_minutes: 15", "session_timeout_minutes: 20"
+    )
+    refused = _smoke(cli, path, "--wait-minutes", "0")
+    _assert_failed(
+        refused,
+        "Billing_Sync",
+        "client_credentials.token",
+        "does not know the app's consumer key",
+        "wait_minutes",
+    )
+    _break_in_org(
+        cli, path, "billing-sync.yaml", "session_timeout_minutes: 15", "session_timeout_minutes: 25"
+    )
+    waited = _smoke(cli, path, "--wait-minutes", "1")
+    assert waited.code == 0, waited.output
+    assert "propagate" in waited.err and "Retrying in" in waited.err
+    assert json.loads(waited.out)["summary"]["waited_seconds"] > 0
+
+
+def test_app_option_and_unknown_target(cli: Cli, project: Callable[[str], Path]) -> None:
+    path = _ready(cli, project, "quickstart")
+    result = _smoke(cli, path, "--app", "CI_*")
+    assert result.code == 0
+    assert {app for app, _ in _checks(result)} == {"CI_Integration"}
+    assert _smoke(cli, path, "--app", "Nope").code == 1
+    assert cli("smoke", "-C", str(path), "-t", "nope").code == 1
