@@ -92,13 +92,11 @@ def _pkce_required(run: AppRun) -> Verdict:
     )
 
 
-def run_code_flow(run: AppRun, *, purpose: str) -> Tokens | Verdict:
-    """Log in and consent as the test user, exchange the code, and return the tokens (or a failed verdict)."""
+def _authorized_code(run: AppRun, *, purpose: str) -> tuple[str, str, str] | Verdict:
+    """Log in and consent as the test user; the code, its PKCE verifier and the callback (or a verdict)."""
     assert run.app.oauth is not None
-    flow = run.app.oauth.flows.authorization_code
     callback = run.app.oauth.callback_urls[0]
     user = run.user(purpose=purpose)
-    secret = run.secret(purpose=purpose) if flow.require_secret else None
     verifier, challenge = pkce_pair()
     params = _params(run, callback, challenge)
     page = run.client.authorize(params)
@@ -131,6 +129,18 @@ def run_code_flow(run: AppRun, *, purpose: str) -> Tokens | Verdict:
     code = answer.params.get("code")
     if not code or answer.params.get("state") != params["state"]:
         return fail("the callback carried no code, or a different state", APPLY_FIX)
+    return code, verifier, callback
+
+
+def run_code_flow(run: AppRun, *, purpose: str) -> Tokens | Verdict:
+    """Log in and consent as the test user, exchange the code, and return the tokens (or a failed verdict)."""
+    assert run.app.oauth is not None
+    flow = run.app.oauth.flows.authorization_code
+    secret = run.secret(purpose=purpose) if flow.require_secret else None
+    authorized = _authorized_code(run, purpose=purpose)
+    if isinstance(authorized, Verdict):
+        return authorized
+    code, verifier, callback = authorized
     tokens = run.client.authorization_code(run.consumer_key(), secret, code, callback, verifier)
     run.known(tokens)
     if not isinstance(tokens, Tokens):
@@ -150,6 +160,36 @@ def run_code_flow(run: AppRun, *, purpose: str) -> Tokens | Verdict:
         run.refresh_token = tokens.refresh_token
         run.refresh_source = "the authorization code flow"
     return tokens
+
+
+def _secret_required(run: AppRun) -> Verdict:
+    purpose = "checking that the code exchange needs the secret"
+    run.secret(purpose=purpose)  # the positive check needs it too: report a missing one here as well
+    authorized = _authorized_code(run, purpose=purpose)
+    if isinstance(authorized, Verdict):
+        return authorized
+    code, verifier, callback = authorized
+    tokens = run.client.authorization_code(run.consumer_key(), None, code, callback, verifier)
+    run.known(tokens)
+    if isinstance(tokens, Tokens):
+        run.keep(tokens)
+        return fail(
+            "the org exchanged a code without the consumer secret: the secret is optional for this app in "
+            "the org",
+            "the YAML requires it (oauth.flows.authorization_code.require_secret: true, "
+            "isConsumerSecretOptional: false): " + APPLY_FIX,
+        )
+    if tokens.error != "invalid_client":
+        return fail(
+            f"the exchange without the secret was refused with {tokens}, not invalid_client", APPLY_FIX
+        )
+    # redeem the code properly, so that no usable code outlives the run (its tokens are revoked at the end)
+    redeemed = run.client.authorization_code(
+        run.consumer_key(), run.secret(purpose=purpose), code, callback, verifier
+    )
+    if isinstance(redeemed, Tokens):
+        run.keep(redeemed)
+    return ok(f"a code exchange without the consumer secret is refused ({tokens})")
 
 
 def _full_flow(run: AppRun) -> Verdict:
@@ -202,4 +242,13 @@ def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
                 _full_flow,
             ),
         )
+        if app.oauth.flows.authorization_code.require_secret:
+            found.append(
+                Check(
+                    "authorization_code.secret_required",
+                    "authorization_code",
+                    "a code exchange without the consumer secret is refused",
+                    _secret_required,
+                )
+            )
     return found

@@ -29,13 +29,41 @@ EXAMPLES = ["quickstart", "mobile", "multi-env", "existing-connected-app", "serv
 TOKEN_PATTERN = re.compile(r"00D\w{12,15}!\w{20,}")
 
 
-def _ready(cli: Cli, project: Callable[[str], Path], name: str) -> Path:
-    path = project(name)
-    if name == "quickstart":
-        assert cli("keygen", "-C", str(path)).code == 0
-    result = cli("apply", "-C", str(path), "--auto-approve", environ=SECRET_ENV)
-    assert result.code == 0, result.output
-    return path
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """Each example keygen'd and applied once per module (a pristine copy of project and org to copy from)."""
+    from sfconnect.cli.context import AppContext
+    from sfconnect.cli.main import run
+    from tests.conftest import REPO_ROOT
+
+    done: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in done:
+            path = tmp_path_factory.mktemp("applied") / name
+            shutil.copytree(
+                REPO_ROOT / "examples" / name, path, ignore=shutil.ignore_patterns(".sfconnect", "certs")
+            )
+            if name == "quickstart":
+                assert run(["keygen", "-C", str(path)], obj=AppContext(environ={})) == 0
+            code = run(["apply", "-C", str(path), "--auto-approve"], obj=AppContext(environ=dict(SECRET_ENV)))
+            assert code == 0
+            done[name] = path
+        return done[name]
+
+    return get
+
+
+@pytest.fixture
+def ready(applied: Callable[[str], Path], tmp_path: Path) -> Callable[[str], Path]:
+    """A fresh copy of an applied example (project files, keys and its local org)."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(applied(name), target)
+        return target
+
+    return copy
 
 
 def _smoke(cli: Cli, path: Path, *args: str, environ: dict[str, str] | None = None) -> CliResult:
@@ -101,9 +129,9 @@ def _assert_failed(result: CliResult, app: str, check: str, *fragments: str) -> 
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_every_example_passes_after_apply(
-    cli: Cli, project: Callable[[str], Path], name: str, tmp_path: Path
+    cli: Cli, ready: Callable[[str], Path], name: str, tmp_path: Path
 ) -> None:
-    path = _ready(cli, project, name)
+    path = ready(name)
     junit = tmp_path / "smoke.xml"
     result = _smoke(cli, path, "--junit", str(junit))
     assert result.code == 0, result.output
@@ -120,8 +148,8 @@ def test_every_example_passes_after_apply(
     assert all(c["status"] == "passed" for c in doc["checks"] if c["check"] == "tokens.revoked")
 
 
-def test_quickstart_checks_and_text_report(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_quickstart_checks_and_text_report(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     result = cli("smoke", "-C", str(path))
     assert result.code == 0, result.output
     for check in (
@@ -143,10 +171,8 @@ def test_quickstart_checks_and_text_report(cli: Cli, project: Callable[[str], Pa
     assert not re.search(r"CI_Integration\s+authorization_code", result.out)
 
 
-def test_no_secret_token_or_key_in_any_output(
-    cli: Cli, project: Callable[[str], Path], tmp_path: Path
-) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_no_secret_token_or_key_in_any_output(cli: Cli, ready: Callable[[str], Path], tmp_path: Path) -> None:
+    path = ready("quickstart")
     outputs: list[str] = []
     for fmt in ("text", "json", "markdown"):
         result = cli("smoke", "-C", str(path), "--format", fmt, "-v")
@@ -175,8 +201,8 @@ def test_no_secret_token_or_key_in_any_output(
 # --- each check fails when the app is broken ------------------------------------------------------------------
 
 
-def test_wrong_callback_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_wrong_callback_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _break_in_org(
         cli,
         path,
@@ -196,10 +222,10 @@ def test_wrong_callback_in_org(cli: Cli, project: Callable[[str], Path]) -> None
     _assert_failed(result, "Partner_Portal", "authorization_code.token", "login page")
 
 
-def test_unregistered_callback_accepted(cli: Cli, project: Callable[[str], Path]) -> None:
+def test_unregistered_callback_accepted(cli: Cli, ready: Callable[[str], Path]) -> None:
     from sfconnect.smoke.authorization_code import UNREGISTERED_CALLBACK
 
-    path = _ready(cli, project, "quickstart")
+    path = ready("quickstart")
     _break_in_org(
         cli,
         path,
@@ -216,8 +242,8 @@ def test_unregistered_callback_accepted(cli: Cli, project: Callable[[str], Path]
     )
 
 
-def test_pkce_off_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_pkce_off_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _break_in_org(cli, path, "web-portal.yaml", "require_pkce: true", "require_pkce: false")
     result = _smoke(cli, path)
     _assert_failed(
@@ -226,15 +252,15 @@ def test_pkce_off_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
     assert _checks(result)[("Partner_Portal", "authorization_code.token")]["status"] == "passed"
 
 
-def test_rotation_off_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_rotation_off_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _break_in_org(cli, path, "web-portal.yaml", "rotation: true", "rotation: false")
     result = _smoke(cli, path)
     _assert_failed(result, "Partner_Portal", "refresh_token.refresh", "rotation is off in the org", "apply")
 
 
-def test_device_flow_enabled_in_org_but_not_declared(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_device_flow_enabled_in_org_but_not_declared(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _break_in_org(
         cli,
         path,
@@ -246,15 +272,15 @@ def test_device_flow_enabled_in_org_but_not_declared(cli: Cli, project: Callable
     _assert_failed(result, "Partner_Portal", "device.disabled", "returned a user code", "isDeviceFlowEnabled")
 
 
-def test_device_flow_disabled_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "mobile")
+def test_device_flow_disabled_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("mobile")
     _break_in_org(cli, path, "mobile.yaml", "device: {enabled: true}", "device: {enabled: false}")
     result = _smoke(cli, path)
     _assert_failed(result, "Lobby_Kiosk", "device.token", "oauth_flow_disabled", "apply")
 
 
-def test_wrong_certificate(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_wrong_certificate(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     shutil.rmtree(path / "certs")  # a new key pair: the org still holds the old certificate
     assert cli("keygen", "-C", str(path)).code == 0
     result = _smoke(cli, path)
@@ -269,8 +295,8 @@ def test_wrong_certificate(cli: Cli, project: Callable[[str], Path]) -> None:
     assert _checks(result)[("CI_Integration", "jwt_bearer.wrong_key")]["status"] == "passed"
 
 
-def test_jwt_user_not_pre_authorized(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_jwt_user_not_pre_authorized(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _break_in_org(
         cli, path, "ci-integration.yaml", "permission_sets: [CI_Deployer]", "permission_sets: [Other_Set]"
     )
@@ -284,8 +310,8 @@ def test_jwt_user_not_pre_authorized(cli: Cli, project: Callable[[str], Path]) -
     )
 
 
-def test_missing_private_key_is_an_error(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_missing_private_key_is_an_error(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     (path / "certs" / "ci-integration.key").unlink()
     result = _smoke(cli, path)
     assert result.code == 1, result.output
@@ -294,8 +320,8 @@ def test_missing_private_key_is_an_error(cli: Cli, project: Callable[[str], Path
     assert "file:certs/ci-integration.key" in found["message"] and "smoke.credentials" in found["fix"]
 
 
-def test_client_credentials_disabled_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "server-to-server")
+def test_client_credentials_disabled_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("server-to-server")
     _break_in_org(
         cli,
         path,
@@ -307,8 +333,8 @@ def test_client_credentials_disabled_in_org(cli: Cli, project: Callable[[str], P
     _assert_failed(result, "Billing_Sync", "client_credentials.token", "flow is off in the org", "apply")
 
 
-def test_run_as_user_removed(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "server-to-server")
+def test_run_as_user_removed(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("server-to-server")
     org = open_local_org(local_org_dir(path, "default"))
     try:
         org.store._exec("DELETE FROM users WHERE username = ?", ("billing.integration@example.com",))
@@ -325,8 +351,8 @@ def test_run_as_user_removed(cli: Cli, project: Callable[[str], Path]) -> None:
     )
 
 
-def test_wrong_client_secret_reference(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "server-to-server")
+def test_wrong_client_secret_reference(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("server-to-server")
     result = _smoke(cli, path, environ={"BILLING_SYNC_SECRET": "not-the-secret"})
     _assert_failed(
         result,
@@ -337,15 +363,15 @@ def test_wrong_client_secret_reference(cli: Cli, project: Callable[[str], Path])
     )
 
 
-def test_scopes_differ_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "server-to-server")
+def test_scopes_differ_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("server-to-server")
     _break_in_org(cli, path, "billing-sync.yaml", "scopes: [api]", "scopes: [api, chatter_api]")
     result = _smoke(cli, path)
     _assert_failed(result, "Billing_Sync", "client_credentials.token", "granted scopes", "chatter_api")
 
 
-def test_client_credentials_enabled_in_org_but_not_declared(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_client_credentials_enabled_in_org_but_not_declared(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _break_in_org(
         cli,
         path,
@@ -360,8 +386,8 @@ def test_client_credentials_enabled_in_org_but_not_declared(cli: Cli, project: C
     )
 
 
-def test_high_assurance_missing_in_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "server-to-server")
+def test_high_assurance_missing_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("server-to-server")
     file = path / "apps" / "billing-sync.yaml"
     declared = file.read_text(encoding="utf-8").replace(
         "      session_timeout_minutes: 15",
@@ -382,15 +408,15 @@ def test_high_assurance_missing_in_org(cli: Cli, project: Callable[[str], Path])
     assert _smoke(cli, path).code == 0
 
 
-def test_user_agent_allowed_by_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_user_agent_allowed_by_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     _set_org(path, user_agent_flows_blocked=False)
     result = _smoke(cli, path)
     _assert_failed(result, "Partner_Portal", "user_agent.blocked", "user-agent flow", "blockOAuthUsrAgtFlow")
 
 
-def test_user_agent_declared_but_blocked(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_user_agent_declared_but_blocked(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     file = path / "apps" / "web-portal.yaml"
     file.write_text(
         file.read_text(encoding="utf-8").replace(
@@ -413,8 +439,8 @@ def test_user_agent_declared_but_blocked(cli: Cli, project: Callable[[str], Path
     assert ("CI_Integration", "user_agent.blocked") not in checks
 
 
-def test_username_password_allowed_by_org(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "existing-connected-app")
+def test_username_password_allowed_by_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("existing-connected-app")
     org_dir = local_org_dir(path, "existing")
     org = open_local_org(org_dir)
     try:
@@ -427,9 +453,9 @@ def test_username_password_allowed_by_org(cli: Cli, project: Callable[[str], Pat
     )
 
 
-def test_waits_while_a_new_app_propagates(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "server-to-server")
-    _set_org(path, oauth_propagation_delay_seconds=3)
+def test_waits_while_a_new_app_propagates(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("server-to-server")
+    _set_org(path, oauth_propagation_delay_seconds=2)
     _break_in_org(
         cli, path, "billing-sync.yaml", "session_timeout_minutes: 15", "session_timeout_minutes: 20"
     )
@@ -450,8 +476,8 @@ def test_waits_while_a_new_app_propagates(cli: Cli, project: Callable[[str], Pat
     assert json.loads(waited.out)["summary"]["waited_seconds"] > 0
 
 
-def test_app_option_and_unknown_target(cli: Cli, project: Callable[[str], Path]) -> None:
-    path = _ready(cli, project, "quickstart")
+def test_app_option_and_unknown_target(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
     result = _smoke(cli, path, "--app", "CI_*")
     assert result.code == 0
     assert {app for app, _ in _checks(result)} == {"CI_Integration"}
