@@ -172,15 +172,20 @@ def run_smoke(
     progress: Callable[[str], None] = lambda _msg: None,
     now: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    client: OAuthClient | None = None,
 ) -> SmokeReport:
     """Run the checks of `apps` (present apps with OAuth) against `env`'s target.
 
-    Never raises for what the org answers: failures and errors are results in the report.
+    Never raises for what the org answers: failures and errors are results in the report. `client` replaces
+    the HTTP client (tests pass a stand-in org).
     """
     report = SmokeReport(target=env.target, local=env.local)
     clock = _Clock(env.wait_seconds, now, sleep)
     allowed_org_wide = _org_wide_flows_in_use(apps)
-    with OAuthClient(env.base_url, env.verify, target=env.target) as client:
+    owned = client is None
+    if client is None:
+        client = OAuthClient(env.base_url, env.verify, target=env.target)
+    try:
         for app in apps:
             if app.state != "present" or app.oauth is None:
                 continue
@@ -194,5 +199,8 @@ def run_smoke(
                 report.results.append(result)
             if run.tokens:
                 report.results.append(_revoke_all(run, clock))
+    finally:
+        if owned:
+            client.close()
     report.waited_seconds = clock.waited
     return report
