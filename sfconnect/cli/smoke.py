@@ -57,6 +57,7 @@ def smoke_command(
     from fnmatch import fnmatchcase
 
     from sfconnect.cli._runtime import load, smoke_environment
+    from sfconnect.cli.plan import write_report
     from sfconnect.smoke import render_json, render_junit, render_markdown, render_text, run_smoke
 
     project = load(app)
@@ -86,12 +87,12 @@ def smoke_command(
     text = {"text": render_text, "markdown": render_markdown}.get(fmt)
     rendered = text(report) if text is not None else render_json([report])
     if out is not None:
-        out.write_text(rendered, encoding="utf-8")
+        write_report(rendered, out)
         click.echo(f"wrote {out}", err=True)
     else:
         click.echo(rendered, nl=False)
     if junit is not None:
-        junit.write_text(render_junit([report]), encoding="utf-8")
+        write_report(render_junit([report]), junit)
         click.echo(f"wrote {junit}", err=True)
     if report.status == "error":
         return 1

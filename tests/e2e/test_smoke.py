@@ -483,3 +483,80 @@ def test_app_option_and_unknown_target(cli: Cli, ready: Callable[[str], Path]) -
     assert {app for app, _ in _checks(result)} == {"CI_Integration"}
     assert _smoke(cli, path, "--app", "Nope").code == 1
     assert cli("smoke", "-C", str(path), "-t", "nope").code == 1
+
+
+def test_secret_optional_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
+    _break_in_org(cli, path, "web-portal.yaml", "require_secret: true", "require_secret: false")
+    result = _smoke(cli, path)
+    _assert_failed(
+        result,
+        "Partner_Portal",
+        "authorization_code.secret_required",
+        "secret is optional",
+        "isConsumerSecretOptional",
+    )
+
+
+def test_user_not_admin_approved_for_code_flow(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("multi-env")
+    _break_in_org(
+        cli, path, "order-sync.yaml", "permission_sets: [Order_Service_User]", "permission_sets: [Other]"
+    )
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "Order_Sync", "authorization_code.token", "invalid_app_access", "access.permission_sets"
+    )
+    _assert_failed(
+        result, "Order_Sync", "refresh_token.refresh", "no flow of this run issued a refresh token"
+    )
+
+
+def test_username_password_declared_but_blocked(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("existing-connected-app")
+    file = path / "apps" / "billing-sync.yaml"
+    file.write_text(
+        file.read_text(encoding="utf-8").replace(
+            "          require_secret: true\n",
+            "          require_secret: true\n        username_password: {enabled: true}\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "Billing_Sync", "username_password.token", "authentication failure", "blockOAuthUnPwFlow"
+    )
+    org = open_local_org(local_org_dir(path, "existing"))
+    try:
+        org.set_setting("username_password_flows_blocked", False)
+    finally:
+        org.close()
+    assert _smoke(cli, path).code == 0
+
+
+def test_jwt_high_assurance_missing_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
+    file = path / "apps" / "ci-integration.yaml"
+    file.write_text(
+        file.read_text(encoding="utf-8").replace(
+            "      session_timeout_minutes: 60",
+            "      session_timeout_minutes: 60\n      high_assurance: {required: true}",
+        ),
+        encoding="utf-8",
+    )
+    result = _smoke(cli, path)
+    _assert_failed(result, "CI_Integration", "session_policy.jwt_bearer", "high-assurance", "apply")
+
+
+def test_refresh_policy_immediately_not_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
+    path = ready("quickstart")
+    file = path / "apps" / "web-portal.yaml"
+    text = file.read_text(encoding="utf-8")
+    old = "        policy: after_inactivity\n        period: 7\n        unit: days\n"
+    assert old in text
+    file.write_text(text.replace(old, "        policy: immediately\n"), encoding="utf-8")
+    result = _smoke(cli, path)
+    _assert_failed(
+        result, "Partner_Portal", "refresh_token.refresh", "expires refresh tokens immediately", "apply"
+    )
