@@ -17,6 +17,7 @@ __all__ = [
     "Check",
     "CheckError",
     "NotPropagated",
+    "SkipCheck",
     "Verdict",
     "declared_scopes",
     "fail",
@@ -54,6 +55,10 @@ class CheckError(Exception):
     def __init__(self, message: str, fix: str = "") -> None:
         super().__init__(message)
         self.fix = fix
+
+
+class SkipCheck(CheckError):
+    """A negative check cannot run because an optional credential is not given (reported, not an error)."""
 
 
 class NotPropagated(Exception):
@@ -119,29 +124,30 @@ class AppRun:
             f"copy the consumer key from Setup (App Manager > {self.app.label} > View) into {key.source}",
         )
 
-    def secret(self, *, purpose: str) -> str:
+    def secret(self, *, purpose: str, optional: bool = False) -> str:
         """The app's consumer secret.
 
         Raises:
-            CheckError: not available.
+            CheckError: not available (`SkipCheck` when `optional`: a negative check can do without).
         """
         secret = self.creds.client_secret
         if secret.value:
             return secret.value
-        raise CheckError(
+        raise (SkipCheck if optional else CheckError)(
             f"{purpose} needs the consumer secret of {self.app.name}, and {secret.source} gives none",
             f"add `client_secret: env:NAME` (or file:PATH) for app {self.app.name} under smoke.credentials",
         )
 
-    def user(self, *, purpose: str, interactive: bool = True) -> SmokeUser:
+    def user(self, *, purpose: str, interactive: bool = True, optional: bool = False) -> SmokeUser:
         """The test user: ``smoke.credentials`` username, else a seeded user the app admits.
 
         Raises:
-            CheckError: no user, or no password for an interactive flow.
+            CheckError: no user, or no password for an interactive flow (`SkipCheck` when `optional`).
         """
+        error = SkipCheck if optional else CheckError
         if self.creds.username:
             if interactive and not self.creds.password.present:
-                raise CheckError(
+                raise error(
                     f"{purpose} needs the password of {self.creds.username}: {self.creds.password.source}",
                     f"add `password: env:NAME` next to `username` under smoke.credentials for {self.app.name}",
                 )
@@ -160,7 +166,7 @@ class AppRun:
             users.sort(key=lambda u: u.api_only)
         if users:
             return users[0]
-        raise CheckError(
+        raise error(
             f"{purpose} needs a test user, and smoke.credentials names none for {self.app.name}",
             f"add `username:` and `password: env:NAME` for app {self.app.name} under smoke.credentials",
         )

@@ -11,7 +11,7 @@ from typing import Literal
 
 __all__ = ["REPORT_FORMAT_VERSION", "CheckResult", "SmokeReport", "Status"]
 
-Status = Literal["passed", "failed", "error"]
+Status = Literal["passed", "failed", "error", "skipped"]
 
 REPORT_FORMAT_VERSION = 1
 """Version of the JSON report; changes whenever a consumer would have to change."""
@@ -26,7 +26,8 @@ class CheckResult:
         check: the check's id, e.g. ``client_credentials.token`` (stable; documented in docs/smoke.md).
         flow: the OAuth flow (or policy) it exercises.
         title: what the check proves, as a sentence.
-        status: passed, failed (the app does not behave as declared) or error (could not check).
+        status: passed, failed (the app does not behave as declared), error (could not check a flow the
+            app declares) or skipped (a negative check whose optional credential is not given).
         message: what happened; for a failure, what is wrong.
         fix: for a failure or an error, what to do.
         seconds: how long the check took (waits for propagation included).

@@ -13,7 +13,7 @@ from sfconnect.smoke.model import REPORT_FORMAT_VERSION, SmokeReport
 
 __all__ = ["render_json", "render_junit", "render_markdown", "render_text", "report_to_json"]
 
-_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
+_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 
 
 def _summary(report: SmokeReport) -> str:
@@ -21,6 +21,8 @@ def _summary(report: SmokeReport) -> str:
         f"{len(report.results)} check(s): {report.count('passed')} passed, {report.count('failed')} failed, "
         f"{report.count('error')} error(s)"
     )
+    if report.count("skipped"):
+        text += f", {report.count('skipped')} skipped"
     if report.waited_seconds:
         text += f"; waited {report.waited_seconds:.0f}s for apps to propagate"
     return text
@@ -56,7 +58,7 @@ def _md(text: str) -> str:
 
 def render_markdown(report: SmokeReport) -> str:
     """A Markdown section for CI job summaries."""
-    icon = {"passed": "✅", "failed": "❌", "error": "⚠️"}
+    icon = {"passed": "✅", "failed": "❌", "error": "⚠️", "skipped": "⏭️"}
     lines = [f"### Smoke checks: `{report.target}`", "", _summary(report), ""]
     for error in report.errors:
         lines.append(f"- ⚠️ {_md(error)}")
@@ -86,6 +88,7 @@ def report_to_json(report: SmokeReport) -> dict[str, Any]:
             "passed": report.count("passed"),
             "failed": report.count("failed"),
             "errors": report.count("error"),
+            "skipped": report.count("skipped"),
             "waited_seconds": round(report.waited_seconds, 3),
         },
         "errors": list(report.errors),
@@ -122,6 +125,7 @@ def render_junit(reports: list[SmokeReport]) -> str:
             tests=str(len(report.results) + len(report.errors)),
             failures=str(report.count("failed")),
             errors=str(report.count("error") + len(report.errors)),
+            skipped=str(report.count("skipped")),
             time=f"{sum(r.seconds for r in report.results):.3f}",
         )
         for r in report.results:
@@ -140,6 +144,8 @@ def render_junit(reports: list[SmokeReport]) -> str:
                 ET.SubElement(case, "error", message=r.message, type=r.check).text = (
                     f"{r.message}\nfix: {r.fix}" if r.fix else r.message
                 )
+            elif r.status == "skipped":
+                ET.SubElement(case, "skipped", message=r.message)
             else:
                 ET.SubElement(case, "system-out").text = r.message
         for i, error in enumerate(report.errors):

@@ -22,7 +22,7 @@ from sfconnect.smoke import (
     user_agent,
     username_password,
 )
-from sfconnect.smoke._core import AppRun, Check, CheckError, NotPropagated, Verdict, fail, ok
+from sfconnect.smoke._core import AppRun, Check, CheckError, NotPropagated, SkipCheck, Verdict, fail, ok
 from sfconnect.smoke.environment import AppCredentialSet, SmokeEnvironment, app_credentials
 from sfconnect.smoke.model import CheckResult, SmokeReport
 from sfconnect.spec.models import AppSpec
@@ -97,11 +97,11 @@ def _run_check(run: AppRun, check: Check, clock: _Clock, progress: Callable[[str
             clock.sleep(pause)
             clock.waited += pause
             delay = min(delay * 2, 60.0)
+        except SkipCheck as exc:
+            status, message, fix = "skipped", str(exc), exc.fix
+            break
         except CheckError as exc:
             status, message, fix = "error", str(exc), exc.fix
-            break
-        except OrgError as exc:
-            status, message, fix = "error", str(exc), "check that the org is reachable, then run smoke again"
             break
     return CheckResult(
         app=run.app.name,
@@ -191,14 +191,39 @@ def run_smoke(
                 continue
             creds = app_credentials(settings, env, app.name, environ=environ, base_dir=base_dir)
             run = AppRun(app=app, env=env, client=client, creds=creds)
-            for check in plan_checks(app, env, creds):
-                if check.id.endswith(".blocked") and check.flow in allowed_org_wide:
-                    continue  # another app of the target needs the org-wide switch on
-                result = _run_check(run, check, clock, progress)
-                progress(f"{result.status:6} {app.name} {result.check}")
-                report.results.append(result)
+            try:
+                run.consumer_key()
+            except CheckError as exc:  # nothing of this app can be checked: one error, not one per check
+                report.results.append(
+                    CheckResult(
+                        app.name,
+                        "app.consumer_key",
+                        "setup",
+                        "the app's consumer key is known",
+                        "error",
+                        str(exc),
+                        exc.fix,
+                    )
+                )
+                continue
+            try:
+                for check in plan_checks(app, env, creds):
+                    if check.id.endswith(".blocked") and check.flow in allowed_org_wide:
+                        continue  # another app of the target needs the org-wide switch on
+                    result = _run_check(run, check, clock, progress)
+                    progress(f"{result.status:6} {app.name} {result.check}")
+                    report.results.append(result)
+            except OrgError as exc:  # the org cannot be reached: stop rather than fail every check alike
+                report.errors.append(
+                    f"{app.name} {check.id}: {exc}; check that the org is reachable, then run smoke again"
+                )
+                unreachable = True
+            else:
+                unreachable = False
             if run.tokens:
                 report.results.append(_revoke_all(run, clock))
+            if unreachable:
+                break
     finally:
         if owned:
             client.close()

@@ -137,8 +137,9 @@ def test_salesforce_target_gets_preflights_and_needs_a_consumer_key(tmp_path: Pa
     assert {"authorization_code.callbacks", "authorization_code.pkce_required"} <= set(ids)
     report = _run(FakeOrg(), env, app, tmp_path)
     assert report.status == "error"
+    assert [(r.check, r.status) for r in report.results] == [("app.consumer_key", "error")]
     first = report.results[0]
-    assert first.status == "error" and "SFCONNECT_SMOKE_CI_APP_CONSUMER_KEY" in first.message + first.fix
+    assert "SFCONNECT_SMOKE_CI_APP_CONSUMER_KEY" in first.message + first.fix
     keyed = run_smoke(
         [app],
         env,
@@ -151,7 +152,29 @@ def test_salesforce_target_gets_preflights_and_needs_a_consumer_key(tmp_path: Pa
     assert statuses["authorization_code.callbacks"] == "passed"
     assert statuses["authorization_code.unregistered_callback"] == "passed"
     assert statuses["authorization_code.pkce_required"] == "passed"
-    assert statuses["client_credentials.disabled"] == "error"  # no client secret given for the negative check
+    # no client secret given: the negative check is skipped (reported), not an error
+    assert statuses["client_credentials.disabled"] == "skipped"
+    assert keyed.status == "passed"
+
+
+def test_unreachable_org_stops_the_run(tmp_path: Path) -> None:
+    from sfconnect.errors import OrgError
+
+    class Down(FakeOrg):
+        def authorize(self, params: dict[str, str]) -> AuthorizeAnswer:
+            raise OrgError("network error: connection refused", target="prod", operation="authorize")
+
+    env = SmokeEnvironment("prod", "https://acme.my.salesforce.com")
+    report = run_smoke(
+        [_app(), _app()],
+        env,
+        Smoke(),
+        environ={"SFCONNECT_SMOKE_CI_APP_CONSUMER_KEY": "3MVG9k"},
+        base_dir=tmp_path,
+        client=Down(),  # type: ignore[arg-type]
+    )
+    assert report.status == "error" and not report.results
+    assert len(report.errors) == 1 and "connection refused" in report.errors[0]
 
 
 @pytest.mark.parametrize(("wait", "status"), [(0.0, "failed"), (600.0, "passed")])
