@@ -23,7 +23,6 @@ __all__ = [
     "fail",
     "high_assurance",
     "ok",
-    "unexpected",
 ]
 
 NO_APPROVAL_FLOWS = ("client_credentials", "jwt_bearer", "username_password")
@@ -198,8 +197,3 @@ class AppRun:
 
 APPLY_FIX = "run `sfconnect plan` to see how the org differs from the YAML, then `sfconnect apply`"
 """The fix when the org's app does not match its YAML."""
-
-
-def unexpected(what: str, outcome: object) -> CheckError:
-    """A `CheckError` for an answer the check cannot interpret."""
-    return CheckError(f"{what}: unexpected answer from the org ({type(outcome).__name__})")
