@@ -128,3 +128,93 @@ def secret_resolver(app: AppContext, project: Project) -> Callable[[str], str]:
         return value.strip()
 
     return resolve
+
+
+# --- smoke (issue 9) ----------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sfconnect.smoke import AppKeys, SmokeEnvironment, SmokeUser
+    from sfconnect.spec.models import AppSpec
+
+
+def _local_smoke_secrets(
+    project: Project, target: Target, apps: Sequence[AppSpec]
+) -> tuple[list[SmokeUser], dict[str, AppKeys]]:
+    """What a local org hands to smoke: its seeded users with passwords, and each app's generated key and
+    secret (read from the org's database; nothing is printed or written)."""
+    from sfconnect.localorg import local_org_dir, open_local_org
+    from sfconnect.smoke import AppKeys, SmokeUser
+
+    assert target.local is not None
+    org = open_local_org(local_org_dir(project.directory, target.local.org))
+    try:
+        admin = org.admin_user().username
+        users = sorted(org.users(), key=lambda u: (u.username != admin, u.username))
+        seeded = [
+            SmokeUser(u.username, org.password_of(u.username), u.profile, u.permission_sets, u.api_only)
+            for u in users
+            if u.is_active
+        ]
+        keys: dict[str, AppKeys] = {}
+        for spec in apps:
+            kind = "ConnectedApp" if spec.kind == "ConnectedApp" else "ExternalClientApplication"
+            found = org.credentials_of(kind, spec.name)
+            if found is not None:
+                keys[spec.name] = AppKeys(found.consumer_key, found.consumer_secret)
+        return seeded, keys
+    finally:
+        org.close()
+
+
+@contextmanager
+def smoke_environment(
+    app: AppContext, project: Project, name: str | None, *, wait_minutes: float | None = None
+) -> Iterator[tuple[SmokeEnvironment, list[AppSpec]]]:
+    """The `SmokeEnvironment` of a target (serving its local org for the block when needed), and its apps.
+
+    Waiting for propagation: `wait_minutes` when given, else ``smoke.wait_minutes``; a local target waits only
+    when the project sets ``smoke.wait_minutes`` explicitly (a local org propagates at once by default).
+
+    Raises:
+        ConfigError: unknown target.
+    """
+    from sfconnect.smoke import SmokeEnvironment
+
+    target_name, target = resolve_target(app, project, name)
+    apps = project.apps_for_target(target_name)
+    smoke = project.config.smoke
+    if wait_minutes is None:
+        explicit = "wait_minutes" in smoke.model_fields_set
+        wait_minutes = smoke.wait_minutes if (explicit or target.local is None) else 0
+    if target.local is None:
+        assert target.salesforce is not None
+        url = target.salesforce.url.rstrip("/")
+        audience = (
+            url
+            if "login.salesforce.com" in url or "test.salesforce.com" in url
+            else "https://test.salesforce.com"
+            if target.salesforce.environment in ("sandbox", "scratch")
+            else "https://login.salesforce.com"
+        )
+        yield (
+            SmokeEnvironment(target_name, url, True, False, audience, wait_seconds=wait_minutes * 60),
+            apps,
+        )
+        return
+    with _local_endpoint(app, project, target) as endpoint:
+        users, keys = _local_smoke_secrets(project, target, apps)
+        yield (
+            SmokeEnvironment(
+                target_name,
+                endpoint.instance_url,
+                endpoint.ca_bundle,
+                True,
+                endpoint.instance_url,
+                tuple(users),
+                keys,
+                wait_minutes * 60,
+            ),
+            apps,
+        )

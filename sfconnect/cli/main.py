@@ -44,6 +44,7 @@ def _register_commands() -> None:
     from sfconnect.cli.localorg import localorg
     from sfconnect.cli.plan import plan_command
     from sfconnect.cli.schema import schema_command
+    from sfconnect.cli.smoke import smoke_command
     from sfconnect.cli.validate import validate_command
 
     cli.add_command(validate_command)
@@ -57,6 +58,7 @@ def _register_commands() -> None:
     cli.add_command(localorg)
     cli.add_command(import_command)
     cli.add_command(export_command)
+    cli.add_command(smoke_command)
 
 
 def _report_error(exc: SfconnectError) -> None:

@@ -1,0 +1,99 @@
+"""``sfconnect smoke``: prove that each app's OAuth flows work as declared, and that what must be refused is.
+
+Exit 0 when every check passed, 2 when a check failed, 1 when an error prevented checking.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sfconnect.cli.context import AppContext, Outcome, pass_app
+from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
+
+__all__ = ["smoke_command"]
+
+
+@click.command("smoke")
+@click.option("--app", "app_names", multiple=True, help="Check only this app (name or glob; repeatable).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a JUnit XML report (one test case per check) to FILE.",
+)
+@click.option(
+    "--wait-minutes",
+    type=click.FloatRange(0, 120),
+    default=None,
+    help="How long to retry while new apps propagate (default: smoke.wait_minutes; 0 for a local org).",
+)
+@project_dir_option
+@target_option
+@color_option
+@verbose_option
+@pass_app
+def smoke_command(
+    app: AppContext,
+    app_names: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    junit: Path | None,
+    wait_minutes: float | None,
+) -> Outcome | int:
+    """Run token-flow smoke checks against a target's apps.
+
+    Checks derive from each app's YAML: every flow it enables must work (a token is issued, checked with
+    userinfo, then revoked), and every flow it disables, where an app or org switch backs it, must be refused.
+    Against the embedded local org the interactive flows run end to end with its seeded users.
+    """
+    from fnmatch import fnmatchcase
+
+    from sfconnect.cli._runtime import load, smoke_environment
+    from sfconnect.cli.plan import write_report
+    from sfconnect.smoke import render_json, render_junit, render_markdown, render_text, run_smoke
+
+    project = load(app)
+
+    def progress(message: str) -> None:
+        if app.verbose or "propagate" in message:
+            click.echo(message, err=True)
+
+    with smoke_environment(app, project, app.target, wait_minutes=wait_minutes) as (env, apps):
+        if app_names:
+            unknown = [n for n in app_names if not any(fnmatchcase(a.name, n) for a in apps)]
+            if unknown:
+                raise click.BadParameter(
+                    f"no app of target {env.target} matches {', '.join(unknown)}", param_hint="--app"
+                )
+            apps = [a for a in apps if any(fnmatchcase(a.name, n) for n in app_names)]
+        report = run_smoke(
+            apps,
+            env,
+            project.config.smoke,
+            environ=app.environ,
+            base_dir=project.directory,
+            progress=progress,
+        )
+    if not report.results and not report.errors:
+        report.errors.append(f"target {env.target} has no app with OAuth to check")
+    text = {"text": render_text, "markdown": render_markdown}.get(fmt)
+    rendered = text(report) if text is not None else render_json([report])
+    if out is not None:
+        write_report(rendered, out)
+        click.echo(f"wrote {out}", err=True)
+    else:
+        click.echo(rendered, nl=False)
+    if junit is not None:
+        write_report(render_junit([report]), junit)
+        click.echo(f"wrote {junit}", err=True)
+    if report.status == "error":
+        return 1
+    return Outcome.FOUND if report.status == "failed" else Outcome.OK
