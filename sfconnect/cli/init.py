@@ -1,6 +1,7 @@
 """``sfconnect init``: scaffold a project (project file, an example app, .gitignore entries, CI files).
 
-The files come from package data under ``sfconnect/cli/templates/init/``. The CI files there are copies of
+The files come from package data under ``sfconnect/cli/templates/init/`` (named so that this repository's
+pre-commit hooks, which match ``sfconnect.yaml`` and ``apps/*.yaml``, do not take them for a project). The CI files there are copies of
 ``examples/github-actions/workflows/`` and ``examples/gitlab-ci/.gitlab-ci.yml`` (a test keeps them equal);
 the only change made when writing them is the reference to the sfconnect action (or the pip requirement on
 GitLab), which points at a commit of the sfconnect repository (see `resolve_action_ref`).
@@ -171,8 +172,8 @@ def scaffold(ci: CiKind, ref: ActionRef) -> list[ScaffoldFile]:
         ref: the sfconnect commit the CI files install and run.
     """
     files = [
-        ScaffoldFile("sfconnect.yaml", _read("sfconnect.yaml")),
-        ScaffoldFile("apps/example-web-app.yaml", _read("apps", "example-web-app.yaml")),
+        ScaffoldFile("sfconnect.yaml", _read("project.yaml")),
+        ScaffoldFile("apps/example-web-app.yaml", _read("example-app.yaml")),
     ]
     if ci == "github":
         files += [
