@@ -3,14 +3,18 @@ and the CI files it writes pass the same linters and schemas as the kit's exampl
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.ci_kit.test_workflows import ACTION, _run, _tool, _zizmor
+from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import Cli
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -153,3 +157,45 @@ def test_the_commented_jwt_bearer_example_works_and_its_private_key_is_ignored(
     )
     assert status.stdout.splitlines() == ["?? certs/example-web-app.crt"]  # the .key beside it is ignored
     assert (tmp_path / "certs" / "example-web-app.key").is_file()
+
+
+def test_the_built_package_carries_every_template(tmp_path: Path) -> None:
+    """init reads its files as package data: a wheel built from the source has all of them."""
+    source = tmp_path / "source"
+    shutil.copytree(
+        REPO_ROOT / "sfconnect", source / "sfconnect", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / name, source / name)
+    env = {**os.environ, "VIRTUALENV_NO_PERIODIC_UPDATE": "1"}
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "virtualenv", "-q", str(venv)], check=True, env=env)
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("sfconnect-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packaged = {n for n in archive.namelist() if n.startswith("sfconnect/cli/templates/")}
+    templates = REPO_ROOT / "sfconnect" / "cli" / "templates"
+    expected = {
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in templates.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert len(expected) == 7
+    assert packaged == expected
