@@ -219,7 +219,7 @@ def _check_ref(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
-@click.command("init")
+@click.command("init", short_help="Scaffold a project (files, .gitignore, CI workflows).")
 @click.option(
     "--ci",
     type=click.Choice(["github", "gitlab", "none"]),
