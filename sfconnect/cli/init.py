@@ -30,6 +30,7 @@ __all__ = [
     "ScaffoldFile",
     "gitignore_addition",
     "init_command",
+    "parse_action_ref",
     "resolve_action_ref",
     "scaffold",
 ]
@@ -284,7 +285,7 @@ def _next_steps(root: Path, ci: CiKind, ref: ActionRef) -> None:
         if ref.source == "placeholder":
             click.echo(
                 f"\nThe CI files in {where} name sfconnect as {PLACEHOLDER_REF}: replace it with the sfconnect "
-                "repository and release commit you use, or run init again with --action-ref OWNER/REPO@SHA."
+                "repository and release commit you use (init --action-ref OWNER/REPO@SHA writes them)."
             )
         else:
             click.echo(f"\nThe CI files in {where} use sfconnect at {ref.uses} ({_ref_origin(ref)}).")
