@@ -39,6 +39,7 @@ def _register_commands() -> None:
     from sfconnect.cli.apply import apply_command, status_command
     from sfconnect.cli.drift import drift_command
     from sfconnect.cli.import_export import export_command, import_command
+    from sfconnect.cli.init import init_command
     from sfconnect.cli.keygen import keygen_command
     from sfconnect.cli.lint import lint_command
     from sfconnect.cli.localorg import localorg
@@ -47,6 +48,7 @@ def _register_commands() -> None:
     from sfconnect.cli.smoke import smoke_command
     from sfconnect.cli.validate import validate_command
 
+    cli.add_command(init_command)
     cli.add_command(validate_command)
     cli.add_command(schema_command)
     cli.add_command(plan_command)
