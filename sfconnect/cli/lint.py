@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sfconnect.lint.model import LintReport, Severity
     from sfconnect.spec.load import Project
 
-__all__ = ["apply_gate", "lint_command", "plan_findings", "repo_prefix"]
+__all__ = ["apply_gate", "lint_command", "repo_prefix"]
 
 _SEVERITIES = ["critical", "high", "medium", "low", "info"]
 _EXTENSIONS = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
@@ -140,22 +140,6 @@ def _version() -> str:
         return version("sfconnect")
     except PackageNotFoundError:
         return ""
-
-
-def plan_findings(project: Project, target: str, apps: list[str]) -> str:
-    """The lint findings of the apps a plan changes, as text ('' when there are none); for ``plan``."""
-    from sfconnect.lint.runner import lint_apps
-
-    if not apps:
-        return ""
-    report = lint_apps(project, target, apps)
-    if not report.findings:
-        return ""
-    lines = [f"Lint findings for the apps this plan changes ({len(report.findings)}):"]
-    lines += [
-        f"  {f.location()} {f.severity.upper()} {f.rule_id} {f.slug}: {f.message}" for f in report.findings
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def apply_gate(project: Project, target: str, *, ignore: bool) -> str:

@@ -15,6 +15,7 @@ from sfconnect.cli.options import color_option, project_dir_option, target_optio
 
 if TYPE_CHECKING:
     from sfconnect.plan.service import PlanResult
+    from sfconnect.spec.load import Project
 
 __all__ = ["color_for", "plan_command", "render_plan", "write_report"]
 
@@ -48,6 +49,36 @@ def render_plan(result: PlanResult, fmt: str, *, api_version: str, org_id: str, 
     else:
         render_text(result.plan, buffer, color=color)
     return buffer.getvalue()
+
+
+def with_lint_warnings(project: Project, result: PlanResult) -> PlanResult:
+    """The plan with the lint findings of each app it creates or updates added to that app's warnings.
+
+    Warnings explain; apply never reads them. Every renderer shows them (text, the Markdown comment, JSON).
+    """
+    import dataclasses
+
+    from sfconnect.lint.runner import lint_apps
+    from sfconnect.plan.model import Plan
+
+    changed = [a.name for a in result.plan.apps if a.action in ("create", "update")]
+    if not changed:
+        return result
+    by_app: dict[str, list[str]] = {}
+    for f in lint_apps(project, result.plan.target, changed).findings:
+        if f.app is None:
+            continue
+        by_app.setdefault(f.app, []).append(
+            f"lint {f.severity.upper()} {f.rule_id} {f.slug}: {f.message} ({f.location()})"
+        )
+    if not by_app:
+        return result
+    plan = result.plan
+    apps = [dataclasses.replace(a, warnings=a.warnings + tuple(by_app.get(a.name, ()))) for a in plan.apps]
+    new_plan = Plan.build(
+        plan.target, apps, plan.unmanaged, partial=plan.partial, api_calls=dict(plan.api_calls)
+    )
+    return dataclasses.replace(result, plan=new_plan)
 
 
 @click.command("plan")
@@ -117,6 +148,7 @@ def plan_command(
                 tc.connection.api, result, secret_resolver(app, project), project.config.api_version
             )
         org_id = tc.connection.session.org_id
+    result = with_lint_warnings(project, result)
     version = project.config.api_version
     for out in outs:
         out_fmt = fmt if fmt is not None and len(outs) == 1 else _EXTENSIONS.get(out.suffix.lower(), "text")
@@ -128,13 +160,6 @@ def plan_command(
     for out in outs:
         saved = out.suffix.lower() == ".json" or (fmt == "json" and len(outs) == 1)
         click.echo(f"Plan written to {out}" + (f"; apply it with `sfconnect apply {out}`" if saved else ""))
-    # lint: the findings of the apps this plan creates or updates
-    from sfconnect.cli.lint import plan_findings
-
-    changed = [a.name for a in result.plan.apps if a.action in ("create", "update")]
-    findings = plan_findings(project, result.plan.target, changed)
-    if findings:
-        click.echo(findings, nl=False, err=stdout_fmt != "text")
     if app.verbose:
         calls = ", ".join(f"{k}={v}" for k, v in result.plan.api_calls.items())
         click.echo(f"API calls: {calls}", err=True)

@@ -114,8 +114,9 @@ def test_plan_lists_findings_of_changed_apps(project: Callable[[str], Path], cli
     root = project("server-to-server")
     result = cli("plan", "-C", str(root))
     assert result.code == 0, result.output
-    assert "Lint findings for the apps this plan changes" in result.out
-    assert "SFC-FLOW-007" in result.out
+    assert "# warning: lint MEDIUM SFC-FLOW-007" in result.out
+    markdown = cli("plan", "-C", str(root), "--format", "markdown")
+    assert "> lint MEDIUM SFC-FLOW-007" in markdown.out
 
 
 def test_apply_refuses_findings_at_fail_on_unless_ignored(project: Callable[[str], Path], cli: Cli) -> None:
@@ -129,7 +130,7 @@ def test_apply_refuses_findings_at_fail_on_unless_ignored(project: Callable[[str
     assert "lint finding(s) at or above medium" in refused.err and "--ignore-lint" in refused.err
     forced = cli("apply", "-C", str(root), "--auto-approve", "--ignore-lint", environ=env)
     assert forced.code == 0, forced.output
-    assert "--ignore-lint: applying despite 2 lint finding(s)" in forced.err
+    assert "--ignore-lint: applying despite 1 lint finding(s)" in forced.err
 
 
 def test_apply_without_fail_on_is_not_gated(project: Callable[[str], Path], cli: Cli) -> None:
