@@ -248,6 +248,13 @@ def _refresh_ca(oauth: dict[str, Any], value: str | None) -> None:
         _set(oauth, "refresh_token.unit", unit.lower() or None)
 
 
+def _custom_attributes(value: object) -> list[dict[str, object]] | None:
+    """Custom attributes (key + formula records) as YAML entries; None when there are none."""
+    if not isinstance(value, tuple):
+        return None
+    return [{"key": a.get("key"), "formula": a.get("formula")} for a in value if isinstance(a, Record)]
+
+
 def _include(pairs: Sequence[tuple[bool | None, str]]) -> list[str]:
     return [name for flag, name in pairs if flag]
 
@@ -319,17 +326,7 @@ def _decompile_connected_app(component: Component, ctx: _Context) -> dict[str, A
                     (_bool(asset, "assetIncludeCustomPerms"), "custom_permissions"),
                 ]
             )
-        attributes = f.get("attributes")
-        if isinstance(attributes, tuple):
-            _set(
-                oauth,
-                "custom_attributes",
-                [
-                    {"key": a.get("key"), "formula": a.get("formula")}
-                    for a in attributes
-                    if isinstance(a, Record)
-                ],
-            )
+        _set(oauth, "custom_attributes", _custom_attributes(f.get("attributes")))
         _set(oauth, "single_logout_url", _str(cfg, "singleLogoutUrl"))
         if secret:
             oauth["consumer_secret"] = ctx.secret_placeholder(component)
@@ -499,17 +496,7 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
                     ]
                 ),
             }
-        attributes = s.get("customAttributes")
-        if isinstance(attributes, tuple):
-            _set(
-                oauth,
-                "custom_attributes",
-                [
-                    {"key": a.get("key"), "formula": a.get("formula")}
-                    for a in attributes
-                    if isinstance(a, Record)
-                ],
-            )
+        _set(oauth, "custom_attributes", _custom_attributes(s.get("customAttributes")))
         _set(oauth, "single_logout_url", _str(s, "singleLogoutUrl"))
         if secret:
             oauth["consumer_secret"] = ctx.secret_placeholder(glb or header)
