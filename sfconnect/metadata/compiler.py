@@ -23,6 +23,14 @@ from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.normalize import join_callback_urls, normalize
 from sfconnect.metadata.schema import ComponentType
+from sfconnect.metadata.vocabulary import (
+    CA_IP_RELAXATION,
+    CA_REFRESH,
+    ECA_IP_RELAXATION,
+    ECA_PERMITTED_USERS,
+    ECA_REFRESH,
+    POLICY_ACTION,
+)
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec, OAuth
 
 __all__ = ["ECA_CHILD_SUFFIXES", "FileReader", "compile_app", "eca_component_names"]
@@ -37,24 +45,6 @@ ECA_CHILD_SUFFIXES: dict[str, str] = {
     ComponentType.ECA_POLICIES: "_plcy",
 }
 """Setup's names for an External Client App's child components: ``<App><suffix>``."""
-
-_CA_IP_RELAXATION = {
-    "enforce": "ENFORCE",
-    "relax": "BYPASS",
-    "relax_with_second_factor": "BYPASS_2FACTOR",
-    "enforce_relax_refresh": "ENFORCE_RELAXREFRESH",
-}
-_ECA_IP_RELAXATION = {
-    "enforce": "Enforce",
-    "relax": "Bypass",
-    "relax_with_second_factor": "Bypass_2factor",
-    "enforce_relax_refresh": "Enforce_RelaxRefresh",
-}
-_CA_REFRESH = {"until_revoked": "infinite", "immediately": "zero", "after_lifetime": "specific_lifetime",
-               "after_inactivity": "specific_inactivity"}  # fmt: skip
-_ECA_REFRESH = {"until_revoked": "Infinite", "immediately": "Zero", "after_lifetime": "SpecificLifetime",
-                "after_inactivity": "SpecificInactivity"}  # fmt: skip
-_POLICY_ACTION = {"raise_session_level": "RaiseSessionLevel", "block": "Block"}
 
 
 class _Builder:
@@ -103,7 +93,7 @@ def _certificate(oauth: OAuth, files: FileReader) -> str | None:
 
 def _refresh_policy_ca(oauth: OAuth) -> str:
     policy = oauth.refresh_token
-    keyword = _CA_REFRESH[policy.policy]
+    keyword = CA_REFRESH[policy.policy]
     if policy.period is not None and policy.unit is not None and policy.policy.startswith("after_"):
         return f"{keyword}:{policy.period}:{policy.unit.upper()}"
     return keyword
@@ -257,7 +247,7 @@ def _compile_connected_app(app: ConnectedAppSpec, files: FileReader) -> Compiled
             [{"formula": a.formula, "key": a.key} for a in oauth.custom_attributes],
             "oauth.custom_attributes",
         )
-        b.set("oauthPolicy.ipRelaxation", _CA_IP_RELAXATION[access.ip_relaxation], "access.ip_relaxation")
+        b.set("oauthPolicy.ipRelaxation", CA_IP_RELAXATION[access.ip_relaxation], "access.ip_relaxation")
         b.set("oauthPolicy.refreshTokenPolicy", _refresh_policy_ca(oauth), "oauth.refresh_token.policy")
         b.set(
             "oauthPolicy.isTokenExchangeFlowEnabled",
@@ -273,7 +263,7 @@ def _compile_connected_app(app: ConnectedAppSpec, files: FileReader) -> Compiled
         b.set("sessionPolicy.sessionLevel", "HIGH_ASSURANCE", "access.high_assurance.required")
         b.set(
             "sessionPolicy.policyAction",
-            _POLICY_ACTION[access.high_assurance.action],
+            POLICY_ACTION[access.high_assurance.action],
             "access.high_assurance.action",
         )
     b.merge_escape_hatch(app)
@@ -452,7 +442,7 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
         )
         pol.set("commaSeparatedProfile", ", ".join(sorted(access.profiles)) or None, "access.profiles")
         pol.set("externalClientApplication", app.name, None)
-        pol.set("ipRelaxationPolicyType", _ECA_IP_RELAXATION[access.ip_relaxation], "access.ip_relaxation")
+        pol.set("ipRelaxationPolicyType", ECA_IP_RELAXATION[access.ip_relaxation], "access.ip_relaxation")
         pol.set(
             "isClientCredentialsFlowEnabled",
             flows.client_credentials.enabled,
@@ -474,13 +464,11 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
         )
         pol.set(
             "permittedUsersPolicyType",
-            "AdminApprovedPreAuthorized"
-            if access.permitted_users == "admin_approved"
-            else "AllSelfAuthorized",
+            ECA_PERMITTED_USERS[access.permitted_users],
             "access.permitted_users",
         )
         refresh = oauth.refresh_token
-        pol.set("refreshTokenPolicyType", _ECA_REFRESH[refresh.policy], "oauth.refresh_token.policy")
+        pol.set("refreshTokenPolicyType", ECA_REFRESH[refresh.policy], "oauth.refresh_token.policy")
         if refresh.policy.startswith("after_"):
             pol.set("refreshTokenValidityPeriod", refresh.period, "oauth.refresh_token.period")
             pol.set(
@@ -490,7 +478,7 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
             )
         if access.high_assurance is not None and access.high_assurance.required:
             pol.set(
-                "policyAction", _POLICY_ACTION[access.high_assurance.action], "access.high_assurance.action"
+                "policyAction", POLICY_ACTION[access.high_assurance.action], "access.high_assurance.action"
             )
             pol.set("requiredSessionLevel", "HIGH_ASSURANCE", "access.high_assurance.required")
         else:

@@ -25,37 +25,26 @@ from sfconnect.metadata.compiler import ECA_CHILD_SUFFIXES, compile_app
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.normalize import split_callback_urls
 from sfconnect.metadata.schema import ComponentType
+from sfconnect.metadata.vocabulary import (
+    CA_IP_RELAXATION,
+    CA_REFRESH,
+    ECA_IP_RELAXATION,
+    ECA_PERMITTED_USERS,
+    ECA_REFRESH,
+    POLICY_ACTION,
+    reverse,
+)
 from sfconnect.spec.models import AppSpec
 
 __all__ = ["DecompiledApp", "decompile_app", "import_equivalent", "secret_env_name", "to_plain"]
 
 _ADAPTER: TypeAdapter[AppSpec] = TypeAdapter(AppSpec)
 
-_CA_IP_RELAXATION = {
-    "ENFORCE": "enforce",
-    "BYPASS": "relax",
-    "BYPASS_2FACTOR": "relax_with_second_factor",
-    "ENFORCE_RELAXREFRESH": "enforce_relax_refresh",
-}
-_ECA_IP_RELAXATION = {
-    "Enforce": "enforce",
-    "Bypass": "relax",
-    "Bypass_2factor": "relax_with_second_factor",
-    "Enforce_RelaxRefresh": "enforce_relax_refresh",
-}
-_CA_REFRESH = {
-    "infinite": "until_revoked",
-    "zero": "immediately",
-    "specific_lifetime": "after_lifetime",
-    "specific_inactivity": "after_inactivity",
-}
-_ECA_REFRESH = {
-    "Infinite": "until_revoked",
-    "Zero": "immediately",
-    "SpecificLifetime": "after_lifetime",
-    "SpecificInactivity": "after_inactivity",
-}
-_POLICY_ACTION = {"RaiseSessionLevel": "raise_session_level", "Block": "block"}
+_CA_IP_RELAXATION = reverse(CA_IP_RELAXATION)
+_ECA_IP_RELAXATION = reverse(ECA_IP_RELAXATION)
+_CA_REFRESH = reverse(CA_REFRESH)
+_ECA_REFRESH = reverse(ECA_REFRESH)
+_POLICY_ACTION = reverse(POLICY_ACTION)
 
 _CA_ESCAPE = ("canvas", "canvasConfig", "mobileAppConfig", "samlConfig")
 _ECA_ESCAPE: dict[str, tuple[str, ...]] = {
@@ -501,7 +490,7 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
         if secret:
             oauth["consumer_secret"] = ctx.secret_placeholder(glb or header)
         data["oauth"] = oauth
-        if _str(p, "permittedUsersPolicyType") == "AdminApprovedPreAuthorized":
+        if _str(p, "permittedUsersPolicyType") == ECA_PERMITTED_USERS["admin_approved"]:
             access["permitted_users"] = "admin_approved"
         _set(access, "profiles", _split(_str(p, "commaSeparatedProfile")))
         _set(access, "permission_sets", _split(_str(p, "commaSeparatedPermissionSet")))

@@ -23,7 +23,9 @@ from sfconnect.metadata.schema import (
     field_at,
     is_org_generated,
     is_write_only,
+    string_default,
 )
+from sfconnect.metadata.vocabulary import yaml_value
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
 __all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "group_families", "unit_map"]
@@ -63,8 +65,8 @@ def unit_map(component: Component) -> dict[str, JSONValue]:
 
 
 def _with_default(type_name: str, path: str, value: JSONValue, other: JSONValue) -> JSONValue:
-    """`value`, or the documented default of a boolean field when `value` is absent and `other` is not."""
-    if value is not None or not isinstance(other, bool):
+    """`value`, or the documented default of the field when `value` is absent and `other` is not."""
+    if value is not None or not isinstance(other, bool | str):
         return value
     parent, _, name = path.rpartition(".")
     owner = type_name
@@ -73,6 +75,8 @@ def _with_default(type_name: str, path: str, value: JSONValue, other: JSONValue)
         if spec is None or spec.complex_type is None:
             return value
         owner = spec.complex_type
+    if isinstance(other, str):
+        return string_default(owner, name)
     return boolean_default(owner, name)
 
 
@@ -138,8 +142,8 @@ def _component_changes(app: CompiledApp, desired: Component, live: Component | N
             FieldChange(
                 path=app.yaml_path(desired.type, path),
                 metadata_path=f"{desired.type}.{path}",
-                before=_shown(path, old),
-                after=_shown(path, new),
+                before=_shown(path, yaml_value(desired.type, path, old)),
+                after=_shown(path, yaml_value(desired.type, path, new)),
             )
         )
     if live is None:

@@ -43,7 +43,7 @@ def test_changed_list_is_one_change_with_yaml_path() -> None:
     [change] = plan.changes
     assert change.path == "oauth.scopes"
     assert change.metadata_path == "ConnectedApp.oauthConfig.scopes"
-    assert (change.before, change.after) == (["Api"], ["Api", "RefreshToken"])
+    assert (change.before, change.after) == (["api"], ["api", "refresh_token"])  # as the YAML writes them
 
 
 def test_unmapped_field_falls_back_to_metadata_path() -> None:
@@ -143,3 +143,36 @@ def test_unmanaged_apps_report_their_package(tmp_path) -> None:  # type: ignore[
         ("ConnectedApp", "ns__Installed", "ns"),
         ("ExternalClientApp", "Hand_Made", ""),
     ]
+
+
+def test_values_are_shown_as_the_yaml_says_them() -> None:
+    """An inverted switch shows the YAML's sense; an ECA enumeration its YAML word, its default filled in."""
+    plan = diff_app(compiled(connected_app(isConsumerSecretOptional=True)), [connected_app()])
+    [change] = plan.changes
+    assert (
+        change.path == "metadata.ConnectedApp.oauthConfig.isConsumerSecretOptional"
+        or change.path.endswith("require_secret")
+    )
+    assert (change.before, change.after) == (True, False)  # require_secret: true -> false
+
+    def policies(**fields: object) -> Component:
+        return Component.build(
+            "ExtlClntAppOauthConfigurablePolicies",
+            "Web_oauthPlcy",
+            {"externalClientApplication": "Web", **fields},
+        )
+
+    app = CompiledApp(
+        name="Web",
+        kind="ExternalClientApp",
+        components=(policies(permittedUsersPolicyType="AdminApprovedPreAuthorized"),),
+        yaml_paths={
+            ("ExtlClntAppOauthConfigurablePolicies", "permittedUsersPolicyType"): "access.permitted_users"
+        },
+    )
+    [change] = diff_app(app, [policies()]).changes
+    assert (change.path, change.before, change.after) == (
+        "access.permitted_users",
+        "all_users",
+        "admin_approved",
+    )
