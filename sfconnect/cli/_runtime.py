@@ -20,23 +20,66 @@ if TYPE_CHECKING:
     from sfconnect.spec.load import Project
     from sfconnect.spec.project import Target
 
-__all__ = ["TargetConnection", "connect_target", "load", "resolve_target", "secret_resolver"]
+__all__ = [
+    "TargetConnection",
+    "connect_target",
+    "load",
+    "require_target_values",
+    "resolve_target",
+    "secret_resolver",
+]
 
 
 def load(app: AppContext, *, require_values: bool = True) -> Project:
-    """The project of `app.project_dir`, loaded once per command.
+    """The project of `app.project_dir`, loaded once per command; its warnings go to stderr.
+
+    With `require_values`, an unset ``${env:VAR}`` becomes an error when the command reaches a target that
+    uses it (`require_target_values`): a plan of one target does not need another target's credentials.
 
     Raises:
         SpecValidationError: the YAML is invalid (every issue is reported).
     """
+    import click
+
     from sfconnect.spec.load import load_project
 
-    key = f"project:{require_values}"
-    project = app.cache.get(key)
+    project = app.cache.get("project")
     if project is None:
-        project = load_project(app.project_dir, environ=app.environ, require_values=require_values)
-        app.cache[key] = project
+        project = load_project(app.project_dir, environ=app.environ, require_values=False)
+        app.cache["project"] = project
+        for issue in project.warnings:
+            if issue.code != UNSET_VARIABLE:
+                click.echo(str(issue), err=True)
+        if project.config_file is None and not project.apps:
+            click.echo(
+                f"warning: {app.project_dir} has no sfconnect.yaml and no app files: is it the project "
+                "directory? Use -C DIR, or create a project with `sfconnect init`.",
+                err=True,
+            )
+    if require_values:
+        app.cache["require_values"] = True
     return project  # type: ignore[return-value]
+
+
+UNSET_VARIABLE = "unset_variable"
+
+
+def require_target_values(project: Project, target: str) -> None:
+    """Refuse unset ``${env:VAR}`` variables that matter to `target`: its own settings, and the apps.
+
+    Raises:
+        SpecValidationError: those variables, each with its file:line:column.
+    """
+    import dataclasses
+
+    from sfconnect.errors import SpecValidationError
+
+    def concerns(loc: tuple[str | int, ...]) -> bool:
+        return loc[:1] != ("targets",) or loc[1:2] == (target,)
+
+    unset = [i for i in project.warnings if i.code == UNSET_VARIABLE and concerns(i.loc)]
+    if unset:
+        raise SpecValidationError([dataclasses.replace(i, severity="error") for i in unset])
 
 
 def resolve_target(app: AppContext, project: Project, name: str | None = None) -> tuple[str, Target]:
@@ -103,6 +146,8 @@ def connect_target(app: AppContext, project: Project, name: str | None = None) -
     from sfconnect.org.targets import authenticator_for, connect
 
     target_name, target = resolve_target(app, project, name)
+    if app.cache.get("require_values"):
+        require_target_values(project, target_name)
     with ExitStack() as stack:
         endpoint = (
             stack.enter_context(_local_endpoint(app, project, target)) if target.local is not None else None

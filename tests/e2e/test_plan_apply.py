@@ -241,3 +241,18 @@ def test_secrets_never_reach_the_logs(
         )
     assert caplog.records, "the run logged nothing at all: the check would prove nothing"
     assert secret not in caplog.text
+
+
+def test_a_target_needs_only_its_own_variables(project: Callable[[str], Path], cli: Cli) -> None:
+    root = project("multi-env")
+    local = cli("plan", "-C", str(root))  # uat and production credentials are unset: not needed here
+    assert local.code == 0, local.output
+    uat = cli("plan", "-C", str(root), "-t", "uat")
+    assert uat.code == 1
+    assert "UAT_DEPLOY_CONSUMER_KEY is not set" in uat.err and "PROD_DEPLOY" not in uat.err
+
+
+def test_an_empty_directory_says_it_is_not_a_project(tmp_path: Path, cli: Cli) -> None:
+    result = cli("plan", "-C", str(tmp_path))
+    assert result.code == 0
+    assert "no sfconnect.yaml and no app files" in result.err and "sfconnect init" in result.err
