@@ -6,6 +6,8 @@ caller chains with ``raise translate(exc, ...) from exc``.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import requests
 import simple_salesforce.exceptions as sf_exc
 import zeep.exceptions as zeep_exc
@@ -55,6 +57,28 @@ def _describe_sf_error(exc: sf_exc.SalesforceError) -> str:
     return f"HTTP {exc.status} from {exc.resource_name or exc.url}: {text[:300]}"
 
 
+def _network_message(exc: requests.exceptions.RequestException) -> str:
+    """A one-line reason for a network failure, naming the host and what to check."""
+    url = getattr(exc.request, "url", "") or ""
+    host = urlsplit(url).netloc or "the org"
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.Timeout):
+        reason = "it did not answer in time"
+    elif (
+        "NameResolutionError" in text
+        or "Name or service not known" in text
+        or "nodename nor servname" in text
+    ):
+        reason = "its host name does not resolve; check the target's URL"
+    elif "Connection refused" in text:
+        reason = (
+            "the connection was refused; is the server running (for a local org, `sfconnect localorg info`)?"
+        )
+    else:
+        reason = text[:200]
+    return f"cannot reach {host}: {reason}"
+
+
 def translate(exc: BaseException, *, target: str = "", operation: str = "") -> OrgError:
     """Turn a third-party exception into the most specific sfconnect error (never with secrets in it)."""
     if isinstance(exc, OrgError):
@@ -72,7 +96,7 @@ def translate(exc: BaseException, *, target: str = "", operation: str = "") -> O
             operation=operation,
         )
     if isinstance(exc, requests.exceptions.Timeout | requests.exceptions.ConnectionError):
-        return TransientError(f"network error: {exc}", target=target, operation=operation)
+        return TransientError(_network_message(exc), target=target, operation=operation)
     if isinstance(exc, sf_exc.SalesforceError):
         for cls in type(exc).__mro__:
             mapped = SIMPLE_SALESFORCE_MAPPING.get(cls)

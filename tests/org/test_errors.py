@@ -63,3 +63,15 @@ def test_unknown_exceptions_are_not_swallowed() -> None:
 def test_org_errors_pass_through() -> None:
     original = OrgError("x")
     assert translate(original) is original
+
+
+def test_network_failures_name_the_host_and_what_to_check() -> None:
+    request = requests.Request("POST", "https://acme.my.salesforce.com/services/oauth2/token").prepare()
+    unresolved = requests.exceptions.ConnectionError("NameResolutionError(...)", request=request)
+    err = translate(unresolved)
+    assert (
+        str(err)
+        == "cannot reach acme.my.salesforce.com: its host name does not resolve; check the target's URL"
+    )
+    refused = requests.exceptions.ConnectionError("[Errno 111] Connection refused", request=request)
+    assert "connection was refused" in str(translate(refused))
