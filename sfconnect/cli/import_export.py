@@ -14,8 +14,10 @@ from sfconnect.errors import ConfigError, MetadataError
 
 if TYPE_CHECKING:
     from sfconnect.metadata.component import Component
+    from sfconnect.metadata.formats import ComponentRef
     from sfconnect.metadata.importer import ImportResult
     from sfconnect.org.metadata_api import MetadataApi
+    from sfconnect.spec.load import Project
 
 __all__ = ["export_command", "import_command"]
 
@@ -125,6 +127,24 @@ def import_command(
     return Outcome.OK
 
 
+def _deletions(project: Project, target: str, absent: list[str]) -> list[ComponentRef]:
+    """The components that remove the apps marked absent: a Connected App, or an ECA header and its children."""
+    from sfconnect.metadata.compiler import eca_component_names
+    from sfconnect.metadata.formats import ComponentRef
+    from sfconnect.spec.models import ExternalClientAppSpec
+
+    refs: list[ComponentRef] = []
+    for spec in project.apps_for_target(target):
+        if spec.name not in absent:
+            continue
+        if isinstance(spec, ExternalClientAppSpec):
+            refs += [ComponentRef(t, n) for t, n in sorted(eca_component_names(spec).items())]
+            refs.append(ComponentRef("ExternalClientApplication", spec.name))
+        else:
+            refs.append(ComponentRef("ConnectedApp", spec.name))
+    return refs
+
+
 @click.command("export")
 @target_option
 @click.option(
@@ -151,7 +171,8 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
     """Write the compiled components of a target's apps as metadata files, for pipelines using the sf CLI.
 
     The target's overrides apply (-t, or the default target); no org is contacted. Consumer keys and secrets
-    are never written; apps marked absent are left out.
+    are never written. Apps marked `state: absent` go to destructiveChanges.xml (mdapi and --zip); with the
+    source format they are listed, to delete with the sf CLI's --post-destructive-changes.
     """
     from sfconnect.cli._runtime import load, resolve_target
     from sfconnect.metadata.formats import build_deploy_zip, write_mdapi, write_source_tree
@@ -165,17 +186,22 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
     components = [c for ca in compiled for c in ca.components]
     api_version = project.config.api_version
     absent = [ca.name for ca in compiled if ca.state == "absent"]
-    if absent:
-        click.echo(f"Not exported (state: absent): {', '.join(absent)}", err=True)
+    deletions = _deletions(project, target_name, absent)
+    if absent and fmt == "source" and not as_zip:
+        click.echo(
+            f"Not exported (state: absent): {', '.join(absent)}; the mdapi format writes them to "
+            "destructiveChanges.xml",
+            err=True,
+        )
     if as_zip:
-        data = build_deploy_zip(components, api_version=api_version)
+        data = build_deploy_zip(components, deletions, api_version=api_version)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(out)
         written = [out]
     elif fmt == "mdapi":
-        written = write_mdapi(components, out, api_version=api_version)
+        written = write_mdapi(components, out, api_version=api_version, deletions=deletions)
     else:
         written = write_source_tree(components, out, api_version=api_version)
     for path in written:

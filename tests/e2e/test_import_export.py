@@ -436,3 +436,21 @@ def test_import_needs_one_source_and_something_to_import(cli: Cli, tmp_path: Pat
     neither = cli("import", "-C", str(tmp_path), "--out", str(tmp_path / "a"))
     assert neither.code == 1 and "no Connected App or External Client App found" in neither.err
     assert not (tmp_path / "a").exists()
+
+
+def test_export_writes_removals_to_destructive_changes(
+    project: Callable[[str], Path], cli: Cli, tmp_path: Path
+) -> None:
+    root = project("existing-connected-app")
+    app_file = root / "apps" / "billing-sync.yaml"
+    app_file.write_text(
+        app_file.read_text().replace(
+            "    label: Billing Sync\n", "    label: Billing Sync\n    state: absent\n"
+        )
+    )
+    out = tmp_path / "mdapi"
+    result = cli("export", "-C", str(root), "--format", "mdapi", "--out", str(out))
+    assert result.code == 0, result.output
+    destructive = (out / "destructiveChanges.xml").read_text()
+    assert "<members>Billing_Sync</members>" in destructive and "<name>ConnectedApp</name>" in destructive
+    assert not (out / "connectedApps").exists()
