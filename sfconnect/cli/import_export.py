@@ -26,9 +26,9 @@ def _read_org(api: MetadataApi, apps: Sequence[str]) -> list[Component]:
     """List the app types once and read every component (or those of `apps`, children found by reference)."""
     from sfconnect.metadata.xmlio import read_component
     from sfconnect.org.reader import read_components
-    from sfconnect.plan.service import MANAGED_TYPES
+    from sfconnect.plan.service import ALL_APP_TYPES
 
-    snapshot = read_components(api, MANAGED_TYPES)
+    snapshot = read_components(api, ALL_APP_TYPES)
     components = [
         read_component(r.xml, path=f"{r.type}:{r.full_name}", type_hint=r.type, full_name=r.full_name)
         for r in snapshot.records

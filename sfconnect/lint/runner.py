@@ -40,7 +40,7 @@ from sfconnect.metadata.schema import ComponentType
 from sfconnect.metadata.xmlio import read_component
 from sfconnect.org.metadata_api import MetadataApi
 from sfconnect.org.reader import read_components
-from sfconnect.plan.service import MANAGED_TYPES
+from sfconnect.plan.service import ALL_APP_TYPES
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec
 from sfconnect.spec.project import Suppression
@@ -495,7 +495,7 @@ def lint_live(
         OrgError: listing or reading the org failed.
     """
     day = today or dt.datetime.now(dt.UTC).date()
-    listed = api.list_metadata(list(MANAGED_TYPES))
+    listed = api.list_metadata(list(ALL_APP_TYPES))
     namespaces = {(f.type, f.full_name): f.namespace_prefix or None for f in listed}
     snapshot = read_components(api, [], include_managed=True, concurrency=concurrency, listed=listed)
     components = [c for r in snapshot.records if (c := _parse(r.xml, r.type, r.full_name)) is not None]

@@ -33,7 +33,13 @@ from sfconnect.metadata.vocabulary import (
 )
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec, OAuth
 
-__all__ = ["ECA_CHILD_SUFFIXES", "FileReader", "compile_app", "eca_component_names"]
+__all__ = [
+    "ECA_CHILD_SUFFIXES",
+    "ECA_OPTIONAL_CHILD_SUFFIXES",
+    "FileReader",
+    "compile_app",
+    "eca_component_names",
+]
 
 FileReader = Callable[[str], str]
 """Reads a ``file:`` reference (a certificate) and returns its text; raises `MetadataError` when missing."""
@@ -78,9 +84,16 @@ class _Builder:
             self._paths[(self.type, name)] = f"metadata.{self.type}.{name}"
 
 
+ECA_OPTIONAL_CHILD_SUFFIXES: dict[str, str] = {ComponentType.ECA_SAML_POLICIES: "_samlPlcy"}
+"""Children an External Client App has only when its YAML says so (``metadata: {<Type>: ...}``)."""
+
+
 def eca_component_names(app: ExternalClientAppSpec) -> dict[str, str]:
-    """The child component names of an External Client App (type -> full name)."""
-    names = {t: f"{app.name}{suffix}" for t, suffix in ECA_CHILD_SUFFIXES.items()}
+    """The child component names of an External Client App (type -> full name), optional children included
+    when the app's ``metadata:`` block declares them."""
+    suffixes = dict(ECA_CHILD_SUFFIXES)
+    suffixes.update({t: s for t, s in ECA_OPTIONAL_CHILD_SUFFIXES.items() if t in app.metadata})
+    names = {t: f"{app.name}{suffix}" for t, suffix in suffixes.items()}
     custom: Mapping[str, str] = getattr(app, "component_names", None) or {}
     names.update({t: n for t, n in custom.items() if n})
     return names
@@ -299,6 +312,7 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
     policies.set("externalClientApplication", app.name, None)
     policies.set("isEnabled", True, None)
     policies.set("isOauthPluginEnabled", app.oauth is not None, None)
+    policies.set("isSamlPluginEnabled", ComponentType.ECA_SAML_POLICIES in app.metadata, None)
     policies.set("label", names[ComponentType.ECA_POLICIES], None)
     policies.set("startUrl", app.urls.start, "urls.start")
     builders.append(policies)
@@ -485,6 +499,13 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
             pol.set("requiredSessionLevel", "STANDARD", "access.high_assurance.required")
         pol.set("sessionTimeoutInMinutes", access.session_timeout_minutes, "access.session_timeout_minutes")
         builders.append(pol)
+
+    for optional in ECA_OPTIONAL_CHILD_SUFFIXES:
+        if optional in app.metadata:  # e.g. SAML policies: everything but the reference comes from the block
+            extra = _Builder(optional, paths)
+            extra.set("externalClientApplication", app.name, None)
+            extra.set("label", names[optional], None)
+            builders.append(extra)
 
     components = []
     for b in builders:

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from sfconnect.errors import Issue, MetadataError
-from sfconnect.metadata.compiler import ECA_CHILD_SUFFIXES, compile_app
+from sfconnect.metadata.compiler import ECA_CHILD_SUFFIXES, ECA_OPTIONAL_CHILD_SUFFIXES, compile_app
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.normalize import split_callback_urls
 from sfconnect.metadata.schema import ComponentType
@@ -379,7 +379,7 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
         data["protected"] = True
     names: dict[str, str] = {}
     for component in family:
-        suffix = ECA_CHILD_SUFFIXES.get(component.type)
+        suffix = ECA_CHILD_SUFFIXES.get(component.type) or ECA_OPTIONAL_CHILD_SUFFIXES.get(component.type)
         if suffix is not None and component.full_name != f"{name}{suffix}":
             names[component.type] = component.full_name
     escape: dict[str, dict[str, Any]] = {}
@@ -395,6 +395,8 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
             for k in _ECA_ESCAPE.get(component.type, ())
             if k in component.fields
         }
+        if found.get("isSamlPluginEnabled") is True and ComponentType.ECA_SAML_POLICIES in by_type:
+            del found["isSamlPluginEnabled"]  # follows from the SAML policies the app declares
         if found:
             escape.setdefault(component.type, {}).update(found)
 
@@ -513,6 +515,18 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
         for child in (settings, glb, pol):
             escape_fields(child)
     data["access"] = access
+    for optional in ECA_OPTIONAL_CHILD_SUFFIXES:
+        child = by_type.get(optional)
+        if child is not None:  # e.g. SAML policies: every field but the reference goes to the escape hatch
+            fields = escape.setdefault(optional, {})
+            fields.update(
+                {
+                    k: to_plain(v)
+                    for k, v in child.fields.items()
+                    if k not in ("externalClientApplication", "label")
+                }
+            )
+            escape_fields(child)
     if escape:
         data["metadata"] = {t: escape[t] for t in sorted(escape)}
     if names:
@@ -566,7 +580,7 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
                     f"{child.type} {child.full_name} belongs to {child.parent!r}, not {app_component.full_name}",
                     path=child.source,
                 )
-            if child.type not in ECA_CHILD_SUFFIXES:
+            if child.type not in ECA_CHILD_SUFFIXES and child.type not in ECA_OPTIONAL_CHILD_SUFFIXES:
                 raise MetadataError(
                     f"{child.type} {child.full_name}: this External Client App component type cannot be "
                     "expressed in YAML yet",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata.compiled import CompiledApp
-from sfconnect.metadata.compiler import compile_app, eca_component_names
+from sfconnect.metadata.compiler import ECA_OPTIONAL_CHILD_SUFFIXES, compile_app, eca_component_names
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.schema import ComponentType
 from sfconnect.metadata.xmlio import read_component
@@ -43,7 +43,10 @@ MANAGED_TYPES: tuple[str, ...] = (
     ComponentType.ECA_OAUTH_POLICIES,
     ComponentType.ECA_POLICIES,
 )
-"""The metadata types a plan lists and reads."""
+"""The metadata types a plan lists and reads (an app's optional children are added when the YAML has them)."""
+
+ALL_APP_TYPES: tuple[str, ...] = (*MANAGED_TYPES, *ECA_OPTIONAL_CHILD_SUFFIXES)
+"""Every type an app can span: what an import or an audit of a whole org reads."""
 
 _APP_TYPES = {
     ComponentType.CONNECTED_APP: "ConnectedApp",
@@ -119,7 +122,8 @@ def read_live(
 ) -> LiveState:
     """List the managed types once and read the components of the given apps."""
     by_name = {s.name: s for s in specs}
-    listed = api.list_metadata(list(MANAGED_TYPES))
+    optional = sorted({c.type for app in compiled for c in app.components} - set(MANAGED_TYPES))
+    listed = api.list_metadata([*MANAGED_TYPES, *optional])
     wanted = _wanted(compiled, by_name, listed)
     # the listing is already done: read exactly `wanted`
     snapshot = read_components(api, [], only=wanted, concurrency=concurrency, listed=listed)

@@ -510,6 +510,7 @@ EcaChildType: TypeAlias = Literal[
     "ExtlClntAppGlobalOauthSettings",
     "ExtlClntAppOauthConfigurablePolicies",
     "ExtlClntAppConfigurablePolicies",
+    "ExtlClntAppSamlConfigurablePolicies",
 ]
 """The child component types of an External Client App whose names ``component_names`` can set."""
 

@@ -454,3 +454,40 @@ def test_export_writes_removals_to_destructive_changes(
     destructive = (out / "destructiveChanges.xml").read_text()
     assert "<members>Billing_Sync</members>" in destructive and "<name>ConnectedApp</name>" in destructive
     assert not (out / "connectedApps").exists()
+
+
+SAML_APP = """apps:
+  - kind: ExternalClientApp
+    name: Sso_Portal
+    label: SSO Portal
+    contact: {email: sso@example.com}
+    metadata:
+      ExtlClntAppSamlConfigurablePolicies:
+        acsUrl: https://sp.example.com/acs
+        entityUrl: https://sp.example.com
+        subjectType: Username
+"""
+
+
+def test_saml_policies_apply_plan_and_import_back(tmp_path: Path, cli: Cli) -> None:
+    root = tmp_path / "sso"
+    (root / "apps").mkdir(parents=True)
+    (root / "apps" / "sso.yaml").write_text(SAML_APP)
+    applied = cli("apply", "-C", str(root), "--auto-approve")
+    assert applied.code == 0, applied.output
+    assert "created ExtlClntAppSamlConfigurablePolicies Sso_Portal_samlPlcy" in applied.out
+    assert cli("plan", "-C", str(root), "--detailed-exitcode").code == 0
+
+    imported = root / "imported"
+    result = cli("import", "-C", str(root), "-t", "local", "--out", str(imported))
+    assert result.code == 0, result.output
+    text = (
+        (imported / "sso-portal.yaml").read_text()
+        if (imported / "sso-portal.yaml").exists()
+        else "".join(p.read_text() for p in imported.glob("*.yaml"))
+    )
+    assert "ExtlClntAppSamlConfigurablePolicies" in text and "https://sp.example.com/acs" in text
+    (root / "apps" / "sso.yaml").unlink()
+    for path in imported.glob("*.yaml"):
+        path.rename(root / "apps" / path.name)
+    assert cli("plan", "-C", str(root), "--detailed-exitcode").code == 0

@@ -193,10 +193,37 @@ def test_unknown_elements_are_refused_not_dropped() -> None:
 def test_child_types_without_yaml_are_refused() -> None:
     family = (
         Component.build("ExternalClientApplication", "E", {"label": "E"}),
-        Component.build("ExtlClntAppSamlConfigurablePolicies", "E_saml", {"externalClientApplication": "E"}),
+        Component.build("ExtlClntAppMobileSettings", "E_mobile", {"externalClientApplication": "E"}),
     )
     with pytest.raises(MetadataError, match="cannot be expressed in YAML yet"):
         decompile_app(family)
+
+
+def test_saml_policies_go_to_the_escape_hatch_with_their_name() -> None:
+    saml = {
+        "externalClientApplication": "E",
+        "acsUrl": "https://sp/acs",
+        "entityUrl": "https://sp",
+        "subjectType": "Username",
+    }
+    family = (
+        Component.build("ExternalClientApplication", "E", {"label": "E", "contactEmail": "a@b.c"}),
+        Component.build(
+            "ExtlClntAppConfigurablePolicies",
+            "E_plcy",
+            {
+                "externalClientApplication": "E",
+                "label": "E_plcy",
+                "isEnabled": True,
+                "isSamlPluginEnabled": True,
+            },
+        ),
+        Component.build("ExtlClntAppSamlConfigurablePolicies", "E_saml", saml),
+    )
+    data = decompile_app(family).data
+    assert data["metadata"]["ExtlClntAppSamlConfigurablePolicies"]["acsUrl"] == "https://sp/acs"
+    assert data["component_names"] == {"ExtlClntAppSamlConfigurablePolicies": "E_saml"}
+    assert "ExtlClntAppConfigurablePolicies" not in data.get("metadata", {})  # the SAML switch follows
 
 
 def test_connected_app_without_oauth_policy_has_salesforce_defaults() -> None:
