@@ -202,6 +202,7 @@ def test_child_types_without_yaml_are_refused() -> None:
 def test_saml_policies_go_to_the_escape_hatch_with_their_name() -> None:
     saml = {
         "externalClientApplication": "E",
+        "label": "E_saml",
         "acsUrl": "https://sp/acs",
         "entityUrl": "https://sp",
         "subjectType": "Username",
