@@ -38,3 +38,18 @@ class Golden:
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Golden:
     return Golden(bool(request.config.getoption("--update-golden")))
+
+
+def generated_private_key_pem(*, traditional: bool = False) -> str:
+    """A private key made at test time (never committed): PKCS#8 PEM, or the traditional RSA form."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    fmt = serialization.PrivateFormat.TraditionalOpenSSL if traditional else serialization.PrivateFormat.PKCS8
+    return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
+
+
+def pem_body_line(pem: str) -> str:
+    """The first line of a PEM's base64 body (to check that a key's content never appears anywhere)."""
+    return pem.splitlines()[1]

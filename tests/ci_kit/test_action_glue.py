@@ -16,6 +16,7 @@ import pytest
 
 from tests.ci_kit.action_harness import ActionRun, base_env, condition, run_action
 from tests.ci_kit.conftest import REPO, REPO_ROOT, FakeGitHub, make_fake_venv
+from tests.conftest import generated_private_key_pem, pem_body_line
 
 MARKER = "<!-- sfconnect:plan:production -->"
 
@@ -136,13 +137,13 @@ def test_nightly_drift_opens_the_issue_fails_then_closes_it_and_passes(runner: R
 
 
 def test_the_key_is_gone_after_the_action_even_when_the_command_fails(runner: Runner) -> None:
-    pem = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+    pem = generated_private_key_pem()
 
     run = runner.use(1, command="apply", args="plan.json", **{"private-key": pem})
 
     assert run.failed
     assert list(Path(runner.env["RUNNER_TEMP"]).glob("sfconnect-key.*")) == []
-    assert all("MIIB" not in text for _, _, text in run.log)
+    assert all(pem_body_line(pem) not in text for _, _, text in run.log)
 
 
 def test_an_unknown_input_is_caught_by_the_harness(runner: Runner) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from sfconnect.lint.runner import lint_project, project_files
 from sfconnect.spec.load import load_project
+from tests.conftest import generated_private_key_pem
 from tests.lint.certs import make_cert
 
 TODAY = dt.date(2026, 6, 1)
@@ -56,7 +57,7 @@ def test_clean_project_has_no_findings(tmp_path: Path) -> None:
 def test_private_key_and_global_oauth_file_in_the_tree(tmp_path: Path) -> None:
     root = _project(tmp_path)
     (root / "certs").mkdir()
-    (root / "certs" / "a.key").write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
+    (root / "certs" / "a.key").write_text(generated_private_key_pem())
     src = root / "force-app" / "extlClntAppGlobalOauthSets"
     src.mkdir(parents=True)
     (src / "App_A_glbloauth.ecaGlblOauth-meta.xml").write_text("<ExtlClntAppGlobalOauthSettings/>")
@@ -79,9 +80,7 @@ def test_gitignored_keys_are_not_reported(tmp_path: Path) -> None:
     root = _project(tmp_path)
     (root / ".gitignore").write_text("certs/\n")
     (root / "certs").mkdir()
-    (root / "certs" / "a.key").write_text(
-        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"
-    )
+    (root / "certs" / "a.key").write_text(generated_private_key_pem(traditional=True))
     assert "certs/a.key" not in project_files(root)
     assert "SFC-SECRET-002" not in _rules(_lint(root))
     subprocess.run(["git", "init", "-q", str(root)], check=True)

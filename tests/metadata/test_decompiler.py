@@ -26,7 +26,7 @@ from sfconnect.metadata.importer import (
 from sfconnect.plan.service import file_reader
 from sfconnect.spec.load import load_project
 from sfconnect.spec.models import AppSpec
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, generated_private_key_pem, pem_body_line
 
 _ADAPTER: TypeAdapter[AppSpec] = TypeAdapter(AppSpec)
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----"
@@ -387,11 +387,11 @@ def test_any_app_survives_compile_decompile_compile(data: dict[str, Any]) -> Non
 
 
 def test_a_private_key_in_the_certificate_field_is_never_copied() -> None:
-    leaked = _ca(oauthConfig={"callbackUrl": "https://a.example.com/cb",
-                              "certificate": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"})  # fmt: skip
+    key = generated_private_key_pem()
+    leaked = _ca(oauthConfig={"callbackUrl": "https://a.example.com/cb", "certificate": key.strip()})
     with pytest.raises(MetadataError, match="private key") as info:
         decompile_app((leaked,))
-    assert "MIIE" not in str(info.value)
+    assert pem_body_line(key) not in str(info.value)
 
 
 _FREE_TEXT = (

@@ -11,6 +11,7 @@ from sfconnect.errors import ConfigError
 from sfconnect.org.auth import AccessTokenAuth, ClientCredentialsAuth, JwtBearerAuth, UsernamePasswordAuth
 from sfconnect.org.targets import LocalEndpoint, authenticator_for, env_var_name
 from sfconnect.spec.project import Target
+from tests.conftest import generated_private_key_pem
 
 
 def target(
@@ -27,7 +28,7 @@ def test_jwt_bearer_from_environment_variables(tmp_path: Path) -> None:
     environ = {
         "SFCONNECT_PROD_CONSUMER_KEY": "3MVGkey",
         "SFCONNECT_PROD_USERNAME": "ci@example.com",
-        "SFCONNECT_PROD_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n",
+        "SFCONNECT_PROD_PRIVATE_KEY": generated_private_key_pem(),
     }
     auth, verify = authenticator_for("prod", target({"jwt_bearer": {}}), environ=environ, base_dir=tmp_path)
     assert isinstance(auth, JwtBearerAuth)
