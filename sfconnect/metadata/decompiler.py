@@ -237,6 +237,21 @@ def _refresh_ca(oauth: dict[str, Any], value: str | None) -> None:
         _set(oauth, "refresh_token.unit", unit.lower() or None)
 
 
+def _id_token(oauth: dict[str, Any], id_token: object, validity: str, custom_perms: str) -> None:
+    """OpenID Connect ID token settings (the two kinds spell two of the fields differently)."""
+    if not isinstance(id_token, Record):
+        return
+    oauth["id_token"] = {}
+    _set(oauth, "id_token.validity_minutes", _int(id_token, validity))
+    _set(oauth, "id_token.audiences", _split(_str(id_token, "idTokenAudience")))
+    included = [
+        (_bool(id_token, "idTokenIncludeStandardClaims"), "standard_claims"),
+        (_bool(id_token, "idTokenIncludeAttributes"), "custom_attributes"),
+        (_bool(id_token, custom_perms), "custom_permissions"),
+    ]
+    _set(oauth, "id_token.include", _include(included))
+
+
 def _custom_attributes(value: object) -> list[dict[str, object]] | None:
     """Custom attributes (key + formula records) as YAML entries; None when there are none."""
     if not isinstance(value, tuple):
@@ -288,22 +303,7 @@ def _decompile_connected_app(component: Component, ctx: _Context) -> dict[str, A
             _set(refresh, "require_secret", False)
         _set(oauth, "introspect_all_tokens", _bool(cfg, "isIntrospectAllTokens") or None)
         _set(oauth, "jwt_access_tokens.enabled", _bool(cfg, "isNamedUserJwtEnabled") or None)
-        id_token = cfg.get("idTokenConfig")
-        if isinstance(id_token, Record):
-            _set(oauth, "id_token.validity_minutes", _int(id_token, "idTokenValidity"))
-            _set(oauth, "id_token.audiences", _split(_str(id_token, "idTokenAudience")))
-            _set(
-                oauth,
-                "id_token.include",
-                _include(
-                    [
-                        (_bool(id_token, "idTokenIncludeStandardClaims"), "standard_claims"),
-                        (_bool(id_token, "idTokenIncludeAttributes"), "custom_attributes"),
-                        (_bool(id_token, "idTokenIncludeCustomPerms"), "custom_permissions"),
-                    ]
-                ),
-            )
-            oauth.setdefault("id_token", {})
+        _id_token(oauth, cfg.get("idTokenConfig"), "idTokenValidity", "idTokenIncludeCustomPerms")
         asset = cfg.get("assetTokenConfig")
         if isinstance(asset, Record):
             _set(oauth, "asset_token.validity_period", _int(asset, "assetValidityPeriod"))
@@ -459,22 +459,9 @@ def _decompile_eca(family: Sequence[Component], ctx: _Context) -> dict[str, Any]
         _set(oauth, "introspect_all_tokens", _bool(g, "isIntrospectAllTokens") or None)
         _set(oauth, "jwt_access_tokens.enabled", _bool(g, "isNamedUserJwtEnabled") or None)
         _set(oauth, "jwt_access_tokens.timeout_minutes", _int(p, "namedUserJwtTimeout"))
-        id_token = g.get("idTokenConfig")
-        if isinstance(id_token, Record):
-            oauth["id_token"] = {}
-            _set(oauth, "id_token.validity_minutes", _int(id_token, "idTokenValidityInMinutes"))
-            _set(oauth, "id_token.audiences", _split(_str(id_token, "idTokenAudience")))
-            _set(
-                oauth,
-                "id_token.include",
-                _include(
-                    [
-                        (_bool(id_token, "idTokenIncludeStandardClaims"), "standard_claims"),
-                        (_bool(id_token, "idTokenIncludeAttributes"), "custom_attributes"),
-                        (_bool(id_token, "idTokenIncludeCustomPermissions"), "custom_permissions"),
-                    ]
-                ),
-            )
+        _id_token(
+            oauth, g.get("idTokenConfig"), "idTokenValidityInMinutes", "idTokenIncludeCustomPermissions"
+        )
         if _str(s, "assetTokenSigningCertificate") or _int(s, "assetTokenValidity") is not None:
             oauth["asset_token"] = {
                 "validity_period": _int(s, "assetTokenValidity"),
