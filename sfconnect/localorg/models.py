@@ -26,6 +26,7 @@ from sfconnect.localorg.exceptions import (
 )
 from sfconnect.localorg.faults import Faults
 from sfconnect.localorg.ids import IdSource, RandomIds
+from sfconnect.localorg.migration import migration_of, reactivate, set_app_extras
 from sfconnect.localorg.records import TYPE_KEY, Record, missing_required, validate_record
 from sfconnect.localorg.seed import Seed, default_seed
 from sfconnect.localorg.store import ComponentRow, SessionRow, Store, UserRow
@@ -125,6 +126,10 @@ METADATA_PERMISSION_MISSING = (
 CONNECTED_APP_CREATION_BLOCKED = (
     "You can't create a connected app. Connected app creation is blocked in this org: create an external "
     "client app instead, or ask Salesforce Customer Support to allow connected app creation."
+)
+CONNECTED_APP_READ_ONLY = (
+    "The connected app {app} was migrated to the external client app {eca} and is read-only: make changes to "
+    "the external client app (deleting it makes the connected app active again)."
 )
 CONSUMER_SECRET_ACCESS_OFF = (
     "You can't access the consumer key and secret of an external client app through the Metadata API. "  # noqa: S105
@@ -327,6 +332,8 @@ class LocalOrg:
                         admin_id,
                     )
                 )
+                if app.extras:
+                    set_app_extras(self, app.full_name, app.extras)
                 if _has_oauth(app.type, record):
                     self.store.set_credentials(
                         org_id,
@@ -500,6 +507,8 @@ class LocalOrg:
         found = self.store.credentials_by_key(consumer_key)
         if found is None or found[0] != self.org_id:
             return None
+        if found[1] == "ConnectedApp" and migration_of(self, found[2]) is not None:
+            return None  # a migrated (read-only) Connected App issues no tokens
         return AppCredentials(found[0], found[1], found[2], consumer_key, found[3])
 
     def credentials_of(self, app_type: str, app_name: str) -> AppCredentials | None:
@@ -584,8 +593,11 @@ class LocalOrg:
         record["fullName"] = row.full_name
         if row.type == "ConnectedApp" and isinstance(record.get("oauthConfig"), dict):
             creds = self.store.credentials(self.org_id, "ConnectedApp", row.full_name)
+            migrated = migration_of(self, row.full_name) if not creds else None
             if creds:
                 record["oauthConfig"]["consumerKey"] = creds[0]
+            elif migrated is not None and migrated.consumer_key:
+                record["oauthConfig"]["consumerKey"] = migrated.consumer_key  # the read-only version's key
         elif row.type == "ExtlClntAppGlobalOauthSettings":
             creds = self.store.credentials(
                 self.org_id, "ExternalClientApplication", str(record.get("externalClientApplication", ""))
@@ -746,6 +758,15 @@ class LocalOrg:
         oauth = record.get("oauthConfig") if type_ == "ConnectedApp" else record
         if type_ == "ConnectedApp" and creating and not settings.get("connected_app_creation_allowed"):
             return [_error("INSUFFICIENT_ACCESS", CONNECTED_APP_CREATION_BLOCKED)]
+        if type_ == "ConnectedApp" and not creating:
+            migrated = migration_of(self, full_name)
+            if migrated is not None:
+                return [
+                    _error(
+                        "INSUFFICIENT_ACCESS_OR_READONLY",
+                        CONNECTED_APP_READ_ONLY.format(app=full_name, eca=migrated.external_client_app),
+                    )
+                ]
         if info.parent_field is not None:
             parent = str(record.get(info.parent_field, ""))
             if self.component("ExternalClientApplication", parent) is None:
@@ -897,12 +918,14 @@ class LocalOrg:
         self.store.delete_component(self.org_id, type_, row.full_name)
         if type_ == "ConnectedApp":
             self.store.delete_credentials(self.org_id, "ConnectedApp", row.full_name)
+            self.store.set_meta(f"migration:{row.full_name.lower()}", "")
         elif type_ == "ExternalClientApplication":
             for child in self.components():
                 parent_field = APP_TYPES[child.type].parent_field if child.type in APP_TYPES else None
                 if parent_field and str(child.record.get(parent_field, "")).lower() == row.full_name.lower():
                     self.store.delete_component(self.org_id, child.type, child.full_name)
             self.store.delete_credentials(self.org_id, "ExternalClientApplication", row.full_name)
+            reactivate(self, row.full_name)  # a migrated Connected App is active again
         elif type_ == "ExtlClntAppGlobalOauthSettings":
             self.store.delete_credentials(
                 self.org_id, "ExternalClientApplication", str(row.record.get("externalClientApplication", ""))
