@@ -24,7 +24,7 @@ from typing import Any, Literal
 from sfconnect._wsdl_table import COMPLEX_TYPES
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.spec.models import AppSpec
-from sfconnect.spec.switches import SWITCHES, VALUES, Switch
+from sfconnect.spec.switches import SWITCHES, VALUES
 
 __all__ = [
     "ESCAPE_HATCH",
@@ -32,11 +32,13 @@ __all__ = [
     "NO_DESTINATION",
     "Destination",
     "Limit",
+    "MapRow",
     "Problem",
     "assess",
     "ca_fields",
     "destination",
     "fields_without_destination",
+    "map_rows",
     "set_fields",
     "to_external_client_app",
     "yaml_only_destinations",
@@ -134,15 +136,50 @@ _GENERIC = (
 )
 
 
-def _map_rows() -> Iterator[tuple[Switch, str, tuple[str, ...]]]:
-    """(row, Connected App field, External Client App fields) for every Connected App field of the map."""
+@dataclass(frozen=True)
+class MapRow:
+    """One Connected App field of the field map: its YAML key and the External Client App fields it becomes."""
+
+    yaml_path: str
+    ca_field: str
+    eca_fields: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class _Place:
+    where: str
+    fields: tuple[str, ...]
+    note: str
+
+
+def _field_map() -> Iterator[tuple[str, _Place, _Place]]:
+    """(YAML path, Connected App place, External Client App place) for every row of the field map.
+
+    The one place that reads the field map (`sfconnect.spec.switches` ``SWITCHES`` and ``VALUES`` today).
+    """
     for row in (*SWITCHES, *VALUES):
         ca, eca = row.connected_app, row.external_client_app
+        yield (
+            row.path,
+            _Place(ca.where, tuple(ca.fields), ca.note),
+            _Place(eca.where, tuple(eca.fields), eca.note),
+        )
+
+
+def map_rows() -> tuple[MapRow, ...]:
+    """The field map, seen from the Connected App side: every Connected App field a YAML key sets.
+
+    A row whose External Client App place is not a metadata field (unsupported, intent, org-wide) gives its
+    Connected App fields no destination.
+    """
+    out: list[MapRow] = []
+    for path, ca, eca in _field_map():
         if ca.where != "metadata" or ca.note == "presence":
             continue
         targets = eca.fields if eca.where == "metadata" else ()
-        for field in ca.fields:
-            yield row, field, targets
+        out.extend(MapRow(path, field, targets, ca.note) for field in ca.fields)
+    return tuple(out)
 
 
 def _explain(field: str) -> tuple[str, str]:
@@ -158,13 +195,13 @@ def destination(field: str) -> Destination:
     """Where the Connected App field `field` goes (an exact leaf path from `ca_fields()`)."""
     if field in ESCAPE_HATCH:
         return Destination(field, None, ESCAPE_HATCH[field], note=_NOTES.get(field, ""))
-    for row, ca_field, targets in _map_rows():
-        if field == ca_field or field.startswith(ca_field + "."):
-            note = _NOTES.get(ca_field, "") or row.connected_app.note
-            if targets:
-                return Destination(field, row.path, targets, note=note)
+    for row in map_rows():
+        if field == row.ca_field or field.startswith(row.ca_field + "."):
+            note = _NOTES.get(row.ca_field, "") or row.note
+            if row.eca_fields:
+                return Destination(field, row.yaml_path, row.eca_fields, note=note)
             consequence, alternative = _explain(field)
-            return Destination(field, row.path, (), consequence, alternative)
+            return Destination(field, row.yaml_path, (), consequence, alternative)
     consequence, alternative = _explain(field)
     return Destination(field, None, (), consequence, alternative)
 
@@ -194,10 +231,9 @@ def yaml_only_destinations() -> tuple[Destination, ...]:
     """YAML keys that are intent or org-wide for a Connected App but a field of an External Client App
     (for example the device flow, a Setup checkbox on a Connected App)."""
     out = []
-    for row in SWITCHES:
-        ca, eca = row.connected_app, row.external_client_app
+    for path, ca, eca in _field_map():
         if ca.where in ("intent", "org") and eca.where == "metadata":
-            out.append(Destination(f"({ca.where}) {row.path}", row.path, eca.fields, note=ca.note))
+            out.append(Destination(f"({ca.where}) {path}", path, eca.fields, note=ca.note))
     return tuple(out)
 
 
@@ -375,9 +411,9 @@ def eligible(problems: tuple[Problem, ...]) -> bool:
 # --- the YAML entry ------------------------------------------------------------------------------------------
 
 _DROPPED_YAML: dict[str, str] = {
-    row.path: row.external_client_app.note or "not supported by External Client Apps"
-    for row in (*SWITCHES, *VALUES)
-    if row.external_client_app.where == "unsupported" and row.connected_app.where != "unsupported"
+    path: eca.note or "not supported by External Client Apps"
+    for path, ca, eca in _field_map()
+    if eca.where == "unsupported" and ca.where != "unsupported"
 }
 
 
