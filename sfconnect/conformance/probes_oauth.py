@@ -379,12 +379,14 @@ def ip_relaxation(ctx: ProbeContext) -> Observation:
     code, verifier = _code(ctx, app, pkce=True, user=user)
     web = _exchange(ctx, app, code, verifier)
     page = _authorize(ctx, app, {"response_type": "token"})
-    if page.kind == "page" and page.has_login:
-        ua = ctx.oauth.login_and_consent(page, user.username, user.password)
-        _remember_params(ctx, ua)
-        ua_granted = ua.kind == "callback" and "access_token" in ua.params
-    else:
-        ua_granted = False
+    if page.kind != "page" or not page.has_login:
+        raise NotRun(
+            f"the org refuses the user-agent flow before any login ({page.error or page.kind}), so an IP "
+            "refusal cannot be told apart"
+        )
+    ua = ctx.oauth.login_and_consent(page, user.username, user.password)
+    _remember_params(ctx, ua)
+    ua_granted = ua.kind == "callback" and "access_token" in ua.params
     return {"web_server_granted": isinstance(web, Tokens), "user_agent_granted": ua_granted}
 
 

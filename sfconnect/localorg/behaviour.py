@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def _token_grant(req: Request) -> str:
 def _soap_operation(req: Request) -> str:
     if "/services/Soap/m/" not in req.path:
         return ""
-    found = re.search(rb"<(?:[A-Za-z0-9_]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9_]+:)?([A-Za-z]+)", req.body)
+    found = re.search(rb"<(?:[\w.-]+:)?Body[^>]*>\s*<(?:[\w.-]+:)?([A-Za-z]+)", req.body)
     return found.group(1).decode("ascii") if found else ""
 
 
@@ -90,6 +91,42 @@ def _userinfo_wrong_user(req: Request, response: Response) -> Response:
         and "preferred_username" in body
     ):
         return _with_json(response, {**body, "preferred_username": "someone.else@localorg.invalid"})
+    return response
+
+
+def _device_flow_always_on(req: Request, response: Response) -> Response:
+    body = _json_body(response)
+    form = req.form() if _token_grant(req) == "" and req.method == "POST" else {}
+    if (
+        req.path.rstrip("/").endswith("/services/oauth2/token")
+        and form.get("response_type") == "device_code"
+        and isinstance(body, dict)
+        and body.get("error") == "oauth_flow_disabled"
+    ):
+        started = {
+            "device_code": secrets.token_urlsafe(32),
+            "user_code": "PROFILE1",
+            "verification_uri": f"{req.base_url}/setup/connect",
+            "interval": 5,
+        }
+        return _with_json(Response(200, b"", response.content_type, response.headers), started)
+    return response
+
+
+def _refresh_reuse_accepted(req: Request, response: Response) -> Response:
+    body = _json_body(response)
+    if (
+        _token_grant(req) == "refresh_token"
+        and isinstance(body, dict)
+        and body.get("error") == "invalid_grant"
+    ):
+        token = {
+            "access_token": "00D000000000000!" + secrets.token_urlsafe(24),
+            "instance_url": req.base_url,
+            "token_type": "Bearer",
+            "issued_at": "0",
+        }
+        return _with_json(Response(200, b"", response.content_type, response.headers), token)
     return response
 
 
@@ -158,6 +195,12 @@ FLAGS: dict[str, Deviation] = {
         _callback_mismatch_invalid_request,
     ),
     "userinfo_wrong_user": Deviation("userinfo names another user", _userinfo_wrong_user),
+    "device_flow_always_on": Deviation(
+        "the device flow starts even for apps that do not enable it", _device_flow_always_on
+    ),
+    "refresh_reuse_accepted": Deviation(
+        "a refresh token already used (rotation) is accepted again", _refresh_reuse_accepted
+    ),
     "check_only_not_reported": Deviation(
         "checkDeployStatus reports a check-only deploy as checkOnly=false",
         _soap_rewrite("checkDeployStatus", rb"<checkOnly>true</checkOnly>", b"<checkOnly>false</checkOnly>"),
