@@ -16,7 +16,7 @@ from sfconnect.org.auth import UsernamePasswordAuth
 from sfconnect.org.targets import Connection, connect
 
 RESTRICTED_USER = "restricted@localorg.sfconnect.test"
-RESTRICTED_PASSWORD = "Restricted-Password-12345"  # noqa: S105 - a seeded test user's password, not a secret
+RESTRICTED_PASSWORD = "Restricted-Password-12345"
 RESTRICTED_PROFILE = "Standard User"
 
 # Probes that cannot match the embedded org until the fidelity issue (15) lands the behaviour they check.
@@ -74,7 +74,11 @@ def seed_file(directory: Path, *, connected_apps: bool) -> Path:
                     "profile_login_ip_ranges": {RESTRICTED_PROFILE: [["10.255.0.0", "10.255.0.255"]]},
                 },
                 "users": [
-                    {"username": RESTRICTED_USER, "profile": RESTRICTED_PROFILE, "password": RESTRICTED_PASSWORD}
+                    {
+                        "username": RESTRICTED_USER,
+                        "profile": RESTRICTED_PROFILE,
+                        "password": RESTRICTED_PASSWORD,
+                    }
                 ],
             }
         ),

@@ -26,7 +26,7 @@ def test_every_probe_has_an_expected_result_with_a_source() -> None:
 
 def test_a_probe_without_a_source_is_refused() -> None:
     probe = Probe("metadata.sourceless", "metadata", "no source", lambda ctx: {})
-    with pytest.raises(CatalogError, match="metadata.sourceless: no source"):
+    with pytest.raises(CatalogError, match=r"metadata\.sourceless: no source"):
         parse_expected({"metadata.sourceless": {"expect": {"success": True}}})
     with pytest.raises(CatalogError, match="without an expected result"):
         load_catalog([probe], expected={})
@@ -45,9 +45,14 @@ def test_sources_must_say_where_they_come_from() -> None:
 
 def test_an_expected_result_without_a_probe_is_refused() -> None:
     expected = parse_expected(
-        {"ghost.probe": {"expect": {"a": 1}, "source": {"kind": "documentation", "title": "G", "section": "s"}}}
+        {
+            "ghost.probe": {
+                "expect": {"a": 1},
+                "source": {"kind": "documentation", "title": "G", "section": "s"},
+            }
+        }
     )
-    with pytest.raises(CatalogError, match="without a probe: ghost.probe"):
+    with pytest.raises(CatalogError, match=r"without a probe: ghost\.probe"):
         load_catalog([], expected=expected)
 
 
@@ -71,15 +76,18 @@ def test_compare_reports_each_kind_of_difference() -> None:
         "fields_absent": ["expires_in"],
         "status": 400,
     }
-    assert compare(
-        expected,
-        {
-            "success": False,
-            "message": "cannot submit more than 10 records IN THIS OPERATION",
-            "fields": ["access_token", "api_instance_url"],
-            "status": 400,
-        },
-    ) == []
+    assert (
+        compare(
+            expected,
+            {
+                "success": False,
+                "message": "cannot submit more than 10 records IN THIS OPERATION",
+                "fields": ["access_token", "api_instance_url"],
+                "status": 400,
+            },
+        )
+        == []
+    )
     differences = compare(
         expected,
         {"success": True, "message": "into this call", "fields": ["access_token", "expires_in"]},
@@ -101,7 +109,14 @@ def test_masker_masks_registered_secrets_and_identifiers() -> None:
         "jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln"
     )
     masked = masker.text(text)
-    for leak in ("s3cretConsumerValue", "00D5g000004XyZa", "0055g00000ABCDE", "user@example.com", "abc", "eyJ"):
+    for leak in (
+        "s3cretConsumerValue",
+        "00D5g000004XyZa",
+        "0055g00000ABCDE",
+        "user@example.com",
+        "abc",
+        "eyJ",
+    ):
         assert leak not in masked
     assert masked.count("<") >= 6
     assert masker.value({"k": ["user@example.com"]}) == {"k": ["<user>"]}

@@ -28,6 +28,10 @@ def test_every_probe_matches_the_embedded_org(served_orgs: dict[str, ServedOrg])
         assert report.cleanup_errors == [] and report.untouched_verified is True, key
         for r in report.results:
             if r.status == "not run":
-                assert any(reason in r.reason for reason in CONNECTED_APP_REASONS), (key, r.probe_id, r.reason)
+                assert any(reason in r.reason for reason in CONNECTED_APP_REASONS), (
+                    key,
+                    r.probe_id,
+                    r.reason,
+                )
     matched = {r.probe_id for report in reports.values() for r in report.results if r.status == "matches"}
     assert matched == {p.id for p in ALL_PROBES} - set(PENDING_ISSUE_15)

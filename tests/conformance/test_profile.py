@@ -51,13 +51,17 @@ def test_the_report_names_exactly_the_flags_probe(served_orgs: dict[str, ServedO
     statuses = {r.probe_id: r.status for r in report.results}
     assert statuses.pop(FLAG_PROBE[flag]) == "differs"
     assert statuses.pop("metadata.connected_app_creation") == "not run"
-    assert {s for s in statuses.values()} == {"matches"}, {p: s for p, s in statuses.items() if s != "matches"}
+    assert {s for s in statuses.values()} == {"matches"}, {
+        p: s for p, s in statuses.items() if s != "matches"
+    }
     assert report.untouched_verified is True and report.cleanup_errors == []
 
 
 def test_an_unknown_flag_is_refused(tmp_path_factory: pytest.TempPathFactory) -> None:
     from sfconnect.localorg import serve_local_org
 
-    with pytest.raises(ValueError, match="unknown behaviour profile flag"):
-        with serve_local_org(tmp_path_factory.mktemp("bad-profile"), profile=["no_such_flag"]):
-            pass
+    with (
+        pytest.raises(ValueError, match="unknown behaviour profile flag"),
+        serve_local_org(tmp_path_factory.mktemp("bad-profile"), profile=["no_such_flag"]),
+    ):
+        pass
