@@ -146,3 +146,18 @@ def test_ctrl_c_cleans_up(project: Path) -> None:
     assert "interrupted" in rest
     assert "(interrupted)" in out
     assert _names(project) == {KEEP, LEFTOVER}  # the run's own components are gone; nothing else changed
+
+
+def test_production_target_refused_without_allow_production(cli: Invoke, project: Path) -> None:
+    seed = yaml.safe_load((project / "seed.yaml").read_text(encoding="utf-8"))
+    seed["settings"] = {"is_sandbox": False, "organization_type": "Unlimited Edition"}
+    (project / "seed.yaml").write_text(yaml.safe_dump(seed), encoding="utf-8")
+    code, out, err = cli("conformance", "-C", str(project), "--only", "metadata.update_replaces_whole")
+    assert code == 1
+    assert "is a production org" in err and "--allow-production" in err
+    assert "it creates only" not in err and out == ""
+    assert _names(project) == {KEEP, LEFTOVER}
+    code, _out, err = cli(
+        "conformance", "-C", str(project), "--only", "metadata.update_replaces_whole", "--allow-production"
+    )
+    assert code == 0, err

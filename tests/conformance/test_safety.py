@@ -27,7 +27,6 @@ from sfconnect.conformance.catalog import load_catalog, parse_expected
 from sfconnect.conformance.context import ProbeContext
 from sfconnect.localorg import LocalOrg, serve_local_org
 from sfconnect.org.auth import UsernamePasswordAuth
-from sfconnect.org.rest import RestAnswer, RestClient
 from sfconnect.org.targets import connect
 from tests.conformance.conftest import PENDING_ISSUE_15, ServedOrg
 
@@ -115,37 +114,48 @@ def test_production_is_told_apart_by_the_org_itself() -> None:
     assert facts(is_sandbox=True).jwt_audience == "https://test.salesforce.com"
 
 
-@pytest.fixture
-def looks_like_production(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The org answers the Organization query as a production Enterprise Edition org would."""
-    real = RestClient.query
+@pytest.fixture(scope="module")
+def production_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedOrg]:
+    """An embedded org seeded to describe itself as production (Enterprise Edition, not a sandbox)."""
+    directory = tmp_path_factory.mktemp("conformance-production")
+    seed = directory / "seed.yaml"
+    seed.write_text(
+        yaml.safe_dump(
+            {"settings": {"is_sandbox": False, "organization_type": "Enterprise Edition"}, "apps": OTHER_APPS}
+        ),
+        encoding="utf-8",
+    )
+    with serve_local_org(directory / "org", seed_file=seed) as handle:
+        auth = UsernamePasswordAuth(handle.instance_url, handle.admin_username, handle.admin_password)
+        connection = connect("local", auth, str(handle.ca_bundle), api_version="63.0")
+        try:
+            yield ServedOrg(handle, connection, None)
+        finally:
+            connection.close()
 
-    def query(self: RestClient, soql: str, *, api_version: str | None = None) -> RestAnswer:
-        if "FROM Organization" in soql:
-            record = {
-                "Id": "00D000000000001AAA",
-                "IsSandbox": False,
-                "OrganizationType": "Enterprise Edition",
-            }
-            return RestAnswer(200, {"totalSize": 1, "done": True, "records": [record]})
-        return real(self, soql, api_version=api_version)
 
-    monkeypatch.setattr(RestClient, "query", query)
-
-
-@pytest.mark.usefixtures("looks_like_production")
-def test_a_production_org_is_refused_before_anything_is_created(org_with_apps: ServedOrg) -> None:
-    before = others_fingerprint(org_with_apps.handle.org)
+def test_a_production_org_is_refused_before_anything_is_created(production_org: ServedOrg) -> None:
+    before = others_fingerprint(production_org.handle.org)
     with pytest.raises(ProductionRefused, match="--allow-production"):
-        org_with_apps.run(only=("metadata",))
-    assert prefixed(org_with_apps.handle.org) == []
-    assert others_fingerprint(org_with_apps.handle.org) == before
+        production_org.run(only=("metadata",))
+    assert prefixed(production_org.handle.org) == []
+    assert others_fingerprint(production_org.handle.org) == before
 
 
-@pytest.mark.usefixtures("looks_like_production")
-def test_allow_production_runs_the_suite(org_with_apps: ServedOrg) -> None:
-    report = org_with_apps.run(only=("metadata.update_replaces_whole",), allow_production=True)
+def test_allow_production_runs_the_suite(production_org: ServedOrg) -> None:
+    report = production_org.run(only=("metadata.update_replaces_whole",), allow_production=True)
     assert report.org_kind == "production"
+    assert [r.status for r in report.results] == ["matches"]
+
+
+def test_a_sandbox_is_not_production(production_org: ServedOrg) -> None:
+    org = production_org.handle.org
+    org.set_setting("is_sandbox", True)
+    try:
+        report = production_org.run(only=("metadata.update_replaces_whole",))
+    finally:
+        org.set_setting("is_sandbox", False)
+    assert report.org_kind == "sandbox"
     assert [r.status for r in report.results] == ["matches"]
 
 
