@@ -10,11 +10,13 @@ a change.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 
 from deepdiff import DeepDiff
 
 from sfconnect._types import JSONValue
+from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.schema import (
@@ -25,7 +27,6 @@ from sfconnect.metadata.schema import (
     is_write_only,
     string_default,
 )
-from sfconnect.metadata.vocabulary import yaml_value
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
 __all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "group_families", "unit_map"]
@@ -129,21 +130,26 @@ def _component_changes(app: CompiledApp, desired: Component, live: Component | N
     if live is None:  # a new component: structural fields follow from the app and are not listed
         changed = {p for p in changed if app.has_yaml_path(desired.type, p)}
     changes = []
+    seen: set[tuple[str, str, str]] = set()
+    old_units, new_units = dict(before), dict(after)
+    if live is not None:  # an absent boolean is its documented default: `false -> true`, not `+ true`
+        for units, other in ((old_units, after), (new_units, before)):
+            for name in set(other) - set(units):
+                units[name] = _with_default(desired.type, name, None, other[name])
     for path in sorted(changed):
-        old, new = before.get(path), after.get(path)
-        if (
-            live is not None
-        ):  # an absent boolean is its documented default: show `false -> true`, not `+ true`
-            old, new = (
-                _with_default(desired.type, path, old, new),
-                _with_default(desired.type, path, new, old),
-            )
+        old = _shown(path, fieldmap.row_value(desired.type, path, old_units))
+        new = _shown(path, fieldmap.row_value(desired.type, path, new_units))
+        yaml_path = app.yaml_path(desired.type, path)
+        key = (yaml_path, json.dumps(old, sort_keys=True), json.dumps(new, sort_keys=True))
+        if key in seen or (old == new and live is not None):
+            continue  # one YAML value written to several fields is one line
+        seen.add(key)
         changes.append(
             FieldChange(
-                path=app.yaml_path(desired.type, path),
+                path=yaml_path,
                 metadata_path=f"{desired.type}.{path}",
-                before=_shown(path, yaml_value(desired.type, path, old)),
-                after=_shown(path, yaml_value(desired.type, path, new)),
+                before=old,
+                after=new,
             )
         )
     if live is None:
