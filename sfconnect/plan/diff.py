@@ -10,7 +10,6 @@ a change.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping, Sequence
 
 from deepdiff import DeepDiff
@@ -29,7 +28,14 @@ from sfconnect.metadata.schema import (
 )
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
-__all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "group_families", "unit_map"]
+__all__ = [
+    "CONNECTED_APP_CREATION_BLOCKED",
+    "diff_app",
+    "family_of",
+    "group_families",
+    "reviewed_values",
+    "unit_map",
+]
 
 CONNECTED_APP_CREATION_BLOCKED = "the org does not allow creating Connected Apps"
 """How a plan error about a blocked Connected App creation starts (`plan --validate` may lift it)."""
@@ -89,6 +95,36 @@ def _shown(path: str, value: JSONValue) -> JSONValue:
     return value
 
 
+def reviewed_values(
+    type_name: str,
+    path: str,
+    before: Mapping[str, JSONValue],
+    after: Mapping[str, JSONValue],
+    *,
+    updating: bool,
+) -> tuple[JSONValue, JSONValue]:
+    """A change's before and after as the plan shows them: the YAML value of the field map's row (read from
+    every field of the row in the component's units, so ``id_token.include`` is a list), defaults filled in,
+    certificate digests.
+
+    Args:
+        type_name: the component type.
+        path: the changed metadata path.
+        before: the live component's units (`unit_map`), empty when it is created.
+        after: the desired component's units.
+        updating: the component exists (an absent value then means its documented default).
+    """
+    old_units, new_units = dict(before), dict(after)
+    if updating:  # an absent boolean is its documented default: show `false -> true`, not `+ true`
+        for units, other in ((old_units, after), (new_units, before)):
+            for name in set(other) - set(units):
+                units[name] = _with_default(type_name, name, None, other[name])
+    return (
+        _shown(path, fieldmap.row_value(type_name, path, old_units)),
+        _shown(path, fieldmap.row_value(type_name, path, new_units)),
+    )
+
+
 def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Component]:
     """The live components that make up one app: the Connected App, or the ECA header and its children."""
     if kind == "ConnectedApp":
@@ -130,26 +166,16 @@ def _component_changes(app: CompiledApp, desired: Component, live: Component | N
     if live is None:  # a new component: structural fields follow from the app and are not listed
         changed = {p for p in changed if app.has_yaml_path(desired.type, p)}
     changes = []
-    seen: set[tuple[str, str, str]] = set()
-    old_units, new_units = dict(before), dict(after)
-    if live is not None:  # an absent boolean is its documented default: `false -> true`, not `+ true`
-        for units, other in ((old_units, after), (new_units, before)):
-            for name in set(other) - set(units):
-                units[name] = _with_default(desired.type, name, None, other[name])
     for path in sorted(changed):
-        old = _shown(path, fieldmap.row_value(desired.type, path, old_units))
-        new = _shown(path, fieldmap.row_value(desired.type, path, new_units))
-        yaml_path = app.yaml_path(desired.type, path)
-        key = (yaml_path, json.dumps(old, sort_keys=True), json.dumps(new, sort_keys=True))
-        if key in seen or (old == new and live is not None):
-            continue  # one YAML value written to several fields is one line
-        seen.add(key)
+        shown_before, shown_after = reviewed_values(
+            desired.type, path, before, after, updating=live is not None
+        )
         changes.append(
             FieldChange(
-                path=yaml_path,
+                path=app.yaml_path(desired.type, path),
                 metadata_path=f"{desired.type}.{path}",
-                before=old,
-                after=new,
+                before=shown_before,
+                after=shown_after,
             )
         )
     if live is None:

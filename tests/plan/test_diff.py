@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component, Record
 from sfconnect.plan.diff import diff_app, family_of, unit_map
+from sfconnect.plan.model import Plan
+from sfconnect.plan.render import render_text
 
 
 def connected_app(**oauth: object) -> Component:
@@ -82,10 +86,16 @@ def test_one_yaml_value_in_two_fields_is_one_line_and_lists_show_as_lists() -> N
         },
     )
     plan = diff_app(app, [live])
-    lines = [(c.path, c.before, c.after) for c in plan.changes]
-    assert lines.count(("oauth.flows.token_exchange.enabled", False, True)) == 1
-    assert ("oauth.id_token.include", [], ["standard_claims", "custom_attributes"]) in lines
-    assert len(lines) == len(set(map(str, lines)))
+    changes = [(c.path, c.before, c.after) for c in plan.changes]
+    assert ("oauth.id_token.include", [], ["standard_claims", "custom_attributes"]) in changes
+    # the plan keeps one change per metadata field (apply checks them); the rendering prints each line once
+    assert changes.count(("oauth.flows.token_exchange.enabled", False, True)) == 2
+    out = io.StringIO()
+    render_text(Plan(target="t", apps=(plan,)), out)
+    lines = [line for line in out.getvalue().splitlines() if line.strip().startswith("~")]
+    assert len(lines) == len(set(lines))
+    assert sum("oauth.flows.token_exchange.enabled" in line for line in lines) == 1
+    assert sum("oauth.id_token.include" in line for line in lines) == 1
 
 
 def test_org_generated_and_write_only_fields_never_differ() -> None:
