@@ -225,7 +225,6 @@ def build_family(name: str, ca: Record) -> dict[str, Record]:
         "isOauthPluginEnabled": "true" if oc else "false",
         "label": names["ExtlClntAppConfigurablePolicies"],
     }
-    _put(plcy, "startUrl", ca.get("startUrl"))
     family["ExtlClntAppConfigurablePolicies"] = plcy
     if not oc:
         return family
@@ -310,6 +309,7 @@ def build_family(name: str, ca: Record) -> dict[str, Record]:
     level = str(sp.get("sessionLevel", "")).upper()
     policies["requiredSessionLevel"] = "HIGH_ASSURANCE" if level == "HIGH_ASSURANCE" else "STANDARD"
     _put(policies, "policyAction", sp.get("policyAction"))
+    _put(policies, "startUrl", ca.get("startUrl"))
     _put(policies, "apexHandler", ca.get("plugin"))
     _put(policies, "executeHandlerAs", ca.get("pluginExecutionUser"))
     family["ExtlClntAppOauthConfigurablePolicies"] = policies

@@ -5,8 +5,8 @@ lint rule use them.
 
 - `ca_fields()` walks every field of the ``ConnectedApp`` metadata type (the v63 WSDL table).
 - `destination()` says where one of them goes in the External Client App family. It is derived from the field
-  map (today `sfconnect.spec.switches.SWITCHES` and `VALUES`: per YAML key, the Connected App field and the
-  External Client App field), plus `ESCAPE_HATCH` for fields with no YAML key. A field the map gives no External
+  map (`sfconnect.metadata.fieldmap`: per YAML key, the Connected App fields and the External Client App
+  fields), plus `ESCAPE_HATCH` for fields with no YAML key. A field the map gives no External
   Client App field has **no destination**; `NO_DESTINATION` explains each one (consequence and alternative).
 - `MIGRATION_LIMITS` lists what Setup's migration itself does not carry (Salesforce Help, "Connected App to
   External Client App Migration" and "Create an External Client App from a Connected App").
@@ -23,8 +23,8 @@ from typing import Any, Literal
 
 from sfconnect._wsdl_table import COMPLEX_TYPES
 from sfconnect.metadata.component import Component, Record, Value
+from sfconnect.metadata.fieldmap import ROWS
 from sfconnect.spec.models import AppSpec
-from sfconnect.spec.switches import SWITCHES, VALUES
 
 __all__ = [
     "ESCAPE_HATCH",
@@ -118,6 +118,10 @@ _MOBILE = (
 )
 
 NO_DESTINATION: dict[str, tuple[str, str]] = {
+    "ConnectedApp.oauthPolicy.singleLogoutUrl": (
+        "the OAuth policy's copy of the single logout URL is not carried as such",
+        "set `oauth.single_logout_url` (ExtlClntAppOauthSettings.singleLogoutUrl) on the External Client App",
+    ),
     "ConnectedApp.mobileStartUrl": (
         "the mobile start URL is dropped",
         "set the start page in the External Client App's mobile settings in Setup",
@@ -156,14 +160,14 @@ class _Place:
 def _field_map() -> Iterator[tuple[str, _Place, _Place]]:
     """(YAML path, Connected App place, External Client App place) for every row of the field map.
 
-    The one place that reads the field map (`sfconnect.spec.switches` ``SWITCHES`` and ``VALUES`` today).
+    The one place that reads the field map (`sfconnect.metadata.fieldmap.ROWS`).
     """
-    for row in (*SWITCHES, *VALUES):
+    for row in ROWS:
         ca, eca = row.connected_app, row.external_client_app
         yield (
-            row.path,
-            _Place(ca.where, tuple(ca.fields), ca.note),
-            _Place(eca.where, tuple(eca.fields), eca.note),
+            row.yaml,
+            _Place(ca.where, tuple(str(f) for f in ca.fields), ca.note),
+            _Place(eca.where, tuple(str(f) for f in eca.fields), eca.note),
         )
 
 
