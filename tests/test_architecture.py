@@ -21,7 +21,18 @@ ALLOWED: dict[str, set[str]] = {
     "migrate": {"spec", "metadata", "org", "plan"},
     "conformance": {"spec", "metadata", "org"},
     "localorg": set(),
-    "cli": {"spec", "metadata", "org", "plan", "apply", "smoke", "lint", "migrate", "conformance", "localorg"},
+    "cli": {
+        "spec",
+        "metadata",
+        "org",
+        "plan",
+        "apply",
+        "smoke",
+        "lint",
+        "migrate",
+        "conformance",
+        "localorg",
+    },
 }
 TOP_LEVEL_SHARED = {"errors", "_types", "_wsdl_table"}
 # localorg is an independent oracle: it may not even use the client side's shared modules.

@@ -199,7 +199,12 @@ RICH = {
     "label": "Billing Sync",
     "description": "Nightly sync",
     "contact": {"email": "ops@example.com", "phone": "+1 555 0100"},
-    "urls": {"info": "https://example.com/info", "logo": "https://example.com/logo.png"},
+    "urls": {
+        "info": "https://example.com/info",
+        "logo": "https://example.com/logo.png",
+        "start": "https://example.com/start",
+    },
+    "handler": {"apex_class": "BillingHandler", "run_as": "admin@localorg.sfconnect.test"},
     "oauth": {
         "callback_urls": ["https://example.com/cb", "https://example.com/cb2"],
         "scopes": ["api", "refresh_token", "openid"],
