@@ -651,9 +651,9 @@ class LocalOrg:
         """The org's External Client App settings as Salesforce reads them (read-only here)."""
         return {
             "fullName": ECA_SETTINGS_NAME,
-            "enableClientSecretInRestApiAccess": bool(self.setting("client_secret_rest_api_access")),
-            "enableConsumerSecretApiAccess": bool(self.setting("consumer_secret_api_access")),
-            "enablePackageEcaOauthFromDevOrg": False,
+            "enableClientSecretInRestApiAccess": _wire_bool(self.setting("client_secret_rest_api_access")),
+            "enableConsumerSecretApiAccess": _wire_bool(self.setting("consumer_secret_api_access")),
+            "enablePackageEcaOauthFromDevOrg": "false",
         }
 
     def create_metadata(
@@ -1037,6 +1037,11 @@ class LocalOrg:
     def describe_types(self) -> list[TypeInfo]:
         """The types `describeMetadata` lists."""
         return [t for t in APP_TYPES.values() if t.name in self.schema.complex_types]
+
+
+def _wire_bool(value: Any) -> str:
+    """A setting as the WSDL's xsd:boolean text."""
+    return "true" if value else "false"
 
 
 def _same(a: str, b: str) -> bool:

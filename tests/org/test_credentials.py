@@ -133,7 +133,7 @@ def test_setting_off_refuses_secrets_and_staging_but_not_keys(co: OAuthOrg) -> N
 def test_the_setting_is_on_in_the_seed_and_readable_as_metadata(co: OAuthOrg) -> None:
     # Metadata API Developer Guide, ExternalClientAppSettings.enableClientSecretInRestApiAccess (62.0).
     record = co.org.read_metadata("ExternalClientAppSettings", ["ExternalClientApp"])[0]
-    assert record is not None and record["enableClientSecretInRestApiAccess"] is True
+    assert record is not None and record["enableClientSecretInRestApiAccess"] == "true"
 
 
 def test_permissions_are_required(co: OAuthOrg) -> None:
