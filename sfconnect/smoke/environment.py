@@ -97,6 +97,8 @@ class AppCredentialSet:
     refresh_token: Credential
     matched: str
     """Which ``smoke.credentials`` entry matched (``target/app`` globs), or ``none``."""
+    former_private_key: Credential = Credential(None, "no rotated-out key")
+    """The key `keygen --rotate` moved aside (``<private_key file>.old``): its assertions must be refused."""
 
 
 def env_app_name(app: str) -> str:
@@ -142,6 +144,17 @@ def _resolve(ref: str | None, what: str, environ: Mapping[str, str], base_dir: P
     if ref.startswith("env:"):
         value = value.strip()
     return Credential(value, f"smoke.credentials {what} ({ref})")
+
+
+def _former_key(ref: str | None, base_dir: Path) -> Credential:
+    """The rotated-out private key beside a ``file:`` key (``PATH.old``, left by `keygen --rotate`)."""
+    if ref is None or not ref.startswith("file:"):
+        return Credential(None, "no rotated-out key")
+    path = Path(ref.removeprefix("file:")).expanduser()
+    old = (path if path.is_absolute() else base_dir / path).with_name(path.name + ".old")
+    if not old.is_file():
+        return Credential(None, "no rotated-out key")
+    return Credential(old.read_text(encoding="utf-8"), f"the rotated-out key ({ref}.old)")
 
 
 def _match(smoke: Smoke, target: str, app: str) -> SmokeCredentials | None:
@@ -193,6 +206,7 @@ def app_credentials(
         username=username,
         password=password,
         private_key=_resolve(entry.private_key if entry else None, "private_key", environ, base_dir),
+        former_private_key=_former_key(entry.private_key if entry else None, base_dir),
         refresh_token=_resolve(entry.refresh_token if entry else None, "refresh_token", environ, base_dir),
         matched=f"{entry.target}/{entry.app}" if entry else "none",
     )
