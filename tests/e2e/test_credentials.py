@@ -332,3 +332,17 @@ def test_apply_prints_created_keys_and_writes_out(
     assert secret not in out.read_text() and secret not in result.output
     again = cli("apply", "-C", str(path), "--auto-approve", "--out", str(out), environ=ENV)
     assert again.code == 0 and json.loads(out.read_text())["outputs"] == {}
+
+
+def test_rotate_interrupted_after_staging_reuses_the_staged_credentials(cli: Cli, proj: Path) -> None:
+    org = _org(proj)  # what a run that died after step 1 leaves in the org
+    try:
+        app = next(a for a in org_api.usage(org) if a.name == APP)
+        staged = org_api.stage(org, app, org.admin_user())
+    finally:
+        org.close()
+    result = cli("rotate", APP, "-C", str(proj), environ=ENV)
+    assert result.code == 0, result.output
+    assert f"1. skip   stage new credentials: reusing the active staged credentials {staged.id}" in result.out
+    assert "3. skip" in result.out and "published nowhere" in result.out  # no --to
+    assert _primary(proj) == (staged.consumer_key, staged.consumer_secret)
