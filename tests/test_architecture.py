@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "smoke": {"spec", "metadata", "org", "plan"},
     "lint": {"spec", "metadata", "org", "plan"},
     "migrate": {"spec", "metadata", "org", "plan"},
+    "credentials": {"spec", "metadata", "org", "plan", "smoke"},
     "conformance": {"spec", "metadata", "org"},
     "localorg": set(),
     "cli": {
@@ -30,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
         "smoke",
         "lint",
         "migrate",
+        "credentials",
         "conformance",
         "localorg",
     },
