@@ -143,7 +143,8 @@ def _side_by_side(app: AppContext, name: str, new_name: str) -> Outcome:
                 err=True,
             )
     click.echo(
-        "Next: `sfconnect apply` creates it (with its own consumer key), `sfconnect smoke` proves both apps; move "
-        f"the clients to the new key, then set `state: absent` on {name} and apply (it asks for the name)."
+        "Next: `sfconnect apply` creates it (with its own consumer key), `sfconnect smoke` proves both apps, "
+        f"`sfconnect credentials {new_name} --to SINK` hands out the new key; move the clients to it, then set "
+        f"`state: absent` on {name} and apply (it asks for the name)."
     )
     return Outcome.OK

@@ -102,6 +102,9 @@ def test_adopt_after_the_migration_then_plan_drift_and_smoke_agree(
         org.close()
     smoke = cli("smoke", "--app", "Billing_Sync", "-C", str(root))
     assert smoke.code == 0, smoke.output
+    handed = cli("credentials", "Billing_Sync", "--part", "key", "-C", str(root))
+    assert handed.code == 0, handed.output
+    assert f"SFCONNECT_BILLING_SYNC_CONSUMER_KEY={SEED_KEY}" in handed.out
 
 
 def test_deleting_the_migrated_app_reactivates_the_connected_app_and_drift_names_it(
@@ -151,6 +154,9 @@ def test_side_by_side_apply_smoke_both_then_retire_the_connected_app(
         assert new is not None and new.consumer_key != SEED_KEY  # a new app has its own key
     finally:
         org.close()
+    handed = cli("credentials", "Billing_Sync_ECA", "--part", "key", "-C", str(root))
+    assert handed.code == 0, handed.output
+    assert f"SFCONNECT_BILLING_SYNC_ECA_CONSUMER_KEY={new.consumer_key}" in handed.out
     old_file = root / "apps" / "billing-sync.yaml"
     old_file.write_text(
         old_file.read_text(encoding="utf-8").replace(
