@@ -37,6 +37,7 @@ __all__ = [
     "assess",
     "ca_fields",
     "destination",
+    "eligible",
     "fields_without_destination",
     "map_rows",
     "set_fields",
