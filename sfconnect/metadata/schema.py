@@ -223,7 +223,7 @@ _SINCE: Final[dict[tuple[str, str], tuple[int, int]]] = {
     },
     **{
         ("ExtlClntAppGlobalOauthSettings", f): (61, 0)
-        for f in ("isCodeCredPostOnly", "isNamedUserJwtEnabled")
+        for f in ("isCodeCredFlowEnabled", "isCodeCredPostOnly", "isNamedUserJwtEnabled")
     },
     ("ExtlClntAppOauthSettings", "areCustomPermsIncludedInAssetToken"): (61, 0),
     **{

@@ -4,7 +4,6 @@ agree with it, row by row."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -247,7 +246,3 @@ def test_a_field_of_the_map_missing_from_the_compiler_would_fail(monkeypatch: py
     wrong = fieldmap.Place("metadata", (fieldmap.Field("ConnectedApp", "oauthConfig.isPkceRequired"),))
     with pytest.raises(AssertionError, match="does not list"):
         test_each_row_compiles_to_its_fields_and_decompiles_back(fieldmap.CA, row, wrong)
-
-
-def test_the_docs_table_names_the_paths_of_the_repository() -> None:
-    assert Path(fieldmap.__file__).name == "fieldmap.py"
