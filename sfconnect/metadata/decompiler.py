@@ -25,7 +25,7 @@ from sfconnect.errors import Issue, MetadataError, format_loc
 from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiler import NIL, child_name, compile_app
 from sfconnect.metadata.component import Component, Record, Value
-from sfconnect.metadata.schema import ComponentType
+from sfconnect.metadata.schema import ComponentType, field_at
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.rules import app_rules
 
@@ -421,6 +421,17 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     wanted = [import_equivalent(c) for c in components]
     data = _decompile(wanted, wanted[components.index(app_component)], ctx)
     data = _fit(data, wanted, ctx)
+    newest = _newest_field(wanted)
+    if newest is not None:
+        ctx.notes.append(
+            Issue(
+                "warning",
+                "api-version",
+                f"app {ctx.name}: {newest[1]} needs API {newest[0][0]}.{newest[0][1]}: set api_version to "
+                f"'{newest[0][0]}.{newest[0][1]}' or later in sfconnect.yaml",
+                app_component.source,
+            )
+        )
     return DecompiledApp(
         name=app_component.full_name,
         kind=str(data["kind"]),
@@ -599,6 +610,17 @@ def _fit(data: dict[str, Any], components: Sequence[Component], ctx: _Context) -
             )
     _verify(data, components, ctx.files)
     return data
+
+
+def _newest_field(components: Sequence[Component]) -> tuple[tuple[int, int], str] | None:
+    """The newest field the components hold, when it is newer than the bundled WSDL (API 63.0)."""
+    newest: tuple[tuple[int, int], str] | None = None
+    for component in components:
+        for path in component.flatten():
+            spec = field_at(component.type, path)
+            if spec is not None and spec.since > (63, 0) and (newest is None or spec.since > newest[0]):
+                newest = (spec.since, f"{component.type}.{path.split('[', 1)[0]}")
+    return newest
 
 
 def _describe_difference(expected: Component | None, got: Component | None) -> list[str]:

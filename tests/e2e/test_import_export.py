@@ -556,6 +556,8 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
         "metadata.ExtlClntAppOauthSecuritySettings.somethingNew",
     ):
         assert named in result.err, named
+    assert "needs API 66.0: set api_version to '66.0'" in result.err
+    (root / "sfconnect.yaml").write_text('api_version: "66.0"\n')
     assert cli("validate", "-C", str(root)).code == 0
     out = tmp_path / "export"
     assert cli("export", "-C", str(root), "--format", "source", "--out", str(out)).code == 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pydantic import TypeAdapter
 
-from sfconnect.metadata import fieldmap
+from sfconnect.errors import MetadataError
+from sfconnect.metadata import fieldmap, schema
 from sfconnect.metadata.compiler import compile_app
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.normalize import normalize
@@ -134,3 +136,24 @@ def test_the_start_url_of_an_external_client_app_is_its_oauth_start_url() -> Non
     assert [str(f) for f in row.fields] == ["ExtlClntAppOauthConfigurablePolicies.startUrl"]
     docs = (REPO_ROOT / "docs" / "yaml-reference.md").read_text(encoding="utf-8")
     assert "`ExtlClntAppOauthConfigurablePolicies.startUrl`" in docs
+
+
+# --- API versions ---------------------------------------------------------------------------------------------
+
+
+def test_a_field_newer_than_the_projects_api_version_is_refused_naming_it() -> None:
+    # schema.NEWER_FIELDS: fields after the bundled v63 WSDL carry the version they arrived in (Metadata API
+    # Developer Guide, ExtlClntAppOauthConfigurablePolicies: namedUserJwtSessionTimeoutType, API 65.0).
+    app = _app(
+        metadata={"ExtlClntAppOauthConfigurablePolicies": {"namedUserJwtSessionTimeoutType": "Custom"}}
+    )
+    with pytest.raises(MetadataError, match=r"namedUserJwtSessionTimeoutType .*needs API 65\.0"):
+        compile_app(app, files=lambda ref: PEM, api_version="63.0")
+    compiled = compile_app(app, files=lambda ref: PEM, api_version="65.0")
+    policies = {c.type: c for c in compiled.components}["ExtlClntAppOauthConfigurablePolicies"]
+    assert policies.get("namedUserJwtSessionTimeoutType") == "Custom"
+
+
+def test_fields_after_63_are_known_with_their_versions() -> None:
+    assert schema.field_spec("ExtlClntAppGlobalOauthSettings", "isDPopEnabled").since == (66, 0)  # type: ignore[union-attr]
+    assert schema.field_spec("ExtlClntAppConfigurablePolicies", "isCanvasPluginEnabled").since == (66, 0)  # type: ignore[union-attr]
