@@ -652,6 +652,12 @@ ROWS: tuple[Row, ...] = (
         switch=True,
     ),
     Row(
+        "oauth.require_dpop",
+        Place("unsupported", note="no Connected App metadata field is documented"),
+        _m(Field(_GLB, "isDPopEnabled"), since="66.0", defaults=(False,)),
+        switch=True,
+    ),
+    Row(
         "oauth.jwt_access_tokens.enabled",
         _m(_cfg("isNamedUserJwtEnabled"), since="59.0", defaults=(False,)),
         _m(Field(_GLB, "isNamedUserJwtEnabled"), since="61.0", defaults=(False,)),

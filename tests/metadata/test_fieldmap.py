@@ -53,6 +53,7 @@ SAMPLES: dict[str, Any] = {
     "oauth.refresh_token.rotation": True,
     "oauth.refresh_token.require_secret": False,
     "oauth.introspect_all_tokens": True,
+    "oauth.require_dpop": True,
     "oauth.jwt_access_tokens.enabled": True,
     "oauth.jwt_access_tokens.timeout_minutes": 30,
     "oauth.id_token.validity_minutes": 10,
@@ -246,3 +247,20 @@ def test_a_field_of_the_map_missing_from_the_compiler_would_fail(monkeypatch: py
     wrong = fieldmap.Place("metadata", (fieldmap.Field("ConnectedApp", "oauthConfig.isPkceRequired"),))
     with pytest.raises(AssertionError, match="does not list"):
         test_each_row_compiles_to_its_fields_and_decompiles_back(fieldmap.CA, row, wrong)
+
+
+def test_the_dpop_switch_is_gated_by_kind_and_version() -> None:
+    # Salesforce Help, "OAuth 2.0 DPoP Guide": DPoP is configured per app; isDPopEnabled of
+    # ExtlClntAppGlobalOauthSettings appears with API 66.0 (schema.NEWER_FIELDS).
+    from sfconnect.spec.rules import app_rules
+
+    def errors(kind: str, version: str) -> dict[str, str]:
+        data = _base(kind)
+        data["oauth"]["require_dpop"] = True
+        spec = _ADAPTER.validate_python(_freeze(data))
+        issues = app_rules(spec, api_version=version, prefix=(), locate=lambda _loc: ("", 0, 0))
+        return {".".join(map(str, i.loc)): i.code for i in issues if i.severity == "error"}
+
+    assert errors("ExternalClientApp", "65.0") == {"oauth.require_dpop": "api_version"}
+    assert errors("ExternalClientApp", "66.0") == {}
+    assert errors("ConnectedApp", "66.0") == {"oauth.require_dpop": "kind_unsupported"}
