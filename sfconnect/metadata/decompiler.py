@@ -317,7 +317,9 @@ def _decode_rows(
         except (TypeError, ValueError, AttributeError, KeyError):
             continue  # the escape hatch keeps the value
         for path, value in zip(row.yaml_paths, decoded, strict=True):
-            if value is None or (value == yaml_default(kind, path) and not _in_optional(kind, path)):
+            if value is None or (
+                value == yaml_default(kind, path) and not (present and _in_optional(kind, path))
+            ):
                 continue
             _set(data, path, value)
 
@@ -325,7 +327,7 @@ def _decode_rows(
 def _in_optional(kind: str, path: str) -> bool:
     """True when `path` lies in an optional mapping (``access.high_assurance``), which its keys bring about."""
     parent = path.rpartition(".")[0]
-    return bool(parent) and yaml_default(kind, parent) is None
+    return bool(parent) and parent != "oauth" and yaml_default(kind, parent) is None
 
 
 def _has_oauth(kind: str, by_type: Mapping[str, Component]) -> bool:

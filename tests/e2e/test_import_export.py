@@ -551,11 +551,11 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
     for named in (
         "metadata.ConnectedApp.developerName",
         "metadata.ConnectedApp.version",
-        "metadata.ExtlClntAppGlobalOauthSettings.isDPopEnabled",
         "metadata.ExtlClntAppGlobalOauthSettings.isEnforceRefreshTokenTTL",
         "metadata.ExtlClntAppOauthSecuritySettings.somethingNew",
     ):
         assert named in result.err, named
+    assert "require_dpop: true" in (root / "apps" / "Newer.yaml").read_text()  # a field with a YAML word
     assert "needs API 66.0: set api_version to '66.0'" in result.err
     (root / "sfconnect.yaml").write_text('api_version: "66.0"\n')
     assert cli("validate", "-C", str(root)).code == 0
