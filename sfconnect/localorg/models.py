@@ -185,6 +185,8 @@ class SaveResult:
     success: bool
     errors: list[RecordError] = field(default_factory=list)
     created: bool | None = None
+    changed: bool | None = None
+    """False when an update left the component exactly as it was (a deploy reports it unchanged)."""
 
 
 @dataclass(frozen=True)
@@ -703,6 +705,11 @@ class LocalOrg:
             result.errors.extend(errors)
             return result
         key, secret = _pop_credentials(type_, record)
+        if existing is not None and existing.record == record:
+            result.success, result.full_name, result.changed = True, existing.full_name, False
+            if upsert:
+                result.created = False
+            return result
         now = self.clock()
         info = APP_TYPES[type_]
         row = ComponentRow(

@@ -277,7 +277,11 @@ def partner_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Resp
 
 
 # Metadata API ---------------------------------------------------------------------------------------
-_ALIASES = {"retrieve": {"request": "retrieveRequest"}}
+_ALIASES = {
+    "retrieve": {"request": "retrieveRequest"},
+    # jsforce (and so the sf CLI) sends <cancelDeploy><id>…</id></cancelDeploy>; the WSDL names it <String>.
+    "cancelDeploy": {"id": "String"},
+}
 
 
 def _snake(name: str) -> str:
@@ -434,6 +438,14 @@ class MetadataResponses:
         node = Node("result")
         render_record(self.org.schema, "CancelDeployResult", to_record(result), node)
         return self._wrap([node])
+
+    def deploy_recent_validation(self, args: Record) -> Node:
+        job = self.org.deployments.deploy_recent_validation(
+            str(args.get("validationId", "")), self.session.user
+        )
+        response = Node(f"{self.call.operation}Response")
+        response.add("result", job.id)
+        return response
 
     def retrieve(self, args: Record) -> Node:
         job = self.org.deployments.start_retrieve(args.get("retrieveRequest", {}), self.session.user)
@@ -662,7 +674,7 @@ def _rest_deploy_json(
     options = job.request.get("options", {}) if job else {}
     return {
         "id": result["id"],
-        "validatedDeployRequestId": None,
+        "validatedDeployRequestId": job.request.get("validated_id") if job else None,
         "url": f"/services/data/v{version}/metadata/deployRequest/{result['id']}",
         "deployOptions": options,
         "deployResult": result,
@@ -674,6 +686,19 @@ def rest_deploy(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Respo
     version = params["version"]
     _rest_version(version)
     session = _rest_session(org, req, "rest-deploy")
+    if (req.header("content-type") or "").lower().startswith("application/json"):
+        # quick deploy: {"validatedDeployRequestId": "0Af..."} (jsforce's REST deployRecentValidation)
+        try:
+            entity = json.loads(req.body or b"{}")
+        except ValueError:
+            raise RestError("JSON_PARSER_ERROR", "The body is not valid JSON") from None
+        validated = entity.get("validatedDeployRequestId") if isinstance(entity, dict) else None
+        if not isinstance(validated, str) or not validated:
+            raise RestError("INVALID_FIELD", "A JSON deploy request needs validatedDeployRequestId")
+        job = org.deployments.deploy_recent_validation(validated, session.user)
+        return json_response(
+            _rest_deploy_json(org, version, job.id, False, org.deployments.queued_result(job)), 201
+        )
     parts = _multipart(req)
     zip_part = parts.get("file")
     if zip_part is None:
@@ -707,7 +732,8 @@ def rest_deploy_status(org: LocalOrg, req: Request, params: Mapping[str, str]) -
         if wanted != "Canceling":
             raise RestError("INVALID_FIELD", "Only a change of deployResult.status to Canceling is supported")
         org.deployments.cancel(job_id)
-        return json_response(_rest_deploy_json(org, version, job_id, False), 202)
+        current = org.deployments.current_result(job_id)
+        return json_response(_rest_deploy_json(org, version, job_id, False, current), 202)
     include = (req.arg("includeDetails") or "false").lower() == "true"
     return json_response(_rest_deploy_json(org, version, job_id, include))
 

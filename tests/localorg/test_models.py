@@ -662,7 +662,11 @@ def test_deploys_take_time_and_queue_one_at_a_time(local_org: LocalOrg, clock: F
 def test_cancel_deploy(local_org: LocalOrg, clock: FakeClock) -> None:
     admin = local_org.admin_user()
     job = local_org.deployments.start_deploy(eca_zip(), DeployOptions(single_package=True), admin, 60)
-    assert local_org.deployments.cancel(job.id) == {"done": True, "id": job.id}
+    # cancelDeploy answers done=false while the deploy is canceling (Metadata API Developer Guide,
+    # cancelDeploy(): "CancelDeployResult.done ... false while the cancellation is in progress")
+    assert local_org.deployments.cancel(job.id) == {"done": False, "id": job.id}
+    assert local_org.deployments.current_result(job.id)["status"] == "Canceling"
+    assert local_org.deployments.current_result(job.id)["done"] is False
     clock.advance(120)
     assert local_org.deployments.deploy_result(job.id, True)["status"] == "Canceled"
     assert local_org.read_metadata("ExternalClientApplication", ["Deployed_Eca"]) == [None]

@@ -543,7 +543,7 @@ def test_cancel_deploy_over_soap(local_org: LocalOrg, session: Session) -> None:
     job_id = _result_text(text, "id")
     cancel = _soap(session, f"<cancelDeploy><String>{job_id}</String></cancelDeploy>")
     text = assert_jsforce_can_read(_post(local_org, cancel))
-    assert f"<done>true</done><id>{job_id}</id>" in text
+    assert f"<done>false</done><id>{job_id}</id>" in text  # Canceling: not done yet
     status = _post(
         local_org,
         _soap(
