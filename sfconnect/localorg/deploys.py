@@ -227,7 +227,9 @@ class Deployments:
             raise InvalidId("Deployment already completed")
         if job.status == "Pending":
             now = self.org.clock()
-            self.org.store.finish_job(self.org.org_id, job.id, "Canceled", self._base_result(job, "Canceled", now))
+            self.org.store.finish_job(
+                self.org.org_id, job.id, "Canceled", self._base_result(job, "Canceled", now)
+            )
             return {"done": True, "id": job.id}
         self.org.store.finish_job(self.org.org_id, job.id, "Canceling", dict(job.result))
         return {"done": False, "id": job.id}
