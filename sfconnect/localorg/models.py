@@ -111,6 +111,9 @@ APP_TYPES: dict[str, TypeInfo] = {
 
 _NAME_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$")
 _IP_RELAXATION = ("ENFORCE", "BYPASS", "BYPASS_2FACTOR", "ENFORCE_RELAXREFRESH")
+_SECRET_GATED = ("ExtlClntAppGlobalOauthSettings", "ExtlClntAppOauthSettings")
+"""Types the Metadata API Developer Guide (66.0) gives the consumer-secret access rule ("Special Access
+Rules": the org must allow access to OAuth consumer secrets via the Metadata API)."""
 _ECA_IP_RELAXATION = ("Enforce", "Bypass", "Bypass_2factor", "Enforce_RelaxRefresh")
 _FOLDED_SCOPES = {
     "Profile": "Basic",
@@ -809,7 +812,7 @@ class LocalOrg:
                         info.parent_field,
                     )
                 ]
-        if type_ == "ExtlClntAppGlobalOauthSettings" and not settings.get("consumer_secret_api_access"):
+        if type_ in _SECRET_GATED and not settings.get("consumer_secret_api_access"):
             return [_error("INSUFFICIENT_ACCESS", CONSUMER_SECRET_ACCESS_OFF)]
         if type_ in ("ConnectedApp", "ExtlClntAppGlobalOauthSettings") and isinstance(oauth, dict):
             owner = self._credential_owner(type_, full_name, record)
