@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sfconnect.localorg import versions
 from sfconnect.localorg.exceptions import InvalidId, LocalOrgFault, SoapClientFault
 from sfconnect.localorg.records import Record, parse_value, render_record
 from sfconnect.localorg.store import ComponentRow, JobRow
@@ -85,6 +86,18 @@ _ELEMENT_RE = re.compile(
 )
 
 
+def _package_version(data: bytes) -> float | None:
+    """The `<version>` of a package.xml (the API version its files are read at), or None."""
+    try:
+        root = parse_xml(data)
+    except XmlError:
+        return None
+    for child in root:
+        if isinstance(child.tag, str) and local_name(child.tag) == "version":
+            return versions.parse_version(child.text)
+    return None
+
+
 def _xml_position(exc: XmlError) -> tuple[int | None, int | None]:
     """Line and column (1-based) of a well-formedness error."""
     cause = exc.__cause__
@@ -142,6 +155,7 @@ class Deployments:
         seconds: float = 0.0,
         *,
         validated_id: str | None = None,
+        api_version: float | None = None,
     ) -> JobRow:
         """Queue a deploy; it completes `seconds` after it reaches the front of the queue."""
         if len(zip_bytes) > MAX_ZIP_BYTES:
@@ -167,6 +181,7 @@ class Deployments:
                 },
                 "seconds": seconds,
                 **({"validated_id": validated_id} if validated_id else {}),
+                **({"api_version": api_version} if api_version else {}),
             },
             zip_bytes,
             {},
@@ -268,6 +283,7 @@ class Deployments:
             user,
             float(job.request.get("seconds", 0.0)),
             validated_id=job.id,
+            api_version=job.request.get("api_version"),
         )
 
     def async_state(self, job: JobRow) -> str:
@@ -349,7 +365,7 @@ class Deployments:
         return types
 
     def _components(
-        self, root: str, files: dict[str, bytes], types: dict[str, list[str]]
+        self, root: str, files: dict[str, bytes], types: dict[str, list[str]], version: float | None = None
     ) -> list[_Component]:
         from sfconnect.localorg.models import APP_TYPES
 
@@ -372,6 +388,7 @@ class Deployments:
         for type_ in order:
             try:
                 info = org.check_type(type_)
+                versions.check_type(type_, version)
             except LocalOrgFault as fault:
                 out.extend(_Component(type_, m, "package.xml", problem=fault.message) for m in types[type_])
                 continue
@@ -390,16 +407,19 @@ class Deployments:
                         )
                     )
                     continue
-                out.append(self._parse_file(type_, member, found, files[found]))
+                out.append(self._parse_file(type_, member, found, files[found], version))
         return out
 
-    def _parse_file(self, type_: str, member: str, path: str, data: bytes) -> _Component:
+    def _parse_file(
+        self, type_: str, member: str, path: str, data: bytes, version: float | None = None
+    ) -> _Component:
         schema = self.org.schema
         try:
             root = parse_xml(data)
             if local_name(str(root.tag)) != type_:
                 raise SoapClientFault(f"Expected a {type_} root element, found {local_name(str(root.tag))}")
             record = parse_value(schema, schema.complex_types[type_], root)
+            versions.check_record(schema, type_, record, version)
         except XmlError as exc:
             line, column = _xml_position(exc)
             return _Component(
@@ -436,7 +456,8 @@ class Deployments:
         try:
             root, files = self._read_zip(job.payload, options.single_package)
             types = self._package_types(files[root + "package.xml"])
-            components = self._components(root, files, types)
+            version = _package_version(files[root + "package.xml"]) or job.request.get("api_version")
+            components = self._components(root, files, types, version)
             pre = [self._package_types(files[root + n]) for n in _DESTRUCTIVE_PRE if root + n in files]
             post = [self._package_types(files[root + n]) for n in _DESTRUCTIVE_POST if root + n in files]
         except (ValueError, XmlError) as exc:
