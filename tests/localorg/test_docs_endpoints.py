@@ -18,6 +18,9 @@ _SAMPLES = {
     "{id}": "005000000000001AAA",
     "{orgId}": "00D000000000001AAA",
     "{userId}": "005000000000001AAA",
+    "{app}": "0xI000000000001AAA",
+    "{consumer}": "0xJ000000000001AAA",
+    "{staged}": "0xK000000000001AAA",
 }
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
