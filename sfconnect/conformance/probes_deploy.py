@@ -9,7 +9,7 @@ import zipfile
 
 from sfconnect.conformance import apps
 from sfconnect.conformance.context import ProbeContext
-from sfconnect.conformance.model import NotRun, Observation, Probe
+from sfconnect.conformance.model import Observation, Probe
 from sfconnect.errors import MetadataFault
 from sfconnect.org.raw_metadata import RawMetadataClient
 
@@ -102,11 +102,6 @@ def api_version_66(ctx: ProbeContext) -> Observation:
     finally:
         raw66.close()
     return {"listed": listed, "metadata_call": call}
-
-
-def _only_deploys(ctx: ProbeContext) -> None:
-    if ctx.api.session.api_version < "59.0":
-        raise NotRun("External Client Apps need API version 59.0 or later")
 
 
 PROBES = (

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from sfconnect.conformance import apps
 from sfconnect.conformance.context import BrowserUser, ProbeContext
 from sfconnect.conformance.model import NotRun, Observation, Probe
+from sfconnect.org import _soap
 from sfconnect.org.oauth_client import AuthorizeAnswer, Refusal, Tokens, jwt_assertion, pkce_pair
 
 __all__ = ["PROBES"]
@@ -100,9 +101,14 @@ def _remember_params(ctx: ProbeContext, answer: AuthorizeAnswer) -> None:
 
 
 def _login(ctx: ProbeContext, page: AuthorizeAnswer, user: BrowserUser) -> AuthorizeAnswer:
-    if page.kind != "page" or not page.has_login:
+    if page.kind != "page":
         where = f"{page.error}: {page.description}" if page.error else f"HTTP {page.status}"
         raise RuntimeError(f"the authorize endpoint did not show a login page ({where})")
+    if not page.has_login:
+        raise NotRun(
+            "the org's login page is not a form the kit can fill in (a username and a password field); "
+            "interactive flows cannot be driven here"
+        )
     answer = ctx.oauth.login_and_consent(page, user.username, user.password)
     if answer.kind == "page":
         raise NotRun(
@@ -348,8 +354,6 @@ def device_flow_connected_app(ctx: ProbeContext) -> Observation:
     )
     if not status.success:
         raise RuntimeError(f"setup deploy failed: {status.error_message or status.status}")
-    from sfconnect.org import _soap
-
     record = ctx.read("ConnectedApp", name)
     config = next((c for c in record if c.tag.endswith("}oauthConfig")), None) if record is not None else None
     key = _soap.child_text(config, "consumerKey") if config is not None else ""
