@@ -437,6 +437,7 @@ PROBES = (
         web_server,
         rows=(9,),
         creates="one External Client App (5 components)",
+        names=("WebServer",),
     ),
     Probe(
         "oauth.callback_mismatch",
@@ -444,6 +445,7 @@ PROBES = (
         "An authorize request with an unlisted callback is refused",
         callback_mismatch,
         creates="one External Client App (5 components)",
+        names=("Callback",),
     ),
     Probe(
         "oauth.pkce_required",
@@ -451,6 +453,7 @@ PROBES = (
         "An app requiring PKCE refuses an authorize request without a challenge",
         pkce_required_missing_challenge,
         creates="one External Client App (5 components)",
+        names=("PkceRequired",),
     ),
     Probe(
         "oauth.verifier_without_challenge",
@@ -459,6 +462,7 @@ PROBES = (
         verifier_without_challenge,
         rows=(2,),
         creates="one External Client App (5 components)",
+        names=("NoChallenge",),
     ),
     Probe(
         "oauth.wrong_verifier",
@@ -467,6 +471,7 @@ PROBES = (
         wrong_verifier,
         rows=(2,),
         creates="one External Client App (5 components)",
+        names=("WrongVerifier",),
     ),
     Probe(
         "oauth.client_credentials",
@@ -475,6 +480,7 @@ PROBES = (
         client_credentials,
         rows=(9,),
         creates="one External Client App (5 components)",
+        names=("ClientCreds",),
     ),
     Probe(
         "oauth.wrong_secret",
@@ -482,6 +488,7 @@ PROBES = (
         "A wrong consumer secret is refused as invalid_client",
         wrong_secret,
         creates="one External Client App (5 components)",
+        names=("WrongSecret",),
     ),
     Probe(
         "oauth.jwt_bearer",
@@ -490,6 +497,7 @@ PROBES = (
         jwt_bearer,
         rows=(13,),
         creates="one External Client App with a certificate (5 components, shared by the JWT probes)",
+        names=("Jwt",),
     ),
     Probe(
         "oauth.jwt_audience",
@@ -497,12 +505,14 @@ PROBES = (
         "A JWT assertion for the other kind of org's audience is refused",
         jwt_audience,
         rows=(13,),
+        names=("Jwt",),
     ),
     Probe(
         "oauth.jwt_certificate",
         "oauth",
         "A JWT assertion signed by another key is refused",
         jwt_certificate,
+        names=("Jwt",),
     ),
     Probe(
         "oauth.high_assurance",
@@ -511,6 +521,7 @@ PROBES = (
         high_assurance,
         rows=(3,),
         creates="two External Client Apps (10 components)",
+        names=("HighAssurance", "HighAssuranceCc"),
     ),
     Probe(
         "oauth.device_flow_eca",
@@ -518,6 +529,7 @@ PROBES = (
         "The device flow follows an External Client App's switch",
         device_flow_eca,
         creates="two External Client Apps (10 components)",
+        names=("DeviceOff", "DeviceOn"),
     ),
     Probe(
         "oauth.device_flow_connected_app",
@@ -526,6 +538,7 @@ PROBES = (
         device_flow_connected_app,
         rows=(1,),
         creates="one Connected App (where creation is allowed)",
+        names=("CaProbe", "CaDevice"),
     ),
     Probe(
         "oauth.ip_relaxation",
@@ -534,6 +547,7 @@ PROBES = (
         ip_relaxation,
         rows=(4,),
         creates="one External Client App (5 components)",
+        names=("IpRelax",),
     ),
     Probe(
         "oauth.refresh_rotation",
@@ -541,6 +555,7 @@ PROBES = (
         "Refresh-token rotation issues a new token and refuses the old one",
         refresh_rotation,
         creates="one External Client App (5 components)",
+        names=("Rotation",),
     ),
     Probe(
         "oauth.username_password_eca",
@@ -549,6 +564,7 @@ PROBES = (
         username_password_eca,
         rows=(10,),
         creates="one External Client App (5 components)",
+        names=("Password",),
     ),
     Probe(
         "oauth.user_agent_default",
@@ -557,5 +573,6 @@ PROBES = (
         user_agent_default,
         rows=(7,),
         creates="one External Client App (5 components)",
+        names=("UserAgent",),
     ),
 )
