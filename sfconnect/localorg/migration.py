@@ -210,8 +210,9 @@ def _refresh(policy: str) -> tuple[str, str | None, str | None]:
     )
 
 
-def build_family(name: str, ca: Record) -> dict[str, Record]:
-    """The External Client App records (by type) Setup's migration creates from a Connected App record."""
+def build_family(name: str, ca: Record, *, device_flow: bool = False) -> dict[str, Record]:
+    """The External Client App records (by type) Setup's migration creates from a Connected App record (and
+    its "Enable for Device Flow" checkbox, which no metadata field holds)."""
     oc, pol, sp = _d(ca.get("oauthConfig")), _d(ca.get("oauthPolicy")), _d(ca.get("sessionPolicy"))
     header: Record = {"distributionState": "Local"}
     for key in ("contactEmail", "contactPhone", "description", "iconUrl", "infoUrl", "label", "logoUrl"):
@@ -266,6 +267,7 @@ def build_family(name: str, ca: Record) -> dict[str, Record]:
         "isCodeCredFlowEnabled": oc.get("isCodeCredentialEnabled"),
         "isCodeCredPostOnly": oc.get("isCodeCredentialPostOnly"),
         "isConsumerSecretOptional": oc.get("isConsumerSecretOptional"),
+        "isDeviceFlowEnabled": "true" if device_flow else None,
         "isIntrospectAllTokens": oc.get("isIntrospectAllTokens"),
         "isNamedUserJwtEnabled": oc.get("isNamedUserJwtEnabled"),
         # A Connected App's PKCE default is off, an External Client App's on: the behaviour is kept.
@@ -327,7 +329,7 @@ def migrate_connected_app(
     actor = user or org.admin_user()
     with org.store.transaction():
         row = _check_eligible(org, name)
-        family = build_family(row.full_name, row.record)
+        family = build_family(row.full_name, row.record, device_flow=org.device_flow_enabled(row.full_name))
         now = org.clock()
         names = {t: row.full_name + s for t, s in _CHILD_SUFFIXES.items()}
         for type_ in ("ExternalClientApplication", *_CHILD_SUFFIXES):

@@ -212,6 +212,7 @@ RICH = {
             "authorization_code": {"require_pkce": False, "require_secret": False},
             "client_credentials": {"enabled": True, "run_as": "integration@localorg.sfconnect.test"},
             "token_exchange": {"enabled": True, "require_secret": True},
+            "device": {"enabled": True},
         },
         "refresh_token": {"policy": "after_lifetime", "period": 12, "unit": "hours", "rotation": True},
         "introspect_all_tokens": True,
@@ -235,7 +236,8 @@ def test_the_local_orgs_migration_matches_the_converted_yaml(tmp_path: Path) -> 
     ca_spec = _validate(RICH)
     ca = compile_app(ca_spec, files=lambda _ref: "").components[0]
     seed = default_seed()
-    seed.apps.append(SeedApp("ConnectedApp", "Billing_Sync", to_plain(ca.fields)))
+    # the device flow of a Connected App is Setup's "Enable for Device Flow" (no metadata field)
+    seed.apps.append(SeedApp("ConnectedApp", "Billing_Sync", to_plain(ca.fields), device_flow=True))
     schema = load_schema()
     org = LocalOrg(tmp_path / "org.db", ids=SequentialIds(), seed=seed, schema=schema)
     try:
