@@ -146,8 +146,11 @@ class Deployments:
                     if job.status != "InProgress":
                         org.store.finish_job(org.org_id, job.id, "InProgress", {"started": start})
                     break
-                result = self._execute(job, start, end)
-                org.store.finish_job(org.org_id, job.id, str(result["status"]), result)
+                # the deploy's changes and its final status commit together: a crash leaves it done or
+                # undone, never done but still queued (which would run it again on restart)
+                with org.store.transaction():
+                    result = self._execute(job, start, end)
+                    org.store.finish_job(org.org_id, job.id, str(result["status"]), result)
                 previous_end = end
 
     def deploy_result(self, job_id: str, include_details: bool) -> dict[str, Any]:
