@@ -6,6 +6,7 @@ The store knows tables and rows only; Salesforce's rules live in `models.py`.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sfconnect.localorg.private import private_dir
 
 __all__ = ["ComponentRow", "JobRow", "SessionRow", "Store", "UserRow"]
 
@@ -116,7 +119,9 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700, and its files 0600
+        if not path.exists():  # created 0600; SQLite gives its -wal and -shm files the database's mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
