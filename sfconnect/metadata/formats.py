@@ -25,7 +25,8 @@ from sfconnect._types import PathLike
 from sfconnect.errors import MetadataError
 from sfconnect.metadata import schema
 from sfconnect.metadata.component import Component
-from sfconnect.metadata.xmlio import read_component, write_component
+from sfconnect.metadata.xmlio import MAX_FILE_BYTES, read_component, write_component
+from sfconnect.spec.files import RefusedFile, read_file_bytes
 
 __all__ = [
     "MAX_ZIP_BYTES",
@@ -153,7 +154,7 @@ def read_source_tree(root: PathLike, *, normalized: bool = True) -> list[Compone
     failures: list[str] = []
     for path, type_name, full_name in find_metadata_files(root):
         try:
-            data = path.read_bytes()
+            data = read_file_bytes(path, limit=MAX_FILE_BYTES)
             components.append(
                 read_component(
                     data, path=str(path), type_hint=type_name, full_name=full_name, normalized=normalized
@@ -162,7 +163,7 @@ def read_source_tree(root: PathLike, *, normalized: bool = True) -> list[Compone
         except MetadataError as exc:
             failures.append(str(exc))
         except OSError as exc:
-            failures.append(f"{path}: {exc.strerror}")
+            failures.append(str(exc) if isinstance(exc, RefusedFile) else f"{path}: {exc.strerror or exc}")
     if failures:
         raise MetadataError(f"{len(failures)} file(s) could not be read:\n  " + "\n  ".join(failures))
     _check_unique(components)
