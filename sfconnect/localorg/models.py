@@ -257,7 +257,7 @@ class LocalOrg:
         self.db_path = db_path
         self.clock = clock
         self.ids: IdSource = ids or RandomIds()
-        self.schema = schema or load_schema()
+        self._schema = schema
         self.store = Store(db_path)
         self.faults = Faults()
         self.deployments = Deployments(self)
@@ -267,6 +267,13 @@ class LocalOrg:
             self._protect_plaintext_passwords()
         else:
             self.org_id = self._apply_seed(seed or default_seed())
+
+    @property
+    def schema(self) -> MetadataSchema:
+        """The Metadata API schema, parsed on first use (opening an org to read a password needs none)."""
+        if self._schema is None:
+            self._schema = load_schema()
+        return self._schema
 
     def close(self) -> None:
         """Close the database."""
