@@ -253,3 +253,21 @@ def test_an_imported_certificate_must_parse(tmp_path: Path) -> None:
     assert not result.apps
     (error,) = result.errors
     assert error.code == "bad-certificate" and "Legacy" in error.message
+
+
+def test_lint_skips_fifos_and_devices_in_the_project(tmp_path: Path) -> None:
+    from sfconnect.lint.runner import lint_project
+
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "app.yaml").write_text(
+        APP.format(url='"https://a.example.com/cb"', label="Alpha")
+        + "      flows: {jwt_bearer: {enabled: true, certificate: file:certs/a.crt}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "certs").mkdir()
+    os.mkfifo(tmp_path / "certs" / "a.crt")  # the referenced certificate
+    os.mkfifo(tmp_path / "server.key")  # a file lint scans for private keys
+    os.mkfifo(tmp_path / ".gitignore")
+    project = load_project(tmp_path, environ={}, require_values=False)
+    report = lint_project(project)
+    assert report is not None
