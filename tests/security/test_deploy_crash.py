@@ -59,10 +59,10 @@ from sfconnect.localorg.service import serve_local_org
 finish_job = store.Store.finish_job
 
 
-def arming_finish_job(self, org_id, job_id, status, result):
+def arming_finish_job(self, org_id, job_id, status, *args, **kwargs):
     if status in ("Succeeded", "SucceededPartial", "Failed"):
         armed.set()
-    return finish_job(self, org_id, job_id, status, result)
+    return finish_job(self, org_id, job_id, status, *args, **kwargs)
 
 
 store.Store.finish_job = arming_finish_job
@@ -117,7 +117,10 @@ def test_a_deploy_killed_at_its_commit_is_done_or_undone_never_replayed(
     crashing = _serve(script, data_dir, seed, crash_at)
     try:
         applied = cli("apply", "-C", str(root), "--auto-approve")
-        crashing.communicate(timeout=60)
+        try:
+            crashing.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the org was never killed at a deploy's commit; apply said:\n{applied.output}")
     finally:
         if crashing.poll() is None:
             crashing.kill()
