@@ -22,7 +22,7 @@ from sfconnect.errors import Issue
 from sfconnect.spec._wsdl import API_VERSION, ENUMS, TYPES
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.project import ProjectConfig
-from sfconnect.spec.scopes import ECA_ONLY_SCOPES
+from sfconnect.spec.scopes import ECA_ONLY_SCOPES, UnknownScopeError, canonical_scope
 from sfconnect.spec.switches import SWITCHES
 
 __all__ = [
@@ -386,6 +386,16 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
                 ("oauth", "refresh_token", "period" if rt.period is not None else "unit"),
                 f"period and unit apply to after_lifetime and after_inactivity only, not to '{rt.policy}'",
             )
+        for i, scope in enumerate(oauth.scopes):
+            try:
+                canonical_scope(scope)
+            except UnknownScopeError as exc:
+                out.add(
+                    "warning",
+                    "unknown_scope",
+                    ("oauth", "scopes", i),
+                    f"{exc}: kept as written (an org that does not know it refuses the deploy)",
+                )
         if isinstance(app, ConnectedAppSpec):
             for i, scope in enumerate(oauth.scopes):
                 if scope in ECA_ONLY_SCOPES:
