@@ -245,7 +245,7 @@ class LocalOrg:
         self.db_path = db_path
         self.clock = clock
         self.ids: IdSource = ids or RandomIds()
-        self.schema = schema or load_schema(cache_dir=db_path.parent)
+        self.schema = schema or load_schema()
         self.store = Store(db_path)
         self.faults = Faults()
         self.deployments = Deployments(self)
