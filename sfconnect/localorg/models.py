@@ -46,8 +46,8 @@ __all__ = [
 
 MAX_CRUD_COMPONENTS = 10
 MAX_LIST_QUERIES = 3
-API_VERSIONS = tuple(f"{v}.0" for v in range(31, 64))
-"""API versions the org answers on (the bundled WSDL is v63)."""
+API_VERSIONS = tuple(f"{v}.0" for v in range(31, 67))
+"""API versions the org answers on, 31.0 to 66.0 (the bundled WSDL is v63; `versions.py` gates newer fields)."""
 
 
 @dataclass(frozen=True)
