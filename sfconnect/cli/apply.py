@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sfconnect.apply.run import ApplyInput
     from sfconnect.apply.service import ApplyResult
     from sfconnect.org.metadata_api import DeployStatus
+    from sfconnect.plan.model import Plan
 
 __all__ = ["apply_command", "status_command"]
 
@@ -26,7 +27,9 @@ def _progress(status: DeployStatus) -> None:
     click.echo(f"  deploy {status.id}: {status.status or 'Pending'} ({done}/{total} components)", err=True)
 
 
-def _report(result: ApplyResult) -> None:
+def _report(result: ApplyResult, plan: Plan) -> None:
+    from sfconnect.plan.render import count_apps
+
     for label, items in (
         ("created", result.created),
         ("updated", result.updated),
@@ -34,9 +37,11 @@ def _report(result: ApplyResult) -> None:
     ):
         for item in items:
             click.echo(f"  {label} {item}")
+    s = plan.summary()
     click.echo(
-        f"Apply complete (deploy {result.deploy_id}): {len(result.created)} created, {len(result.updated)} "
-        f"updated, {len(result.deleted)} deleted. The org matches the plan."
+        f"Apply complete (deploy {result.deploy_id}): {count_apps(s.add, s.add_components)} created, "
+        f"{count_apps(s.change, s.change_components)} updated, {count_apps(s.destroy, s.destroy_components)} "
+        "deleted. The org matches the plan."
     )
 
 
@@ -86,6 +91,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
     """
     from sfconnect.apply.run import ApplyInput, apply_plan, deletions_of
     from sfconnect.cli._runtime import connect_target, load, secret_resolver
+    from sfconnect.cli.plan import color_for, render_plan, with_lint_warnings
     from sfconnect.errors import PlanError
     from sfconnect.org.reader import read_named
     from sfconnect.plan.render import render_text
@@ -97,6 +103,10 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
         saved = load_saved_plan(planfile)
         for warning in saved.warnings:
             click.echo(f"Warning: {warning}", err=True)
+        if saved.plan.has_errors():
+            raise PlanError(
+                f"{planfile}: some apps of this plan cannot be applied; see its errors (`sfconnect plan`)"
+            )
         if app.target is not None and app.target != saved.plan.target:
             raise PlanError(f"{planfile} was made for target {saved.plan.target!r}, not {app.target!r}")
         target_name: str | None = saved.plan.target
@@ -122,16 +132,27 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
                 for r in read_named(api, recorded)
             }
             check_fresh(recorded, current)
+            buffer = io.StringIO()
+            render_text(
+                saved.plan, buffer, color=color_for(app)
+            )  # the plan being applied, as it was reviewed
+            click.echo(buffer.getvalue(), nl=False)
             data = ApplyInput(
                 saved.plan, saved.desired, saved.deletions, saved.secret_fields, saved.api_version
             )
         else:
-            result = make_plan(project, tc.name, api)
-            buffer = io.StringIO()
-            render_text(
-                result.plan, buffer, color=bool(app.color) if app.color is not None else sys.stdout.isatty()
+            result = with_lint_warnings(project, make_plan(project, tc.name, api))
+            # exactly what `plan` shows, lint findings included
+            click.echo(
+                render_plan(
+                    result,
+                    "text",
+                    api_version=project.config.api_version,
+                    org_id=tc.connection.session.org_id,
+                    color=color_for(app),
+                ),
+                nl=False,
             )
-            click.echo(buffer.getvalue(), nl=False)
             if result.plan.has_errors():
                 raise PlanError("some apps cannot be applied; see the errors above")
             secret_fields = {
@@ -157,7 +178,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
             progress=_progress,
             on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
         )
-    _report(applied)
+    _report(applied, data.plan)
     return Outcome.OK
 
 

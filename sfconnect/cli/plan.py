@@ -19,7 +19,16 @@ if TYPE_CHECKING:
 
 __all__ = ["color_for", "plan_command", "render_plan", "write_report"]
 
-_EXTENSIONS = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+_RENDERINGS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+"""Extensions that name a rendering for reading; any other file given to --out is a saved plan."""
+
+
+def out_format(out: Path, fmt: str | None, single: bool) -> str:
+    """The format of an --out file: its extension's rendering, else --format (one file), else a saved plan."""
+    rendering = _RENDERINGS.get(out.suffix.lower())
+    if rendering is not None:
+        return rendering
+    return fmt if fmt is not None and single else "json"
 
 
 def write_report(text: str, out: Path) -> None:
@@ -95,15 +104,16 @@ def with_lint_warnings(project: Project, result: PlanResult) -> PlanResult:
     "fmt",
     type=click.Choice(["text", "markdown", "json"]),
     default=None,
-    help="Format of the output (default text). With --out, a file's format follows its extension (.json, .md).",
+    help="Format of the output (default text). With --out: the format of that file when its extension "
+    "names none (.md and .txt are renderings for reading; any other file is a saved plan).",
 )
 @click.option(
     "--out",
     "outs",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the plan to FILE (repeatable: plan.json for apply and plan.md for a comment, from one read). "
-    "A JSON plan is a saved plan that `apply FILE` applies.",
+    help="Write the plan to FILE (repeatable: tfplan for apply and plan.md for a comment, from one read). "
+    "FILE is a saved plan that `apply FILE` applies, unless its extension names a rendering (.md, .txt).",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without changes, 1 on error, 2 with changes.")
 @click.option(
@@ -151,14 +161,15 @@ def plan_command(
     result = with_lint_warnings(project, result)
     version = project.config.api_version
     for out in outs:
-        out_fmt = fmt if fmt is not None and len(outs) == 1 else _EXTENSIONS.get(out.suffix.lower(), "text")
-        write_report(render_plan(result, out_fmt, api_version=version, org_id=org_id), out)
+        write_report(
+            render_plan(result, out_format(out, fmt, len(outs) == 1), api_version=version, org_id=org_id), out
+        )
     stdout_fmt = fmt if fmt is not None and not outs else "text"
     click.echo(
         render_plan(result, stdout_fmt, api_version=version, org_id=org_id, color=color_for(app)), nl=False
     )
     for out in outs:
-        saved = out.suffix.lower() == ".json" or (fmt == "json" and len(outs) == 1)
+        saved = out_format(out, fmt, len(outs) == 1) == "json"
         click.echo(f"Plan written to {out}" + (f"; apply it with `sfconnect apply {out}`" if saved else ""))
     if app.verbose:
         calls = ", ".join(f"{k}={v}" for k, v in result.plan.api_calls.items())

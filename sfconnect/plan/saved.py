@@ -107,7 +107,10 @@ def load_saved_plan(path: Path) -> SavedPlan:
     except FileNotFoundError:
         raise PlanError(f"{path}: no such plan file") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise PlanError(f"{path}: not a saved plan ({type(exc).__name__}: {exc})") from exc
+        raise PlanError(
+            f"{path} is not a saved plan (it is not a plan file that `sfconnect plan --out` writes); "
+            f"make one with `sfconnect plan --out {path.name}`, then `sfconnect apply {path.name}`"
+        ) from exc
     if not isinstance(doc, dict) or "saved" not in doc:
         raise PlanError(
             f"{path}: a plan rendered for reading, not a saved plan; save one with `sfconnect plan --out FILE.json`"

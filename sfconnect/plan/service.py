@@ -1,11 +1,13 @@
 """Making a plan for one target: compile the YAML, read the org with the fewest calls, diff.
 
 Reading costs one ``listMetadata`` call per three types plus, per type, one ``readMetadata`` call per ten
-components of the apps the YAML names; unmanaged apps are only listed, never read.
+components of the apps the YAML names; unmanaged apps are only listed, never read. The permission sets, profiles
+and run-as users the apps name cost one more ``listMetadata`` call and one SOQL query (`plan.references`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
 from sfconnect.plan.diff import diff_app, group_families
 from sfconnect.plan.model import AppPlan, Plan, UnmanagedApp
+from sfconnect.plan.references import check_references
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec, ExternalClientAppSpec
 from sfconnect.spec.refs import parse_ref, resolve_ref
@@ -189,6 +192,12 @@ def make_plan(
                 connected_app_creation_allowed=connected_app_creation_allowed,
             )
         )
+    named = {app.name for app in compiled}
+    missing = check_references(api, [s for s in specs if s.name in named], target=target)
+    app_plans = [
+        dataclasses.replace(p, errors=(*p.errors, *missing[p.name])) if p.name in missing else p
+        for p in app_plans
+    ]
     plan = Plan.build(
         target,
         app_plans,

@@ -39,7 +39,7 @@ def test_init_then_validate_lint_plan_and_apply_against_the_embedded_org(tmp_pat
     planned = cli("plan", "-C", str(project), "--detailed-exitcode")
     assert planned.code == 2, planned.output
     assert "ExternalClientApp 'Example_Web_App' will be created" in planned.out
-    assert "Plan: 1 to add, 0 to change, 0 to destroy." in planned.out
+    assert "Plan: 1 app (5 components) to add, 0 to change, 0 to destroy." in planned.out
 
     applied = cli("apply", "-C", str(project), "--auto-approve")
     assert applied.code == 0, applied.output

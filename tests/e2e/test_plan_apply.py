@@ -32,7 +32,7 @@ def test_quickstart_keygen_apply_then_no_changes(project: Callable[[str], Path],
     assert first.code == 2, first.output
     assert "+ ExternalClientApp 'CI_Integration'" in first.out
     assert "oauth.consumer_key" in first.out and "(known after apply)" in first.out
-    assert "Plan: 2 to add, 0 to change, 0 to destroy." in first.out
+    assert "Plan: 2 apps (10 components) to add, 0 to change, 0 to destroy." in first.out
 
     applied = cli("apply", "-C", str(root), "--auto-approve")
     assert applied.code == 0, applied.output
