@@ -103,6 +103,19 @@ def _resolve(ref: str | None, what: str, environ: Mapping[str, str], base_dir: P
     return Credential(value, f"smoke.credentials {what} ({ref})")
 
 
+def _private_key(
+    entry: SmokeCredentials | None, certificate: str | None, environ: Mapping[str, str], base_dir: Path
+) -> Credential:
+    """``smoke.credentials`` private_key, else the key `sfconnect keygen` wrote next to the app's certificate."""
+    named = entry.private_key if entry else None
+    if named is None and certificate and certificate.startswith("file:"):
+        beside = Path(certificate.removeprefix("file:")).with_suffix(".key")
+        found = _resolve(f"file:{beside.as_posix()}", "private_key", environ, base_dir)
+        if found.present:
+            return Credential(found.value, f"the key next to the certificate (file:{beside.as_posix()})")
+    return _resolve(named, "private_key", environ, base_dir)
+
+
 def _match(smoke: Smoke, target: str, app: str) -> SmokeCredentials | None:
     for entry in smoke.credentials:
         if fnmatchcase(target, entry.target) and fnmatchcase(app, entry.app):
@@ -117,6 +130,7 @@ def app_credentials(
     *,
     environ: Mapping[str, str],
     base_dir: Path,
+    certificate: str | None = None,
 ) -> AppCredentialSet:
     """The credentials for `app` on `env`'s target: the first matching ``smoke.credentials`` entry, completed
     by what a local org supplies (its generated key and secret, its seeded users' passwords)."""
@@ -141,7 +155,7 @@ def app_credentials(
         client_secret=secret,
         username=username,
         password=password,
-        private_key=_resolve(entry.private_key if entry else None, "private_key", environ, base_dir),
+        private_key=_private_key(entry, certificate, environ, base_dir),
         refresh_token=_resolve(entry.refresh_token if entry else None, "refresh_token", environ, base_dir),
         matched=f"{entry.target}/{entry.app}" if entry else "none",
     )
