@@ -200,6 +200,34 @@ def find_app_files(
 _APPS_KEY = re.compile(rb"^apps\s*:", re.MULTILINE)
 
 
+def unmatched_app_files(project_dir: Path, patterns: Sequence[str], found: Sequence[Path]) -> list[Issue]:
+    """A warning per YAML file under the project that holds ``apps:`` but matches none of the app globs.
+
+    `found` are the app files (and the targets' seed files, whose ``apps:`` are the org's own)."""
+    known = {p.resolve() for p in found}
+    issues: list[Issue] = []
+    for path in sorted([*project_dir.rglob("*.yaml"), *project_dir.rglob("*.yml")]):
+        relative = path.relative_to(project_dir)
+        if path.name == PROJECT_FILE or _is_hidden(relative) or path.resolve() in known:
+            continue
+        if not path.is_file() or not _declares_apps(path):
+            continue
+        globs = ", ".join(patterns)
+        issues.append(
+            Issue(
+                "warning",
+                "unmatched_app_file",
+                f"{relative.as_posix()} holds `apps:` but matches no app glob ({globs}): its apps are ignored",
+                str(path),
+                1,
+                1,
+                hint="add a glob that matches it to `apps:` in sfconnect.yaml (the default is apps/**/*.yaml and "
+                "apps/**/*.yml), or move the file",
+            )
+        )
+    return issues
+
+
 def _declares_apps(path: Path) -> bool:
     """Whether a YAML file has a top-level ``apps:`` key (a cheap look, before loading it properly)."""
     try:
@@ -511,7 +539,11 @@ def load_project(
 
     apps: list[AppSpec] = []
     raw_apps: dict[int, tuple[Any, Document, Loc]] = {}
-    for path in find_app_files(project_dir, config.apps, paths):
+    app_files = find_app_files(project_dir, config.apps, paths)
+    if paths is None:
+        seeds = [project_dir / t.local.seed for t in config.targets.values() if t.local and t.local.seed]
+        issues.extend(unmatched_app_files(project_dir, config.apps, [*app_files, *seeds]))
+    for path in app_files:
         try:
             doc = _read(path)
         except YamlSyntaxError as exc:
