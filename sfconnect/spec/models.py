@@ -16,6 +16,7 @@ Models are frozen; scope names are normalised on validation (see `scopes.py`); s
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeAlias
@@ -27,6 +28,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -398,11 +400,26 @@ class OAuth(SpecModel):
 
 
 class IpRange(SpecModel):
-    """An inclusive range of trusted IP addresses (IPv4 or IPv6)."""
+    """An inclusive range of trusted IP addresses (IPv4 or IPv6); a CIDR block (``203.0.113.0/24``) is taken too."""
 
     start: NonEmptyStr = Field(description="First address of the range.")
     end: NonEmptyStr = Field(description="Last address of the range (same family, not below start).")
     description: str | None = Field(default=None, description="What the range is.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_cidr(cls, value: Any) -> Any:
+        """``203.0.113.0/24`` (or a single address) means its first to its last address."""
+        if not isinstance(value, str):
+            return value
+        try:
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a CIDR block; write a range as 203.0.113.0/24 or "
+                "{start: 203.0.113.0, end: 203.0.113.255}"
+            ) from None
+        return {"start": str(network[0]), "end": str(network[-1])}
 
 
 class HighAssurance(SpecModel):
