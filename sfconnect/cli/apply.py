@@ -9,22 +9,16 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sfconnect.cli._progress import DeployProgress
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 
 if TYPE_CHECKING:
     from sfconnect.apply.run import ApplyInput
     from sfconnect.apply.service import ApplyResult
-    from sfconnect.org.metadata_api import DeployStatus
     from sfconnect.plan.model import Plan
 
 __all__ = ["apply_command", "status_command"]
-
-
-def _progress(status: DeployStatus) -> None:
-    done = status.number_components_deployed + status.number_component_errors
-    total = status.number_components_total or "?"
-    click.echo(f"  deploy {status.id}: {status.status or 'Pending'} ({done}/{total} components)", err=True)
 
 
 def _report(result: ApplyResult, plan: Plan) -> None:
@@ -96,7 +90,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
     from sfconnect.org.reader import read_named
     from sfconnect.plan.render import render_text
     from sfconnect.plan.saved import check_fresh, load_saved_plan
-    from sfconnect.plan.service import make_plan
+    from sfconnect.plan.service import make_plan, with_secret_checks
 
     project = load(app)
     if planfile is not None:
@@ -143,12 +137,13 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
                 check_secret_refs(saved, compile_target(project, tc.name))
             buffer = io.StringIO()
             render_text(saved.plan, buffer, color=color_for(app))  # the plan being applied, as reviewed
-            click.echo(buffer.getvalue(), nl=False)
+            click.echo(buffer.getvalue(), nl=False, color=color_for(app))
             data = ApplyInput(
                 saved.plan, saved.desired, saved.deletions, saved.secret_fields, saved.api_version
             )
         else:
-            result = with_lint_warnings(project, make_plan(project, tc.name, api))
+            result = make_plan(project, tc.name, api)
+            result = with_lint_warnings(project, with_secret_checks(result, secret_resolver(app, project)))
             # exactly what `plan` shows, lint findings included
             click.echo(
                 render_plan(
@@ -159,6 +154,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
                     color=color_for(app),
                 ),
                 nl=False,
+                color=color_for(app),
             )
             if result.plan.has_errors():
                 raise PlanError("some apps cannot be applied; see the errors above")
@@ -178,13 +174,17 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
             click.echo("Nothing to apply: the org matches the YAML.")
             return Outcome.OK
         _confirm(app, data, auto_approve or planfile is not None)
-        applied = apply_plan(
-            api,
-            data,
-            secret_resolver(app, project),
-            progress=_progress,
-            on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
-        )
+        progress = DeployProgress()
+        try:
+            applied = apply_plan(
+                api,
+                data,
+                secret_resolver(app, project),
+                progress=progress,
+                on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
+            )
+        finally:
+            progress.close()
     _report(applied, data.plan)
     return Outcome.OK
 
@@ -201,7 +201,11 @@ def status_command(app: AppContext, deploy_id: str) -> Outcome:
 
     project = load(app, require_values=False)
     with connect_target(app, project) as tc:
-        status = follow_deploy(tc.connection.api, deploy_id, progress=_progress)
+        progress = DeployProgress()
+        try:
+            status = follow_deploy(tc.connection.api, deploy_id, progress=progress)
+        finally:
+            progress.close()
     click.echo(
         f"Deploy {deploy_id} {status.status}: {status.number_components_deployed} component(s) deployed."
     )

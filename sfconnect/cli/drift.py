@@ -79,7 +79,7 @@ def drift_command(
     """
     from sfconnect.cli._errors import error_lines
     from sfconnect.cli._runtime import load
-    from sfconnect.cli.plan import write_report
+    from sfconnect.cli.plan import color_for, write_report
     from sfconnect.errors import SfconnectError
     from sfconnect.plan.json_format import plan_to_json
     from sfconnect.plan.render import render_markdown, render_text
@@ -117,12 +117,16 @@ def drift_command(
         elif fmt == "json":
             docs.append(plan_to_json(result, mode="drift"))
         else:
-            render_text(result, buffer, mode="drift", color=bool(app.color))
+            render_text(result, buffer, mode="drift", color=out is None and color_for(app))
             buffer.write("\n")
     text = json.dumps(docs, indent=2, sort_keys=True) + "\n" if fmt == "json" else buffer.getvalue()
     if out is not None:
         write_report(text, out)
-    click.echo(text if out is None else buffer.getvalue() or f"Drift report written to {out}", nl=False)
+    click.echo(
+        text if out is None else buffer.getvalue() or f"Drift report written to {out}",
+        nl=False,
+        color=out is None and fmt == "text" and color_for(app),
+    )
     if any(isinstance(r, SfconnectError) for n, r in results.items() if n not in skipped):
         raise SfconnectError("one or more targets could not be checked")
     if any(_drifted(r, project) for r in results.values() if not isinstance(r, SfconnectError)):

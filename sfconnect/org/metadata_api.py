@@ -190,6 +190,8 @@ class MetadataApi:
         self._http = trusting_session(session.verify)
         self._zeep: Any = None
         self.calls: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {}
+        """Wall time spent per operation (shown with ``-v``)."""
 
     @property
     def session(self) -> OrgSession:
@@ -227,9 +229,16 @@ class MetadataApi:
             header = api._client.get_element("ns0:SessionHeader")(sessionId=self._session.session_id)
             with self._lock:
                 self.calls[operation] += 1
+            started = time.monotonic()
             try:
                 with api._client.settings(raw_response=True):
-                    response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+                    try:
+                        response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+                    finally:
+                        with self._lock:
+                            self.seconds[operation] = (
+                                self.seconds.get(operation, 0.0) + time.monotonic() - started
+                            )
                 if response.status_code >= 500 and b"Fault" not in response.content:
                     raise TransientError(
                         f"{operation}: HTTP {response.status_code}", target=self.target, operation=operation
@@ -300,10 +309,14 @@ class MetadataApi:
             with self._lock:
                 self.calls["query"] += 1
             headers = {"Authorization": f"Bearer {self._session.session_id}", "Accept": "application/json"}
+            started = time.monotonic()
             try:
                 response = self._http.get(url, params=params, headers=headers, timeout=120)
             except Exception as exc:  # third-party exceptions: translated here, at the boundary
                 raise translate(exc, target=self.target, operation="query") from exc
+            finally:
+                with self._lock:
+                    self.seconds["query"] = self.seconds.get("query", 0.0) + time.monotonic() - started
             if response.status_code == 401 and self._renew is not None and not renewed:
                 self._session = self._renew()
                 renewed = True

@@ -494,9 +494,20 @@ class AppSource:
         return f"AppSource({self.file!r}, line={self.line})"
 
 
+def _label_optional_when_absent(schema: dict[str, Any]) -> None:
+    """JSON Schema: `label` is required unless ``state: absent``."""
+    required = schema.get("required")
+    if isinstance(required, list) and "label" in required:
+        required.remove("label")
+        schema["if"] = {"required": ["state"], "properties": {"state": {"const": "absent"}}}
+        schema["else"] = {"required": ["label"]}
+
+
 class _AppBase(SpecModel):
+    model_config = ConfigDict(json_schema_extra=_label_optional_when_absent)
+
     name: ApiName = Field(description="API name (fullName) of the app.")
-    label: NonEmptyStr = Field(description="Display name.")
+    label: NonEmptyStr = Field(description="Display name (not needed with state: absent).")
     description: str | None = Field(default=None, description="What the app is for.")
     contact: Contact = Field(default_factory=Contact, description="Who to contact about the app.")
     urls: Urls = Field(default_factory=Urls, description="Informational and start URLs.")
@@ -515,6 +526,14 @@ class _AppBase(SpecModel):
     )
 
     _source: AppSource | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_needs_no_label(cls, value: Any) -> Any:
+        """An app being removed needs only its name: its label defaults to the name."""
+        if isinstance(value, dict) and value.get("state") == "absent" and "label" not in value:
+            return {**value, "label": value.get("name") or "-"}
+        return value
 
     @property
     def source(self) -> AppSource | None:

@@ -173,7 +173,7 @@ def test_unknown_target_is_a_clear_error(
 def test_validate_surfaces_server_refusals(project: Callable[[str], Path], cli: Cli) -> None:
     root = project("quickstart")
     assert cli("keygen", "-C", str(root)).code == 0
-    with serve_local_org(local_org_dir(root, "default")) as handle:
+    with serve_local_org(local_org_dir(root, "default"), seed_file=root / "localorg-seed.yaml") as handle:
         handle.org.set_setting("consumer_secret_api_access", False)
         plain = cli("plan", "-C", str(root))
         assert plain.code == 0, plain.output

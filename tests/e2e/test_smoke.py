@@ -298,7 +298,11 @@ def test_wrong_certificate(cli: Cli, ready: Callable[[str], Path]) -> None:
 def test_jwt_user_not_pre_authorized(cli: Cli, ready: Callable[[str], Path]) -> None:
     path = ready("quickstart")
     _break_in_org(
-        cli, path, "ci-integration.yaml", "permission_sets: [CI_Deployer]", "permission_sets: [Other_Set]"
+        cli,
+        path,
+        "ci-integration.yaml",
+        "permission_sets: [CI_Deployer]",
+        "permission_sets: [Connected_App_Users]",
     )
     result = _smoke(cli, path)
     _assert_failed(
@@ -501,7 +505,11 @@ def test_secret_optional_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
 def test_user_not_admin_approved_for_code_flow(cli: Cli, ready: Callable[[str], Path]) -> None:
     path = ready("multi-env")
     _break_in_org(
-        cli, path, "order-sync.yaml", "permission_sets: [Order_Service_User]", "permission_sets: [Other]"
+        cli,
+        path,
+        "order-sync.yaml",
+        "permission_sets: [Order_Service_User]",
+        "permission_sets: [Connected_App_Users]",
     )
     result = _smoke(cli, path)
     _assert_failed(
