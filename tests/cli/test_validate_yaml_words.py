@@ -100,6 +100,7 @@ def test_the_one_file_form_validates_that_file(tmp_path: Path, capsys: pytest.Ca
 
 def test_trusted_ranges_take_cidr_blocks(tmp_path: Path) -> None:
     app = MOBILE + (
+        "    oauth: {callback_urls: ['https://mobile.example.com/cb'], scopes: [api]}\n"
         "    access:\n"
         '      trusted_ip_ranges: [203.0.113.0/24, "2001:db8::/126", {start: 198.51.100.1, end: 198.51.100.9}]\n'
     )
