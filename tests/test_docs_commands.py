@@ -169,13 +169,19 @@ class _Sandbox:
             [sys.executable, "-m", "sfconnect", *args], cwd=self.cwd, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        data = self.cwd / ".sfconnect" / "localorg"
-        while not list(data.glob("*/server.json")) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
+        assert proc.stdout is not None
+        seen: list[str] = []
+        deadline = time.monotonic() + 300  # a loaded CI machine can take long to start a server
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break  # it ended (an error: its output says why)
+            seen.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-        return proc.returncode, out + err
+        out, err = proc.communicate(timeout=120)
+        return proc.returncode, "".join(seen) + out + err
 
     def local_targets(self) -> set[str] | None:
         """The local targets of the project the next command uses (None: no project file to read)."""

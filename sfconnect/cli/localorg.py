@@ -126,15 +126,18 @@ def serve(
         seed_file = _org_and_seed(app, org_name)[1]
     faults = _parse_faults(fault_values)
     try:
-        with serve_local_org(
-            directory,
-            port=port,
-            host=host,
-            seed_file=seed_file,
-            allow_remote=allow_remote,
-            faults=faults,
-            profile=profile_flags or None,
-        ) as h:
+        with (
+            serve_local_org(
+                directory,
+                port=port,
+                host=host,
+                seed_file=seed_file,
+                allow_remote=allow_remote,
+                faults=faults,
+                profile=profile_flags or None,
+            ) as h,
+            contextlib.suppress(KeyboardInterrupt),
+        ):  # Ctrl-C as soon as it serves stops it cleanly too
             click.echo(f"Serving local org {h.org_id} at {h.instance_url}")
             click.echo(f"CA bundle: {h.ca_bundle}")
             click.echo(f"Admin user: {h.admin_username} (password: sfconnect localorg info --json)")
