@@ -313,6 +313,10 @@ class Store:
         """Remove one session."""
         self._exec("DELETE FROM sessions WHERE session_id = ?", (session_id,))
 
+    def purge_sessions(self, now: float) -> int:
+        """Remove every session idle for longer than its timeout; return how many."""
+        return self._exec("DELETE FROM sessions WHERE ? - last_used > timeout_seconds", (now,))
+
     def delete_sessions(self, org_id: str) -> int:
         """Remove every session of an org; return how many."""
         return self._exec("DELETE FROM sessions WHERE org_id = ?", (org_id,))
