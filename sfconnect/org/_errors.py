@@ -84,7 +84,13 @@ def translate(exc: BaseException, *, target: str = "", operation: str = "") -> O
     if isinstance(exc, OrgError):
         return exc
     if isinstance(exc, sf_exc.SalesforceAuthenticationFailed):
-        return AuthError(f"login failed: {exc.code}: {exc.message}", target=target, operation=operation)
+        # `exc.message` is simple-salesforce's template ("... {content}"); the org's words are auth_message.
+        code = exc.code
+        text = " ".join(str(getattr(exc, "auth_message", "") or "").split())[:300]
+        message = f"login failed: {code}: {text}" if text else f"login failed: {code}"
+        if (isinstance(code, int) and code >= 500) or str(code).removeprefix("sf:") in TRANSIENT_FAULT_CODES:
+            return TransientError(message, target=target, operation=operation)
+        return AuthError(message, target=target, operation=operation)
     if isinstance(exc, zeep_exc.Fault):
         code = str(exc.code or "").removeprefix("sf:") or "UNKNOWN_EXCEPTION"
         return MetadataFault(str(exc.message), fault_code=code, target=target, operation=operation)

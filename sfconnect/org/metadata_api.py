@@ -21,7 +21,7 @@ from typing import Any
 from sfconnect.errors import MetadataFault, OrgError
 from sfconnect.org import _soap
 from sfconnect.org._errors import TransientError, is_transient, translate
-from sfconnect.org.session import OrgSession, trusting_session
+from sfconnect.org.session import OrgSession, Timeouts, trusting_session
 
 __all__ = [
     "MAX_LIST_QUERIES",
@@ -168,6 +168,7 @@ class MetadataApi:
         retry: how transient failures are retried.
         sleep: injected for tests.
         seed: seeds the jitter, for reproducible tests.
+        timeouts: connect and read timeouts of every request, and the deadline of following a deploy.
     """
 
     def __init__(
@@ -179,15 +180,17 @@ class MetadataApi:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._session = session
+        self.timeouts = timeouts or Timeouts()
         self.target = target
         self._renew = renew
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
         self._lock = threading.Lock()
-        self._http = trusting_session(session.verify)
+        self._http = trusting_session(session.verify, self.timeouts)
         self._zeep: Any = None
         self.calls: Counter[str] = Counter()
 
