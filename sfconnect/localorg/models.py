@@ -48,8 +48,8 @@ MAX_CRUD_COMPONENTS = 10
 MAX_LIST_QUERIES = 3
 SESSION_PURGE_SECONDS = 60.0
 """Expired sessions are deleted at most this often (when a new session opens)."""
-API_VERSIONS = tuple(f"{v}.0" for v in range(31, 64))
-"""API versions the org answers on (the bundled WSDL is v63)."""
+API_VERSIONS = tuple(f"{v}.0" for v in range(31, 67))
+"""API versions the org answers on, 31.0 to 66.0 (the bundled WSDL is v63; `versions.py` gates newer fields)."""
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ class LocalOrg:
         self.db_path = db_path
         self.clock = clock
         self.ids: IdSource = ids or RandomIds()
-        self.schema = schema or load_schema(cache_dir=db_path.parent)
+        self.schema = schema or load_schema()
         self.store = Store(db_path)
         self.faults = Faults()
         self.deployments = Deployments(self)

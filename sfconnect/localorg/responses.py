@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.etree.ElementTree import Element
 
+from sfconnect.localorg import sobjects, soql
 from sfconnect.localorg.deploys import DeployOptions
 from sfconnect.localorg.exceptions import (
     InvalidSessionId,
@@ -43,6 +44,7 @@ __all__ = [
     "render_fault",
     "rest_not_found",
     "rest_query",
+    "rest_tooling_query",
     "rest_user",
     "rest_version",
     "rest_versions",
@@ -497,7 +499,16 @@ def _async_result(job_id: str, state: str) -> Node:
 
 
 # REST -----------------------------------------------------------------------------------------------
-_VERSION_LABELS = {"59.0": "Winter '24", "60.0": "Spring '24", "61.0": "Summer '24", "62.0": "Winter '25"}
+_VERSION_LABELS = {
+    "59.0": "Winter '24",
+    "60.0": "Spring '24",
+    "61.0": "Summer '24",
+    "62.0": "Winter '25",
+    "63.0": "Spring '25",
+    "64.0": "Summer '25",
+    "65.0": "Winter '26",
+    "66.0": "Spring '26",
+}
 
 
 def _rest_session(org: LocalOrg, req: Request, operation: str = "rest", *, api: bool = True) -> Session:
@@ -566,48 +577,28 @@ def rest_user(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Respons
     return json_response(_user_json(org, params["id"], params["version"]))
 
 
-_FROM_RE = re.compile(r"\bfrom\s+([A-Za-z_][A-Za-z0-9_]*)", re.IGNORECASE)
-
-
 def rest_query(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
-    """`GET /services/data/vXX.X/query?q=...`: the Organization and User objects; others are INVALID_TYPE."""
+    """`GET /services/data/vXX.X/query?q=SOQL[&columns=true]`: the SOQL subset of `soql.py` over `sobjects.DATA`."""
+    return _query(org, req, params, sobjects.DATA)
+
+
+def rest_tooling_query(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
+    """`GET /services/data/vXX.X/tooling/query?q=SOQL`: the same engine over `sobjects.TOOLING`."""
+    return _query(org, req, params, sobjects.TOOLING)
+
+
+def _query(
+    org: LocalOrg, req: Request, params: Mapping[str, str], registry: soql.SObjectRegistry[LocalOrg]
+) -> Response:
     version = params["version"]
     _rest_version(version)
     _rest_session(org, req)
-    soql = req.arg("q") or ""
-    match = _FROM_RE.search(soql)
-    if not match:
-        raise RestError("MALFORMED_QUERY", "unexpected token: <EOF>")
-    sobject = match.group(1)
-    records: list[dict[str, Any]]
-    if sobject.lower() == "organization":
-        records = [
-            {
-                "attributes": {
-                    "type": "Organization",
-                    "url": f"/services/data/v{version}/sobjects/Organization/{org.org_id}",
-                },
-                "Id": org.org_id,
-                "Name": org.org_name,
-                "InstanceName": "LOCAL",
-                "IsSandbox": False,
-                "TrialExpirationDate": None,
-                "NamespacePrefix": None,
-                "OrganizationType": "Developer Edition",
-            }
-        ]
-    elif sobject.lower() == "user":
-        records = [_user_json(org, u.id, version) for u in org.users()]
-    else:
-        raise RestError(
-            "INVALID_TYPE",
-            f"\n{soql}\n{' ' * match.start(1)}^\nERROR at Row:1:Column:{match.start(1) + 1}\n"
-            f"sObject type '{sobject}' is not supported. If you are attempting to use a custom object, "
-            "be sure "
-            "to append the '__c' after the entity name. Please reference your WSDL or the describe call for "
-            "the appropriate names.",
-        )
-    return json_response({"totalSize": len(records), "done": True, "records": records})
+    text = req.arg("q")
+    if text is None:
+        raise RestError("MALFORMED_QUERY", "A query string has to be specified")
+    if (req.arg("columns") or "").lower() == "true":
+        return json_response(soql.columns(registry, text))
+    return json_response(soql.run(registry, org, text, version))
 
 
 def userinfo(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:

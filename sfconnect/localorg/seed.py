@@ -55,6 +55,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "session_timeout_minutes": 120,
     # SOAP login() (disabled by default in new real orgs since API 64): enabled here.
     "soap_login_enabled": True,
+    # What `Organization` says of the org: not a sandbox, a Developer Edition (so not production). A sandbox
+    # (`is_sandbox: true`) takes JWT assertions addressed to test.salesforce.com instead of login.salesforce.com.
+    "is_sandbox": False,
+    "organization_type": "Developer Edition",
     # OAuth (issue 6): login IP ranges per profile name, e.g. {"Standard User": [["10.0.0.0", "10.0.0.255"]]}.
     "profile_login_ip_ranges": {},
     # OAuth (issue 6): seconds a new or changed app stays unknown to OAuth (Salesforce: up to ~10 minutes).

@@ -227,7 +227,7 @@ def reset_local_org(data_dir: Path, *, seed: Seed | None = None, seed_file: Path
     try:
         for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
             (data_dir / name).unlink(missing_ok=True)
-        for stale in data_dir.glob("wsdl-*.tmp"):
+        for stale in data_dir.glob("wsdl-*"):  # caches of earlier versions, never read now
             stale.unlink(missing_ok=True)
         org = open_local_org(data_dir, seed=seed, seed_file=seed_file)
     finally:

@@ -49,6 +49,7 @@ ROUTES: tuple[Route, ...] = (
         "rest",
     ),
     route("GET", rf"/services/data/{_V}/query/?", responses.rest_query, "rest"),
+    route("GET", rf"/services/data/{_V}/tooling/query/?", responses.rest_tooling_query, "rest"),
     route("GET", r"/services/oauth2/userinfo/?", responses.userinfo, "rest"),
     route("POST", rf"/services/data/{_V}/metadata/deployRequest/?", responses.rest_deploy, "rest"),
     route(

@@ -5,13 +5,17 @@ ordered elements of their sequence, with cardinality), simple types (enumeration
 operations' request elements. Records are then validated (`validate_record`) and rendered in WSDL order
 from this model. The WSDL file is located through the installed package's files; simple-salesforce's
 Python code is never imported.
+
+The parsed model is kept in memory for the life of the process, keyed by the WSDL's sha256, and never written
+to disk: a cache file under a project's `.sfconnect/` would be something a cloned repository could ship, and
+nothing a project ships is deserialised (earlier versions wrote `wsdl-*.pickle` there; it is now ignored).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import pickle
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -30,7 +34,6 @@ __all__ = [
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
-_CACHE_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -193,29 +196,23 @@ def parse_wsdl(data: bytes) -> MetadataSchema:
     )
 
 
-def load_schema(wsdl_path: Path | None = None, cache_dir: Path | None = None) -> MetadataSchema:
-    """Load the Metadata API schema (through a pickle cache keyed by the WSDL's hash when `cache_dir` is set).
+_parsed: dict[str, MetadataSchema] = {}
+_parsed_lock = threading.Lock()
+
+
+def load_schema(wsdl_path: Path | None = None) -> MetadataSchema:
+    """Load the Metadata API schema, parsing each distinct WSDL once per process.
+
+    Nothing is read from or written to disk but the WSDL itself (see the module docstring).
 
     Args:
         wsdl_path: the WSDL file; default: the one bundled in simple-salesforce.
-        cache_dir: where to keep `wsdl-<sha256>.pickle` (e.g. the org's data directory).
     """
     path = wsdl_path or find_metadata_wsdl()
     data = path.read_bytes()
-    if cache_dir is None:
-        return parse_wsdl(data)
     digest = hashlib.sha256(data).hexdigest()
-    cache = cache_dir / f"wsdl-{digest[:16]}-v{_CACHE_FORMAT}.pickle"
-    if cache.is_file():
-        try:
-            loaded = pickle.loads(cache.read_bytes())  # noqa: S301 - our own cache file, keyed by hash
-        except Exception:
-            loaded = None
-        if isinstance(loaded, MetadataSchema) and loaded.sha256 == digest:
-            return loaded
-    parsed = parse_wsdl(data)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(cache)
-    return parsed
+    with _parsed_lock:
+        cached = _parsed.get(digest)
+        if cached is None:
+            cached = _parsed[digest] = parse_wsdl(data)
+    return cached

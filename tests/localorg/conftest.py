@@ -27,8 +27,8 @@ class FakeClock:
 
 
 @pytest.fixture(scope="session")
-def schema(tmp_path_factory: pytest.TempPathFactory) -> MetadataSchema:
-    return load_schema(cache_dir=tmp_path_factory.mktemp("wsdl-cache"))
+def schema() -> MetadataSchema:
+    return load_schema()
 
 
 @pytest.fixture

@@ -797,13 +797,11 @@ def test_ids_carry_salesforce_case_safety_suffix() -> None:
     assert len(random_id) == 18 and random_id == to_18(random_id[:15])
 
 
-def test_the_wsdl_cache_is_keyed_by_hash_and_rebuilt_when_corrupt(tmp_path: Path) -> None:
-    from sfconnect.localorg.wsdl import load_schema
+def test_the_wsdl_is_parsed_once_per_process_and_nothing_is_cached_on_disk(tmp_path: Path) -> None:
+    from sfconnect.localorg.wsdl import find_metadata_wsdl, load_schema
 
-    first = load_schema(cache_dir=tmp_path)
-    (cache,) = tmp_path.glob("wsdl-*.pickle")
-    assert load_schema(cache_dir=tmp_path).sha256 == first.sha256
-    cache.write_bytes(b"garbage")
-    rebuilt = load_schema(cache_dir=tmp_path)
-    assert rebuilt.version == "63.0" and "ConnectedApp" in rebuilt.complex_types
-    assert cache.read_bytes() != b"garbage"
+    wsdl = tmp_path / "metadata.wsdl"
+    wsdl.write_bytes(find_metadata_wsdl().read_bytes())
+    first = load_schema(wsdl)
+    assert load_schema(wsdl) is first and first.version == "63.0" and "ConnectedApp" in first.complex_types
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["metadata.wsdl"]

@@ -192,7 +192,8 @@ def test_sf_cli_login_sequence(local_org: LocalOrg, session: Session) -> None:
     scratch = replay(local_org, "sf-login-query-scratchorginfo", session)
     assert scratch.status == 400 and json.loads(scratch.body)[0]["errorCode"] == "INVALID_TYPE"
     versions = json.loads(replay(local_org, "sf-login-versions", session).body)
-    assert max(versions, key=lambda v: float(v["version"]))["version"] == "63.0"
+    # current orgs list 66.0 (Spring '26) under /services/data (REST API Developer Guide, "Versions")
+    assert max(versions, key=lambda v: float(v["version"]))["version"] == "66.0"
     org = json.loads(replay(local_org, "sf-login-query-organization", session).body)
     record = org["records"][0]
     assert record["Name"] == local_org.org_name and record["IsSandbox"] is False
