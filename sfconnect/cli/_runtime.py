@@ -151,6 +151,7 @@ def connect_target(app: AppContext, project: Project, name: str | None = None) -
     Raises:
         ConfigError: unknown target or missing credentials. AuthError: the org refused the login.
     """
+    from sfconnect.org.session import Timeouts
     from sfconnect.org.targets import authenticator_for, connect
 
     target_name, target = resolve_target(app, project, name)
@@ -163,7 +164,14 @@ def connect_target(app: AppContext, project: Project, name: str | None = None) -
         authenticator, verify = authenticator_for(
             target_name, target, environ=app.environ, base_dir=project.directory, local=endpoint
         )
-        connection = connect(target_name, authenticator, verify, api_version=project.config.api_version)
+        limits = target.timeouts
+        connection = connect(
+            target_name,
+            authenticator,
+            verify,
+            api_version=project.config.api_version,
+            timeouts=Timeouts(limits.connect, limits.read, limits.deploy),
+        )
         stack.callback(connection.close)
         yield TargetConnection(target_name, target, connection, endpoint)
 

@@ -84,7 +84,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
     match. A saved plan is refused when the org changed since it was made. Ctrl-C while waiting leaves the
     deploy running: `sfconnect status DEPLOY_ID` follows it.
     """
-    from sfconnect.apply.run import ApplyInput, apply_plan, deletions_of
+    from sfconnect.apply.run import ApplyInput, DeployGuard, apply_plan, deletions_of
     from sfconnect.cli._runtime import connect_target, load, secret_resolver
     from sfconnect.errors import PlanError
     from sfconnect.org.reader import read_named
@@ -111,6 +111,8 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
         click.echo(lint_warning, nl=False, err=True)
     with connect_target(app, project, target_name) as tc:
         api = tc.connection.api
+        guard = DeployGuard(api, notice=lambda line: click.echo(line, err=True))
+        guard.before_read()  # another deploy running: wait for it, so the plan sees its result
         if planfile is not None:
             from sfconnect.metadata.xmlio import read_component
 
@@ -156,6 +158,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
             secret_resolver(app, project),
             progress=_progress,
             on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
+            guard=guard,
         )
     _report(applied)
     return Outcome.OK

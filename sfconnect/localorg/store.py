@@ -487,6 +487,14 @@ class Store:
         )
         return None if row is None else self._job(row)
 
+    def jobs(self, org_id: str, kind: str) -> list[JobRow]:
+        """Every job of a kind, in queue order (what the Tooling API's DeployRequest lists)."""
+        rows = self._all(
+            f"SELECT {self._JOB_COLUMNS} FROM async_jobs WHERE org_id = ? AND kind = ? ORDER BY seq",  # noqa: S608
+            (org_id, kind),
+        )
+        return [self._job(r) for r in rows]
+
     def pending_jobs(self, org_id: str, kind: str) -> list[JobRow]:
         """Jobs of a kind not finished yet, in queue order."""
         rows = self._all(

@@ -40,7 +40,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self.timeouts = timeouts
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeouts.http
         return super().request(method, url, *args, **kwargs)

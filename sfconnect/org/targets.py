@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sfconnect.errors import AuthError, ConfigError, OrgError
+from sfconnect.org._errors import is_transient
 from sfconnect.org.auth import (
     AccessTokenAuth,
     Authenticator,
@@ -24,7 +25,6 @@ from sfconnect.org.auth import (
     SfdxAuthUrlAuth,
     UsernamePasswordAuth,
 )
-from sfconnect.org._errors import is_transient
 from sfconnect.org.metadata_api import MetadataApi, RetryPolicy
 from sfconnect.org.session import OrgSession, Timeouts, trusting_session
 from sfconnect.spec.project import Target

@@ -161,9 +161,7 @@ class SalesforceOrg(SpecModel):
 class Timeouts(SpecModel):
     """How long sfconnect waits for the target's org before it gives up with an error naming the host."""
 
-    connect: float = Field(
-        default=10.0, gt=0, le=300, description="Seconds to open a connection to the org."
-    )
+    connect: float = Field(default=10.0, gt=0, le=300, description="Seconds to open a connection to the org.")
     read: float = Field(
         default=120.0,
         gt=0,
