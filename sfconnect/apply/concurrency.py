@@ -1,8 +1,8 @@
 """No silent last-writer-wins: an apply asks the org about other deploys before and after it starts its own.
 
 1. Before the org is read for the plan, `DeployGuard.before_read` waits while another deploy is pending or
-   in progress (the Tooling API's ``DeployRequest``), so the plan sees that deploy's result; past the wait
-   limit it refuses with that deploy's id.
+   in progress (the Tooling API's ``DeployRequest``). When that deploy changed the org, the apply refuses
+   with its id (the YAML should be reviewed against the new state); past the wait limit it refuses too.
 2. Right after our deploy is created, `DeployGuard.after_start` looks again. Another deploy that was created
    before ours and has not finished, or one that changed the org since step 1, means two applies overlap:
    ours backs off (it is canceled when it has not run yet) and the apply fails naming the other deploy.
@@ -92,6 +92,8 @@ class DeployGuard:
                 return
             self.seen.update(d.id for d in active)
             if not active:
+                if announced:
+                    self._refuse_if_changed(set(self.seen))
                 return
             first = active[0]
             where = f" -t {self.api.target}" if self.api.target else ""
@@ -107,6 +109,23 @@ class DeployGuard:
                 self.notice(f"Waiting for deploy {first.id} ({first.status}) of another command to finish...")
                 announced.add(first.id)
             self.sleep(self.interval)
+
+    def _refuse_if_changed(self, waited_for: set[str]) -> None:
+        """After waiting: a deploy that changed the org means this apply's YAML met a new org state."""
+        try:
+            recent = recent_deploys(self.api)
+        except (MetadataFault, OrgError) as exc:
+            log.warning("cannot ask the org how the deploys it waited for ended (%s)", exc)
+            return
+        for other in recent:
+            if other.id in waited_for and other.status in CHANGED_STATUSES:
+                raise ConcurrentDeploy(
+                    f"deploy {other.id} of another command changed the org ({other.status}) while this apply "
+                    "waited for it; nothing was applied. Run `sfconnect plan` to review against the org as it "
+                    "is now, then apply again",
+                    other_id=other.id,
+                    target=self.api.target,
+                )
 
     def after_start(self, deploy_id: str) -> DeployRequestInfo | None:
         """The other deploy that overlaps ours, or None (when it cannot be told, None too)."""

@@ -106,6 +106,10 @@ def _spawn(
     if seed_file is not None:
         args += ["--seed", str(seed_file)]
     log_path = data_dir / LOG_NAME
+    # The server runs the very code of this process: its package directory goes first on the path.
+    package_root = str(Path(__file__).resolve().parents[2])
+    inherited = os.environ.get("PYTHONPATH", "")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, inherited) if p)}
     with log_path.open("ab") as log_file:
         # The launcher forks the server into its own session and exits at once (a double fork), so the
         # server is nobody's child: it outlives this command and no zombie is left behind.
@@ -114,6 +118,7 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=log_file,
+            env=env,
             timeout=timeout,
             check=False,
         )

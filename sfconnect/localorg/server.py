@@ -61,6 +61,7 @@ KEEP_ALIVE_CONNECTIONS = 512
 """Idle keep-alive connections kept open (they wait in a selector, not in a thread)."""
 
 _SESSION_ID = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sessionId>\s*([^<\s]{1,512})\s*</")
+_SOAP_BODY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Body[\s>]")
 _LARGE_BODY_KINDS = frozenset({"soap-metadata", "rest"})
 """Route kinds whose authenticated callers may send large bodies (deploy zips)."""
 
@@ -122,6 +123,29 @@ def _read(stream: Any, limit: int) -> bytes:
     return b"".join(parts)
 
 
+def _read_some(stream: Any, limit: int) -> bytes:
+    """What has arrived of the body (at least one byte, at most `limit`), without waiting for more."""
+    raw, remaining = getattr(stream, "rfile", None), getattr(stream, "remaining", None)
+    if raw is None or not isinstance(remaining, int) or not hasattr(raw, "read1"):
+        return _read(stream, min(limit, 4096))  # another WSGI server: plain reads
+    data: bytes = raw.read1(min(limit, remaining))
+    stream.remaining = remaining - len(data)
+    return data
+
+
+def _peek_session(stream: Any, limit: int) -> bytes:
+    """Read the start of a SOAP body until its sessionId (or the SOAP Body) is seen, or `limit` bytes."""
+    head = b""
+    while len(head) < limit:
+        piece = _read_some(stream, limit - len(head))
+        if not piece:
+            break
+        head += piece
+        if _SESSION_ID.search(head) or _SOAP_BODY.search(head):
+            break
+    return head
+
+
 class LocalOrgApp:
     """The org as a WSGI application (what cheroot, or any WSGI server, serves).
 
@@ -171,13 +195,15 @@ class LocalOrgApp:
         if kind not in _LARGE_BODY_KINDS:
             raise _bad(413, f"request body too large (at most {UNAUTHENTICATED_BODY_BYTES} bytes here)")
         limit = MAX_BODY_BYTES + 1 if length is None else length
-        if length is not None:
-            head = _read(stream, SESSION_PEEK_BYTES)
         token: str | None
-        if kind == "rest":
+        if kind == "rest":  # the session is in a header: checked before any of the body is read
             scheme, _, value = headers.get("authorization", "").partition(" ")
             token = value.strip() if scheme.lower() in ("bearer", "oauth") else None
-        else:
+            if length is not None:
+                head = b""
+        else:  # SOAP: the SessionHeader comes first; read until it is seen, at most SESSION_PEEK_BYTES
+            if length is not None:
+                head = _peek_session(stream, min(length, SESSION_PEEK_BYTES))
             found = _SESSION_ID.search(head)
             token = found.group(1).decode("ascii", "replace") if found else None
         if not self._live_session(token):
@@ -277,6 +303,16 @@ class _Connection(cheroot_server.HTTPConnection):
         return result
 
 
+class _Gateway(wsgi.Gateway_10):
+    """An app's ``Connection: close`` really closes: cheroot would otherwise read the rest of a refused
+    body (up to 64 MiB) to keep the connection alive."""
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if any(k.lower() == "connection" and v.lower() == "close" for k, v in headers):
+            self.req.close_connection = True
+        return super().start_response(status, headers, exc_info)
+
+
 class _Server(wsgi.Server):
     """A new connection waits in the selector (costing no worker) until its first bytes arrive."""
 
@@ -333,6 +369,7 @@ class LocalOrgServer:
             server_name="sfconnect-localorg",
         )
         server.ConnectionClass = _Connection
+        server.gateway = _Gateway
         server.max_request_body_size = MAX_BODY_BYTES
         server.max_request_header_size = MAX_HEADER_BYTES
         server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS

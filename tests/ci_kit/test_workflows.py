@@ -238,6 +238,8 @@ def test_applies_and_drift_checks_sit_in_a_concurrency_group_per_target(path: Pa
     for job_id, job, target in _org_jobs(workflow):
         group = str((job.get("concurrency") or workflow.get("concurrency") or {}).get("group", ""))
         wanted = "${{ matrix.target }}" if "matrix.target" in target else target
-        assert wanted in group, f"{path.name}: job {job_id} for target {target} has concurrency group {group!r}"
+        assert wanted in group, (
+            f"{path.name}: job {job_id} for target {target} has concurrency group {group!r}"
+        )
         cancel = (job.get("concurrency") or workflow.get("concurrency") or {}).get("cancel-in-progress")
         assert cancel is False, f"{path.name}: job {job_id} would cancel a running deploy or check"
