@@ -135,7 +135,15 @@ def run(clients: int, seconds: float, out: Callable[[str], None] = print) -> dic
         data_dir = Path(tmp) / "org"
         consumer_key, username, password = _prepare(data_dir, cert_pem)
         server = subprocess.Popen(
-            [sys.executable, "-m", "sfconnect.localorg", "--data-dir", str(data_dir), "--idle-seconds", "3600"],
+            [
+                sys.executable,
+                "-m",
+                "sfconnect.localorg",
+                "--data-dir",
+                str(data_dir),
+                "--idle-seconds",
+                "3600",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -154,7 +162,9 @@ def run(clients: int, seconds: float, out: Callable[[str], None] = print) -> dic
                 f"<password>{password}</password></login></se:Body></se:Envelope>"
             ).encode()
             first = _Client(info.port, context)
-            first.conn.request("POST", "/services/Soap/u/63.0", body=login, headers={"Content-Type": "text/xml"})
+            first.conn.request(
+                "POST", "/services/Soap/u/63.0", body=login, headers={"Content-Type": "text/xml"}
+            )
             session_id = first.conn.getresponse().read().decode().split("<sessionId>")[1].split("<")[0]
             read = (
                 '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
@@ -233,7 +243,9 @@ def run(clients: int, seconds: float, out: Callable[[str], None] = print) -> dic
         "memory_before_mib": round(memory_before / 1024, 1),
         "memory_after_mib": round(memory_after / 1024, 1),
     }
-    out(f"{clients} closed-loop clients for {elapsed:.1f}s on {os.cpu_count()} cores: {total / elapsed:.0f} req/s")
+    out(
+        f"{clients} closed-loop clients for {elapsed:.1f}s on {os.cpu_count()} cores: {total / elapsed:.0f} req/s"
+    )
     for kind, values in latencies.items():
         p50, p99 = _percentile(values, 0.50) * 1000, _percentile(values, 0.99) * 1000
         figures[f"{kind}_p50_ms"] = round(p50, 1)
