@@ -17,6 +17,7 @@ from sfconnect.errors import (
     SfconnectError,
     SpecValidationError,
     StalePlanError,
+    TamperedPlanError,
     UnsupportedFormatVersion,
     YamlSyntaxError,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "SfconnectError",
     "SpecValidationError",
     "StalePlanError",
+    "TamperedPlanError",
     "UnsupportedFormatVersion",
     "YamlSyntaxError",
 ]

@@ -11,6 +11,7 @@ SfconnectError
 ├─ MetadataError                   a metadata file or component cannot be read or written
 ├─ PlanError                       a plan cannot be made or used
 │  ├─ StalePlanError               the org changed since the saved plan was made
+│  ├─ TamperedPlanError            a saved plan differs from what was reviewed
 │  └─ UnsupportedFormatVersion     a saved plan from a newer sfconnect
 └─ OrgError(target, operation)     talking to an org failed
    ├─ AuthError                    could not log in
@@ -42,6 +43,7 @@ __all__ = [
     "SfconnectError",
     "SpecValidationError",
     "StalePlanError",
+    "TamperedPlanError",
     "UnsupportedFormatVersion",
     "YamlSyntaxError",
     "format_loc",
@@ -134,6 +136,10 @@ class PlanError(SfconnectError):
 
 class StalePlanError(PlanError):
     """The org changed since the saved plan was made; the plan must be made again."""
+
+
+class TamperedPlanError(PlanError):
+    """A saved plan does not match its digest, or would do what its listed changes do not show."""
 
 
 class UnsupportedFormatVersion(PlanError):

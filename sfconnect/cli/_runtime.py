@@ -279,3 +279,56 @@ def smoke_environment(
             ),
             apps,
         )
+
+
+# --- conformance (issue 22) ---------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from sfconnect.conformance import BrowserUser
+
+
+def conformance_users(
+    app: AppContext, project: Project, target: Target, endpoint: LocalEndpoint | None
+) -> tuple[BrowserUser | None, BrowserUser | None]:
+    """The users the conformance kit may log in as: (browser user, IP-restricted user).
+
+    From ``SFCONNECT_CONFORMANCE_[RESTRICTED_]USERNAME`` / ``..._PASSWORD`` when set; for a local org, its
+    admin, and a seeded user whose profile's login IP ranges exclude this machine (read from the org's
+    database, in memory only; nothing is printed or written).
+    """
+    import ipaddress
+
+    from sfconnect.conformance import BrowserUser
+
+    def from_env(prefix: str) -> BrowserUser | None:
+        username = app.environ.get(f"{prefix}USERNAME")
+        password = app.environ.get(f"{prefix}PASSWORD")
+        return BrowserUser(username, password) if username and password else None
+
+    browser = from_env("SFCONNECT_CONFORMANCE_")
+    restricted = from_env("SFCONNECT_CONFORMANCE_RESTRICTED_")
+    if target.local is None or endpoint is None:
+        return browser, restricted
+    browser = browser or BrowserUser(endpoint.username, endpoint.password)
+    if restricted is None:
+        from sfconnect.localorg import local_org_dir, open_local_org
+
+        org = open_local_org(local_org_dir(project.directory, target.local.org))
+        try:
+            table = org.setting("profile_login_ip_ranges") or {}
+            here = ipaddress.ip_address("127.0.0.1")
+
+            def excluded(profile: str) -> bool:
+                ranges = table.get(profile) or []
+                return bool(ranges) and not any(
+                    int(ipaddress.ip_address(str(r[0]))) <= int(here) <= int(ipaddress.ip_address(str(r[1])))
+                    for r in ranges
+                )
+
+            for user in org.users():
+                if user.is_active and not user.api_only and excluded(user.profile):
+                    restricted = BrowserUser(user.username, org.password_of(user.username))
+                    break
+        finally:
+            org.close()
+    return browser, restricted

@@ -115,15 +115,24 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
         guard.before_read()  # another deploy running: wait for it, so the plan sees its result
         if planfile is not None:
             from sfconnect.metadata.xmlio import read_component
+            from sfconnect.plan.binding import check_desired_matches_plan, check_secret_refs
+            from sfconnect.plan.service import compile_target
 
+            org_id = tc.connection.session.org_id
+            if saved.org_id and org_id and saved.org_id[:15] != org_id[:15]:
+                raise PlanError(
+                    f"{planfile} was made for org {saved.org_id}, but target {tc.name!r} is now org {org_id}; "
+                    "make the plan again"
+                )
             recorded = saved.fingerprints()
-            current = {
-                (r.type, r.full_name): read_component(
-                    r.xml, type_hint=r.type, full_name=r.full_name
-                ).fingerprint()
+            live = [
+                read_component(r.xml, type_hint=r.type, full_name=r.full_name)
                 for r in read_named(api, recorded)
-            }
-            check_fresh(recorded, current)
+            ]
+            check_fresh(recorded, {(c.type, c.full_name): c.fingerprint() for c in live})
+            check_desired_matches_plan(saved, live)
+            if any(saved.secret_fields.values()):
+                check_secret_refs(saved, compile_target(project, tc.name))
             data = ApplyInput(
                 saved.plan, saved.desired, saved.deletions, saved.secret_fields, saved.api_version
             )

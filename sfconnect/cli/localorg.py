@@ -74,6 +74,14 @@ def localorg() -> None:
     help="Inject a fault from the start (repeatable), e.g. latency_seconds=0.2, setup_locked=true, "
     "deploy_seconds=5, error_rate='{\"readMetadata\": 0.1}'.",
 )
+@click.option(
+    "--profile",
+    "profile_flags",
+    multiple=True,
+    metavar="FLAG",
+    help="Differ from Salesforce on purpose in this named way (repeatable; checks the conformance kit). "
+    "Flags are listed in docs/conformance.md.",
+)
 @pass_app
 def serve(
     app: AppContext,
@@ -84,6 +92,7 @@ def serve(
     allow_remote: bool,
     seed_file: Path | None,
     fault_values: tuple[str, ...],
+    profile_flags: tuple[str, ...],
 ) -> Outcome:
     """Serve the local org over HTTPS until interrupted (Ctrl-C)."""
     from sfconnect.localorg import AlreadyServed, SeedError, serve_local_org
@@ -92,7 +101,13 @@ def serve(
     faults = _parse_faults(fault_values)
     try:
         with serve_local_org(
-            directory, port=port, host=host, seed_file=seed_file, allow_remote=allow_remote, faults=faults
+            directory,
+            port=port,
+            host=host,
+            seed_file=seed_file,
+            allow_remote=allow_remote,
+            faults=faults,
+            profile=profile_flags or None,
         ) as h:
             click.echo(f"Serving local org {h.org_id} at {h.instance_url}")
             click.echo(f"CA bundle: {h.ca_bundle}")

@@ -37,6 +37,7 @@ def cli(ctx: click.Context) -> None:
 def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
     from sfconnect.cli.apply import apply_command, status_command
+    from sfconnect.cli.conformance import conformance_command
     from sfconnect.cli.drift import drift_command
     from sfconnect.cli.import_export import export_command, import_command
     from sfconnect.cli.init import init_command
@@ -61,6 +62,7 @@ def _register_commands() -> None:
     cli.add_command(import_command)
     cli.add_command(export_command)
     cli.add_command(smoke_command)
+    cli.add_command(conformance_command)
 
 
 def _report_error(exc: SfconnectError) -> None:

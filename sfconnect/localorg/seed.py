@@ -63,6 +63,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "profile_login_ip_ranges": {},
     # OAuth (issue 6): seconds a new or changed app stays unknown to OAuth (Salesforce: up to ~10 minutes).
     "oauth_propagation_delay_seconds": 0,
+    # Deliberate differences from Salesforce, to check the conformance kit (`behaviour.FLAGS`); none by default.
+    "behaviour_profile": [],
 }
 
 DEFAULT_PROFILES = (

@@ -29,6 +29,7 @@ from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from sfconnect.localorg.behaviour import apply_profile
 from sfconnect.localorg.exceptions import InvalidSessionId, LocalOrgFault
 from sfconnect.localorg.models import LocalOrg
 from sfconnect.localorg.responses import Request, Response, json_response, render_fault
@@ -75,7 +76,11 @@ class BadRequest(Exception):
 
 
 def dispatch(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response:
-    """Answer one request: route, call, render faults."""
+    """Answer one request: route, call, render faults; then the org's behaviour profile, if any."""
+    return apply_profile(org, req, _answer(org, routes, req))
+
+
+def _answer(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response:
     found = match(routes, req.method, req.path)
     if found is None:
         if any(r.pattern.fullmatch(req.path) for r in routes):

@@ -17,12 +17,14 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from sfconnect.localorg.behaviour import SETTING as PROFILE_SETTING
+from sfconnect.localorg.behaviour import check_flags
 from sfconnect.localorg.ids import IdSource
 from sfconnect.localorg.models import LocalOrg
 from sfconnect.localorg.pidlock import PidLock
@@ -153,16 +155,18 @@ def serve_local_org(
     ids: IdSource | None = None,
     allow_remote: bool = False,
     faults: Mapping[str, Any] | None = None,
+    profile: Sequence[str] | None = None,
 ) -> Iterator[LocalOrgHandle]:
     """Serve the org in `data_dir` over HTTPS for the duration of the block.
 
     Creates and seeds the org on first use. Holds `server.lock` and writes `server.json` while serving.
     `faults` are injected from the start (see `faults.FaultSettings`); change them later through
-    `handle.org.faults.update(...)` or `POST /_localorg/faults`.
+    `handle.org.faults.update(...)` or `POST /_localorg/faults`. `profile` names deliberate differences from
+    Salesforce (`behaviour.FLAGS`, to check the conformance kit); it replaces the org's stored profile.
 
     Raises:
         AlreadyServed: another server (in this process or another) serves this org.
-        ValueError: a non-loopback `host` without `allow_remote`.
+        ValueError: a non-loopback `host` without `allow_remote`, or an unknown profile flag.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = PidLock(data_dir / LOCK_NAME)
@@ -173,6 +177,9 @@ def serve_local_org(
         try:
             if faults:
                 org.faults.update(dict(faults))
+            if profile is not None:
+                org.set_setting(PROFILE_SETTING, check_flags(profile))
+            check_flags(org.setting(PROFILE_SETTING) or [])
             tls = ensure_tls_files(data_dir, () if host in ("127.0.0.1", "localhost", "::1") else (host,))
             server = LocalOrgServer(
                 org, host, port, tls=(tls.server_cert, tls.server_key), allow_remote=allow_remote

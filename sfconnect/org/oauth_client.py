@@ -52,6 +52,8 @@ class Tokens:
     instance_url: str = ""
     has_id_token: bool = False
     state: str | None = None
+    fields: tuple[str, ...] = ()
+    """The names of the fields the response carried (never their values)."""
 
     @classmethod
     def from_fields(cls, data: dict[str, Any]) -> Tokens:
@@ -64,6 +66,7 @@ class Tokens:
             instance_url=str(data.get("instance_url") or ""),
             has_id_token=bool(data.get("id_token")),
             state=str(data["state"]) if data.get("state") is not None else None,
+            fields=tuple(sorted(str(k) for k in data)),
         )
 
 

@@ -28,7 +28,14 @@ from sfconnect.metadata.schema import (
 from sfconnect.metadata.vocabulary import yaml_value
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
-__all__ = ["CONNECTED_APP_CREATION_BLOCKED", "diff_app", "family_of", "group_families", "unit_map"]
+__all__ = [
+    "CONNECTED_APP_CREATION_BLOCKED",
+    "diff_app",
+    "family_of",
+    "group_families",
+    "reviewed_values",
+    "unit_map",
+]
 
 CONNECTED_APP_CREATION_BLOCKED = "the org does not allow creating Connected Apps"
 """How a plan error about a blocked Connected App creation starts (`plan --validate` may lift it)."""
@@ -88,6 +95,15 @@ def _shown(path: str, value: JSONValue) -> JSONValue:
     return value
 
 
+def reviewed_values(
+    type_name: str, path: str, old: JSONValue, new: JSONValue, *, updating: bool
+) -> tuple[JSONValue, JSONValue]:
+    """A change's before and after as the plan shows them (YAML words, defaults filled in, certificate digests)."""
+    if updating:  # an absent boolean is its documented default: show `false -> true`, not `+ true`
+        old, new = _with_default(type_name, path, old, new), _with_default(type_name, path, new, old)
+    return _shown(path, yaml_value(type_name, path, old)), _shown(path, yaml_value(type_name, path, new))
+
+
 def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Component]:
     """The live components that make up one app: the Connected App, or the ECA header and its children."""
     if kind == "ConnectedApp":
@@ -130,20 +146,15 @@ def _component_changes(app: CompiledApp, desired: Component, live: Component | N
         changed = {p for p in changed if app.has_yaml_path(desired.type, p)}
     changes = []
     for path in sorted(changed):
-        old, new = before.get(path), after.get(path)
-        if (
-            live is not None
-        ):  # an absent boolean is its documented default: show `false -> true`, not `+ true`
-            old, new = (
-                _with_default(desired.type, path, old, new),
-                _with_default(desired.type, path, new, old),
-            )
+        shown_before, shown_after = reviewed_values(
+            desired.type, path, before.get(path), after.get(path), updating=live is not None
+        )
         changes.append(
             FieldChange(
                 path=app.yaml_path(desired.type, path),
                 metadata_path=f"{desired.type}.{path}",
-                before=_shown(path, yaml_value(desired.type, path, old)),
-                after=_shown(path, yaml_value(desired.type, path, new)),
+                before=shown_before,
+                after=shown_after,
             )
         )
     if live is None:

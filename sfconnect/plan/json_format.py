@@ -7,6 +7,7 @@ warning returned to the caller.
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from sfconnect._types import JSONValue
@@ -23,6 +24,26 @@ from sfconnect.plan.model import (
 __all__ = ["FORMAT_VERSION", "plan_from_json", "plan_to_json"]
 
 FORMAT_VERSION = "1.0"
+_VERSION = re.compile(r"^[0-9]{1,4}\.[0-9]{1,4}$")
+_ACTIONS = frozenset({"create", "update", "delete", "no-op"})
+
+
+def _action(value: object) -> Action:
+    if value not in _ACTIONS:
+        raise ValueError(f"unknown action {value!r}")
+    return cast(Action, value)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, found {type(value).__name__}")
+    return value
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"api_calls counts are whole numbers, found {value!r}")
+    return value
 
 
 def _change_to_json(c: FieldChange) -> dict[str, JSONValue]:
@@ -79,8 +100,11 @@ def plan_to_json(plan: Plan, *, mode: str = "plan") -> dict[str, JSONValue]:
 
 def check_format_version(version: object) -> list[str]:
     """Validate a document's `format_version`; returns warnings (a newer minor), raises for a newer major."""
-    if not isinstance(version, str) or version.count(".") != 1:
-        raise PlanError(f"not an sfconnect plan: format_version is {version!r}")
+    if not isinstance(version, str) or not _VERSION.match(version):
+        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:40] + "..."
+        raise PlanError(
+            f"not an sfconnect plan: format_version is {shown}, expected MAJOR.MINOR such as '1.0'"
+        )
     major, minor = (int(p) for p in version.split("."))
     ours_major, ours_minor = (int(p) for p in FORMAT_VERSION.split("."))
     if major > ours_major:
@@ -105,18 +129,23 @@ def plan_from_json(doc: dict[str, Any]) -> tuple[Plan, list[str]]:
     try:
         apps = [
             AppPlan(
-                name=a["name"],
-                kind=a["kind"],
-                action=cast(Action, a["action"]),
+                name=_text(a["name"]),
+                kind=_text(a["kind"]),
+                action=_action(a["action"]),
                 irreversible=bool(a.get("irreversible", False)),
                 components=tuple(
-                    ComponentChange(c["type"], c["name"], cast(Action, c["action"]), c.get("fingerprint", ""))
+                    ComponentChange(
+                        _text(c["type"]),
+                        _text(c["name"]),
+                        _action(c["action"]),
+                        _text(c.get("fingerprint", "")),
+                    )
                     for c in a.get("components", [])
                 ),
                 changes=tuple(
                     FieldChange(
-                        path=c["path"],
-                        metadata_path=c.get("metadata_path", ""),
+                        path=_text(c["path"]),
+                        metadata_path=_text(c.get("metadata_path", "")),
                         before=c.get("before"),
                         after=c.get("after"),
                         sensitive=bool(c.get("sensitive", False)),
@@ -124,9 +153,9 @@ def plan_from_json(doc: dict[str, Any]) -> tuple[Plan, list[str]]:
                     )
                     for c in a.get("changes", [])
                 ),
-                errors=tuple(a.get("errors", [])),
-                warnings=tuple(a.get("warnings", [])),
-                reason=a.get("reason", ""),
+                errors=tuple(_text(e) for e in a.get("errors", [])),
+                warnings=tuple(_text(w) for w in a.get("warnings", [])),
+                reason=_text(a.get("reason", "")),
             )
             for a in doc["apps"]
         ]
@@ -134,12 +163,14 @@ def plan_from_json(doc: dict[str, Any]) -> tuple[Plan, list[str]]:
             UnmanagedApp(u["kind"], u["name"], u.get("managed_package", "")) for u in doc.get("unmanaged", [])
         ]
         plan = Plan.build(
-            doc["target"],
+            _text(doc["target"]),
             apps,
             unmanaged,
             partial=bool(doc.get("partial", False)),
-            api_calls={str(k): int(v) for k, v in doc.get("api_calls", {}).items()},
+            api_calls={str(k): _count(v) for k, v in doc.get("api_calls", {}).items()},
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanError(f"not a valid sfconnect plan: {type(exc).__name__}: {exc}") from exc
+    except KeyError as exc:
+        raise PlanError(f"not a valid sfconnect plan: the key {exc} is missing; make the plan again") from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise PlanError(f"not a valid sfconnect plan: {exc}; make the plan again") from exc
     return plan, warnings

@@ -42,6 +42,7 @@ def renderings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     doc["saved"]["created_at"] = "<created_at>"
     doc["saved"]["sfconnect_version"] = "<version>"
     doc["saved"]["org_id"] = "<org_id>"
+    doc["saved"]["digest"] = "<digest over the org id, among others>"
     out["plan.json"] = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     return out
 
