@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-COMMANDS = ("validate", "lint", "plan", "apply", "drift", "smoke", "status")
+COMMANDS = ("validate", "lint", "plan", "apply", "drift", "smoke", "status", "credentials")
 REPORTING = ("plan", "drift", "lint", "smoke")
 """Commands that write a Markdown report with ``--format markdown --out FILE``."""
 FAIL_ON_FOUND_AUTO = ("lint", "smoke")
@@ -67,6 +67,10 @@ def build_argv(
         extra = shlex.split(args)
     except ValueError as exc:
         raise ActionInputError(f"args cannot be split: {exc}") from exc
+    if command == "credentials" and "--reveal" in extra:
+        raise ActionInputError(
+            "credentials --reveal would print secrets into the job log and summary; publish them with --to"
+        )
     argv = [executable, command]
     if target:
         argv += ["-t", target]

@@ -16,6 +16,7 @@ SfconnectError
 └─ OrgError(target, operation)     talking to an org failed
    ├─ AuthError                    could not log in
    ├─ MetadataFault(fault_code)    the Metadata API answered with a fault
+   ├─ CredentialsApiError(error_code, status)   the Connect REST credentials resources refused
    └─ DeployFailed(deploy_id, component_errors)
 ```
 
@@ -34,6 +35,7 @@ __all__ = [
     "AuthError",
     "ComponentError",
     "ConfigError",
+    "CredentialsApiError",
     "DeployFailed",
     "Issue",
     "MetadataError",
@@ -165,6 +167,18 @@ class MetadataFault(OrgError):
     def __init__(self, message: str, *, fault_code: str, target: str = "", operation: str = "") -> None:
         super().__init__(message, target=target, operation=operation)
         self.fault_code = fault_code
+
+
+class CredentialsApiError(OrgError):
+    """The Connect REST credentials resources refused (`error_code` such as ``FUNCTIONALITY_NOT_ENABLED``,
+    ``INSUFFICIENT_ACCESS``, ``NOT_FOUND``; `status` the HTTP status)."""
+
+    def __init__(
+        self, message: str, *, error_code: str, status: int, target: str = "", operation: str = ""
+    ) -> None:
+        super().__init__(message, target=target, operation=operation)
+        self.error_code = error_code
+        self.status = status
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,21 @@ ALLOWED: dict[str, set[str]] = {
     "apply": {"spec", "metadata", "org", "plan"},
     "smoke": {"spec", "metadata", "org", "plan"},
     "lint": {"spec", "metadata", "org", "plan"},
+    "credentials": {"spec", "metadata", "org", "plan", "smoke"},
     "conformance": {"spec", "metadata", "org"},
     "localorg": set(),
-    "cli": {"spec", "metadata", "org", "plan", "apply", "smoke", "lint", "conformance", "localorg"},
+    "cli": {
+        "spec",
+        "metadata",
+        "org",
+        "plan",
+        "apply",
+        "smoke",
+        "lint",
+        "credentials",
+        "conformance",
+        "localorg",
+    },
 }
 TOP_LEVEL_SHARED = {"errors", "_types", "_wsdl_table"}
 # localorg is an independent oracle: it may not even use the client side's shared modules.

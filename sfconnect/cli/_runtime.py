@@ -194,39 +194,107 @@ def secret_resolver(app: AppContext, project: Project) -> Callable[[str], str]:
 # --- smoke (issue 9) ----------------------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sfconnect.smoke import AppKeys, SmokeEnvironment, SmokeUser
     from sfconnect.spec.models import AppSpec
 
 
-def _local_smoke_secrets(
-    project: Project, target: Target, apps: Sequence[AppSpec]
-) -> tuple[list[SmokeUser], dict[str, AppKeys]]:
-    """What a local org hands to smoke: its seeded users with passwords, and each app's generated key and
-    secret (read from the org's database; nothing is printed or written)."""
+def _local_smoke_users(project: Project, target: Target) -> list[SmokeUser]:
+    """A local org's seeded users with their passwords (read in memory; nothing is printed or written)."""
     from sfconnect.localorg import local_org_dir, open_local_org
-    from sfconnect.smoke import AppKeys, SmokeUser
+    from sfconnect.smoke import SmokeUser
 
     assert target.local is not None
     org = open_local_org(local_org_dir(project.directory, target.local.org))
     try:
         admin = org.admin_user().username
         users = sorted(org.users(), key=lambda u: (u.username != admin, u.username))
-        seeded = [
+        return [
             SmokeUser(u.username, org.password_of(u.username), u.profile, u.permission_sets, u.api_only)
             for u in users
             if u.is_active
         ]
+    finally:
+        org.close()
+
+
+def _local_db_keys(
+    project: Project, target: Target, apps: Sequence[AppSpec], environ: Mapping[str, str]
+) -> dict[str, AppKeys]:
+    """The fallback for a local org whose REST access to secrets is off: each app's key and secret read from
+    the org's database, for the apps the environment does not name (``SFCONNECT_<APP>_CONSUMER_KEY``)."""
+    from sfconnect.localorg import local_org_dir, open_local_org
+    from sfconnect.smoke import AppKeys, consumer_key_variable
+    from sfconnect.smoke.environment import legacy_consumer_key_variable
+
+    assert target.local is not None
+    org = open_local_org(local_org_dir(project.directory, target.local.org))
+    try:
         keys: dict[str, AppKeys] = {}
         for spec in apps:
+            if environ.get(consumer_key_variable(spec.name)) or environ.get(
+                legacy_consumer_key_variable(spec.name)
+            ):
+                continue
             kind = "ConnectedApp" if spec.kind == "ConnectedApp" else "ExternalClientApplication"
             found = org.credentials_of(kind, spec.name)
             if found is not None:
-                keys[spec.name] = AppKeys(found.consumer_key, found.consumer_secret)
-        return seeded, keys
+                keys[spec.name] = AppKeys(
+                    found.consumer_key, found.consumer_secret, "the local org's database (fallback)"
+                )
+        return keys
     finally:
         org.close()
+
+
+API_SOURCE = "the org's credentials API"
+
+
+def _keys_through_api(
+    app: AppContext,
+    project: Project,
+    target_name: str,
+    target: Target,
+    endpoint: LocalEndpoint | None,
+    apps: Sequence[AppSpec],
+) -> tuple[dict[str, AppKeys] | None, str]:
+    """Each app's key and secret through the Connect REST credentials resources, and a sentence saying so.
+
+    Returns ``(None, why)`` when the org does not allow it (setting off, permission missing) or cannot be
+    logged in to, so that the caller falls back to the references smoke took before.
+    """
+    from sfconnect.credentials.service import read_credentials, smoke_keys
+    from sfconnect.errors import CredentialsApiError, OrgError
+    from sfconnect.org.credentials import CredentialsClient
+    from sfconnect.org.targets import authenticator_for, connect
+
+    wanted = [a.name for a in apps if a.state == "present" and a.oauth is not None]
+    if not wanted:
+        return {}, "no app with OAuth to read credentials for"
+    try:
+        authenticator, verify = authenticator_for(
+            target_name, target, environ=app.environ, base_dir=project.directory, local=endpoint
+        )
+        connection = connect(target_name, authenticator, verify, api_version=project.config.api_version)
+    except (ConfigError, OrgError) as exc:
+        return None, f"could not log in to read them through the org's credentials API ({exc})"
+    published = []
+    try:
+        with CredentialsClient(connection.session, target=target_name) as client:
+            for name in wanted:
+                try:
+                    published += read_credentials(client, [name], "both")
+                except CredentialsApiError as exc:
+                    if exc.error_code != "NOT_FOUND":
+                        raise
+    except CredentialsApiError as exc:
+        return None, f"the org refused to read them through its credentials API ({exc.error_code}: {exc})"
+    finally:
+        connection.close()
+    return smoke_keys(published, API_SOURCE), (
+        f"read the consumer keys and secrets of {len(published)} app(s) through {API_SOURCE}"
+    )
 
 
 @contextmanager
@@ -249,6 +317,7 @@ def smoke_environment(
     if wait_minutes is None:
         explicit = "wait_minutes" in smoke.model_fields_set
         wait_minutes = smoke.wait_minutes if (explicit or target.local is None) else 0
+    fallback = "falling back to SFCONNECT_<APP>_CONSUMER_KEY / _CONSUMER_SECRET and smoke.credentials"
     if target.local is None:
         assert target.salesforce is not None
         url = target.salesforce.url.rstrip("/")
@@ -259,13 +328,27 @@ def smoke_environment(
             if target.salesforce.environment in ("sandbox", "scratch")
             else "https://login.salesforce.com"
         )
+        keys, note = _keys_through_api(app, project, target_name, target, None, apps)
         yield (
-            SmokeEnvironment(target_name, url, True, False, audience, wait_seconds=wait_minutes * 60),
+            SmokeEnvironment(
+                target_name,
+                url,
+                True,
+                False,
+                audience,
+                app_keys=keys or {},
+                wait_seconds=wait_minutes * 60,
+                credentials_note=note if keys is not None else f"{note}; {fallback}",
+            ),
             apps,
         )
         return
     with _local_endpoint(app, project, target) as endpoint:
-        users, keys = _local_smoke_secrets(project, target, apps)
+        users = _local_smoke_users(project, target)
+        keys, note = _keys_through_api(app, project, target_name, target, endpoint, apps)
+        if keys is None:
+            note = f"{note}; {fallback} (else the local org's database)"
+            keys = _local_db_keys(project, target, apps, app.environ)
         yield (
             SmokeEnvironment(
                 target_name,
@@ -276,6 +359,7 @@ def smoke_environment(
                 tuple(users),
                 keys,
                 wait_minutes * 60,
+                credentials_note=note,
             ),
             apps,
         )

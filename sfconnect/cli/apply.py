@@ -73,11 +73,19 @@ def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
 @target_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--ignore-lint", is_flag=True, help="Apply even when lint findings reach lint.fail_on.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the result as JSON to FILE: deploy id, changes, and outputs (created apps' consumer keys).",
+)
 @project_dir_option
 @color_option
 @verbose_option
 @pass_app
-def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ignore_lint: bool) -> Outcome:
+def apply_command(
+    app: AppContext, planfile: Path | None, auto_approve: bool, ignore_lint: bool, out: Path | None
+) -> Outcome:
     """Apply the YAML to the target org, or apply a saved plan (PLANFILE) exactly.
 
     All changes go in one deploy that rolls back on any error; afterwards the org is read again and must
@@ -85,6 +93,7 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
     deploy running: `sfconnect status DEPLOY_ID` follows it.
     """
     from sfconnect.apply.run import ApplyInput, DeployGuard, apply_plan, deletions_of
+    from sfconnect.cli._outputs import created_app_keys, write_apply_out
     from sfconnect.cli._runtime import connect_target, load, secret_resolver
     from sfconnect.errors import PlanError
     from sfconnect.org.reader import read_named
@@ -159,6 +168,8 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
             )
         if not data.plan.has_changes():
             click.echo("Nothing to apply: the org matches the YAML.")
+            if out is not None:
+                write_apply_out(out, tc.name, None, {})
             return Outcome.OK
         _confirm(app, data, auto_approve or planfile is not None)
         applied = apply_plan(
@@ -169,7 +180,11 @@ def apply_command(app: AppContext, planfile: Path | None, auto_approve: bool, ig
             on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
             guard=guard,
         )
-    _report(applied)
+        _report(applied)
+        created = [a.name for a in data.plan.apps if a.action == "create"]
+        outputs = created_app_keys(tc.connection.session, tc.name, created)
+    if out is not None:
+        write_apply_out(out, tc.name, applied, outputs)
     return Outcome.OK
 
 

@@ -38,6 +38,7 @@ def _register_commands() -> None:
     """Attach the commands. Each lives in its own module under `sfconnect.cli`."""
     from sfconnect.cli.apply import apply_command, status_command
     from sfconnect.cli.conformance import conformance_command
+    from sfconnect.cli.credentials import credentials_command, rotate_command
     from sfconnect.cli.drift import drift_command
     from sfconnect.cli.import_export import export_command, import_command
     from sfconnect.cli.init import init_command
@@ -62,6 +63,8 @@ def _register_commands() -> None:
     cli.add_command(import_command)
     cli.add_command(export_command)
     cli.add_command(smoke_command)
+    cli.add_command(credentials_command)
+    cli.add_command(rotate_command)
     cli.add_command(conformance_command)
 
 

@@ -67,6 +67,12 @@ def smoke_command(
             click.echo(message, err=True)
 
     with smoke_environment(app, project, app.target, wait_minutes=wait_minutes) as (env, apps):
+        from sfconnect.smoke import deprecated_variables
+
+        if env.credentials_note:
+            click.echo(f"smoke: {env.credentials_note}", err=True)
+        for warning in deprecated_variables([a.name for a in apps], app.environ):
+            click.echo(warning, err=True)
         if app_names:
             unknown = [n for n in app_names if not any(fnmatchcase(a.name, n) for a in apps)]
             if unknown:

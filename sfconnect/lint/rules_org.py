@@ -62,18 +62,27 @@ def org_username_password(org: OrgView) -> Iterator[Hit]:
     "high",
     "org",
     title="Consumer secrets readable through APIs",
-    what="`ExternalClientAppSettings.enableConsumerSecretApiAccess` or `enableClientSecretInRestApiAccess` "
-    "is on.",
-    why="Salesforce recommends both off: they expose plaintext consumer secrets through the Metadata or REST "
-    "API. Deploying an ECA's global OAuth settings needs the first one, so turn it on only for the apply "
-    "window.",
-    fix="Turn the settings off after applying, or manage secrets out of band.",
+    what="`ExternalClientAppSettings.enableConsumerSecretApiAccess` (Metadata API access to secrets: high) or "
+    "`enableClientSecretInRestApiAccess` (REST access to secrets: medium) is on.",
+    why="Both expose plaintext consumer secrets to API users. Metadata API access puts secrets in retrieved "
+    "files and is deprecated (API 66.0); deploying an ECA's global OAuth settings needs it, so turn it on only "
+    "for the apply window. REST access is the prerequisite of `sfconnect credentials` and `rotate` and is "
+    'gated by the "View Client Secret" permission, so it is reported at medium.',
+    fix='Turn Metadata API access off after applying. Keep REST access only with "View Client Secret" given '
+    "to one integration user (a permission set), or manage secrets out of band.",
     bad="<enableConsumerSecretApiAccess>true</enableConsumerSecretApiAccess>",
     good="<enableConsumerSecretApiAccess>false</enableConsumerSecretApiAccess>",
     tags=("secret",),
 )
 def secret_api_access(org: OrgView) -> Iterator[Hit]:
-    for name in ("enableConsumerSecretApiAccess", "enableClientSecretInRestApiAccess"):
-        path = f"ExternalClientAppSettings.{name}"
-        if org.get(path) is True:
-            yield Hit(f"org {org.target!r} has {name} on", field=path)
+    path = "ExternalClientAppSettings.enableConsumerSecretApiAccess"
+    if org.get(path) is True:
+        yield Hit(f"org {org.target!r} has enableConsumerSecretApiAccess on", field=path)
+    path = "ExternalClientAppSettings.enableClientSecretInRestApiAccess"
+    if org.get(path) is True:
+        yield Hit(
+            f'org {org.target!r} has enableClientSecretInRestApiAccess on: give "View Client Secret" to one '
+            "integration user only",
+            field=path,
+            severity="medium",
+        )

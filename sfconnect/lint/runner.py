@@ -462,6 +462,24 @@ def _parse(record_xml: bytes, type_name: str, full_name: str) -> Component | Non
         return None
 
 
+def _settings_component(record_xml: bytes, type_name: str, full_name: str) -> Component | None:
+    """A settings record as a component of flat fields (``true``/``false`` as booleans): settings types are
+    not app metadata, so `read_component` does not know them."""
+    from defusedxml import ElementTree
+
+    try:
+        root = ElementTree.fromstring(record_xml)
+    except ElementTree.ParseError:
+        return None
+    fields: dict[str, object] = {}
+    for child in root:
+        name = str(child.tag).rsplit("}", 1)[-1]
+        text = (child.text or "").strip()
+        if name != "fullName" and len(child) == 0:
+            fields[name] = {"true": True, "false": False}.get(text.lower(), text)
+    return Component.build(type_name, full_name, fields)
+
+
 def _org_settings(api: MetadataApi) -> dict[str, Component]:
     out: dict[str, Component] = {}
     for type_name, name in ORG_SETTINGS:
@@ -470,7 +488,9 @@ def _org_settings(api: MetadataApi) -> dict[str, Component]:
         except MetadataFault:
             continue
         for record in records:
-            component = _parse(record.xml, type_name, record.full_name)
+            component = _parse(record.xml, type_name, record.full_name) or _settings_component(
+                record.xml, type_name, record.full_name
+            )
             if component is not None:
                 out[type_name] = component
     return out

@@ -151,6 +151,10 @@ class User:
     is_active: bool = True
     modify_metadata: bool = False
     """May use the Metadata API ("Modify Metadata Through Metadata API Functions" or "Modify All Data")."""
+    eca_developer: bool = False
+    """Holds the "External Client App Developer" permission (the Connect REST credentials resources)."""
+    view_client_secret: bool = False
+    """Holds the "View Client Secret" permission (secrets through the Connect REST credentials resources)."""
 
     @property
     def name(self) -> str:
@@ -305,6 +309,16 @@ class LocalOrg:
                                 if u.modify_metadata is not None
                                 else u.profile == "System Administrator"
                             ),
+                            "eca_developer": (
+                                u.eca_developer
+                                if u.eca_developer is not None
+                                else u.profile == "System Administrator"
+                            ),
+                            "view_client_secret": (
+                                u.view_client_secret
+                                if u.view_client_secret is not None
+                                else u.profile == "System Administrator"
+                            ),
                         },
                     )
                 )
@@ -380,6 +394,8 @@ class LocalOrg:
             email=str(d.get("email", "")),
             is_active=bool(d.get("is_active", True)),
             modify_metadata=bool(d.get("modify_metadata", d.get("profile") == "System Administrator")),
+            eca_developer=bool(d.get("eca_developer", d.get("profile") == "System Administrator")),
+            view_client_secret=bool(d.get("view_client_secret", d.get("profile") == "System Administrator")),
         )
 
     def users(self) -> list[User]:
@@ -502,9 +518,25 @@ class LocalOrg:
 
     # OAuth credentials --------------------------------------------------------------------------------
     def app_credentials(self, consumer_key: str) -> AppCredentials | None:
-        """The app owning a consumer key, with its secret (for the OAuth endpoints)."""
+        """The app owning a consumer key, with its secret (for the OAuth endpoints).
+
+        Staged credentials in state `Active` that have not expired are accepted beside the primary ones
+        (that is what makes a rotation free of downtime); `Rotated` ones (the former primary) are not.
+        """
         found = self.store.credentials_by_key(consumer_key)
-        if found is None or found[0] != self.org_id:
+        if found is None:
+            staged = self.store.staged_by_key(consumer_key)
+            if (
+                staged is None
+                or staged.org_id != self.org_id
+                or staged.state != "Active"
+                or self.clock() >= staged.expires
+            ):
+                return None
+            return AppCredentials(
+                staged.org_id, staged.app_type, staged.app_name, consumer_key, staged.consumer_secret
+            )
+        if found[0] != self.org_id:
             return None
         return AppCredentials(found[0], found[1], found[2], consumer_key, found[3])
 
@@ -536,6 +568,14 @@ class LocalOrg:
             if parent_field and str(row.record.get(parent_field, "")).lower() == header.full_name.lower():
                 out[row.type] = self.record_of(row)
         return out
+
+    def new_consumer_key(self) -> str:
+        """A new, unused consumer key."""
+        return self._new_consumer_key()
+
+    def new_consumer_secret(self) -> str:
+        """A new consumer secret."""
+        return self._new_consumer_secret()
 
     def _new_consumer_key(self) -> str:
         while True:
@@ -617,9 +657,9 @@ class LocalOrg:
         """The org's External Client App settings as Salesforce reads them (read-only here)."""
         return {
             "fullName": ECA_SETTINGS_NAME,
-            "enableClientSecretInRestApiAccess": False,
-            "enableConsumerSecretApiAccess": bool(self.setting("consumer_secret_api_access")),
-            "enablePackageEcaOauthFromDevOrg": False,
+            "enableClientSecretInRestApiAccess": _wire_bool(self.setting("client_secret_rest_api_access")),
+            "enableConsumerSecretApiAccess": _wire_bool(self.setting("consumer_secret_api_access")),
+            "enablePackageEcaOauthFromDevOrg": "false",
         }
 
     def create_metadata(
@@ -1003,6 +1043,11 @@ class LocalOrg:
     def describe_types(self) -> list[TypeInfo]:
         """The types `describeMetadata` lists."""
         return [t for t in APP_TYPES.values() if t.name in self.schema.complex_types]
+
+
+def _wire_bool(value: Any) -> str:
+    """A setting as the WSDL's xsd:boolean text."""
+    return "true" if value else "false"
 
 
 def _same(a: str, b: str) -> bool:

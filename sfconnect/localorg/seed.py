@@ -3,7 +3,8 @@
 A seed file (YAML) looks like::
 
     org: {name: Acme Dev}
-    settings: {connected_app_creation_allowed: false, consumer_secret_api_access: true}
+    settings: {connected_app_creation_allowed: false, consumer_secret_api_access: true,
+               client_secret_rest_api_access: true}
     profiles: [Billing Integration]
     permission_sets: [Billing_Sync_Integration]
     users:
@@ -51,6 +52,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # "Allow access to External Client App consumer secrets via Metadata API": ON in the embedded org
     # (off in a new real org), so that sfconnect can create External Client Apps with secrets.
     "consumer_secret_api_access": True,
+    # "Allow access to External Client App consumer secrets via REST API" (ExternalClientAppSettings.
+    # enableClientSecretInRestApiAccess, API 62.0): ON in the embedded org, so that `sfconnect credentials`,
+    # `rotate` and smoke can read secrets through the Connect REST credentials resources.
+    "client_secret_rest_api_access": True,
     # Session timeout (minutes of inactivity), as Setup > Session Settings (default 2 hours).
     "session_timeout_minutes": 120,
     # SOAP login() (disabled by default in new real orgs since API 64): enabled here.
@@ -96,6 +101,10 @@ class SeedUser:
     """`admin` for the seeded administrator, `integration` for the API-only integration user."""
     modify_metadata: bool | None = None
     """May use the Metadata API; default: only System Administrators."""
+    eca_developer: bool | None = None
+    """Holds "External Client App Developer"; default: only System Administrators."""
+    view_client_secret: bool | None = None
+    """Holds "View Client Secret"; default: only System Administrators."""
 
 
 @dataclass
@@ -170,6 +179,9 @@ def _user(raw: Any, where: str) -> SeedUser:
         "first_name",
         "last_name",
         "email",
+        "modify_metadata",
+        "eca_developer",
+        "view_client_secret",
     }
     unknown = set(raw) - known
     if unknown:
@@ -186,6 +198,8 @@ def _user(raw: Any, where: str) -> SeedUser:
         last_name=str(raw.get("last_name", "User")),
         email=str(raw.get("email", raw["username"])),
         modify_metadata=None if raw.get("modify_metadata") is None else bool(raw["modify_metadata"]),
+        eca_developer=None if raw.get("eca_developer") is None else bool(raw["eca_developer"]),
+        view_client_secret=None if raw.get("view_client_secret") is None else bool(raw["view_client_secret"]),
     )
 
 

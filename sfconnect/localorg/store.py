@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ComponentRow", "JobRow", "SessionRow", "Store", "UserRow"]
+__all__ = ["ComponentRow", "JobRow", "SessionRow", "StagedRow", "Store", "UserRow"]
 
 SCHEMA_VERSION = 1
 
@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS async_jobs (
 CREATE TABLE IF NOT EXISTS credentials (
     org_id TEXT NOT NULL, app_type TEXT NOT NULL, app_name TEXT NOT NULL, consumer_key TEXT NOT NULL UNIQUE,
     consumer_secret TEXT NOT NULL, PRIMARY KEY (org_id, app_type, app_name));
+CREATE TABLE IF NOT EXISTS staged_credentials (
+    org_id TEXT NOT NULL, id TEXT PRIMARY KEY, app_type TEXT NOT NULL, app_name TEXT NOT NULL,
+    consumer_key TEXT NOT NULL UNIQUE, consumer_secret TEXT NOT NULL, state TEXT NOT NULL,
+    created REAL NOT NULL, created_by TEXT NOT NULL, expires REAL NOT NULL);
 """
 
 
@@ -88,6 +92,23 @@ class ComponentRow:
     created_by: str
     modified_date: float
     modified_by: str
+
+
+@dataclass(frozen=True)
+class StagedRow:
+    """Staged credentials of an app's OAuth consumer: `Active` (accepted beside the primary ones) or
+    `Rotated` (the former primary credentials after a rotation, refused)."""
+
+    org_id: str
+    id: str
+    app_type: str
+    app_name: str
+    consumer_key: str
+    consumer_secret: str
+    state: str
+    created: float
+    created_by: str
+    expires: float
 
 
 @dataclass(frozen=True)
@@ -417,23 +438,89 @@ class Store:
         return None if row is None else (str(row[0]), str(row[1]), str(row[2]), str(row[3]))
 
     def key_taken(self, consumer_key: str) -> bool:
-        """Whether a consumer key is already in use."""
-        return self._one("SELECT 1 FROM credentials WHERE consumer_key = ?", (consumer_key,)) is not None
+        """Whether a consumer key is already in use (as primary or staged credentials)."""
+        return (
+            self._one("SELECT 1 FROM credentials WHERE consumer_key = ?", (consumer_key,)) is not None
+            or self._one("SELECT 1 FROM staged_credentials WHERE consumer_key = ?", (consumer_key,))
+            is not None
+        )
 
     def delete_credentials(self, org_id: str, app_type: str, app_name: str) -> None:
-        """Forget an app's credentials."""
+        """Forget an app's credentials (primary and staged)."""
+        for table in ("credentials", "staged_credentials"):
+            self._exec(
+                f"DELETE FROM {table} WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",  # noqa: S608
+                (org_id, app_type, app_name),
+            )
+
+    # staged credentials (Connect REST "OAuth Staged Credentials") ---------------------------------------
+    _STAGED_COLUMNS = (
+        "org_id, id, app_type, app_name, consumer_key, consumer_secret, state, created, created_by, expires"
+    )
+
+    @staticmethod
+    def _staged(row: tuple[Any, ...]) -> StagedRow:
+        return StagedRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            str(row[4]),
+            str(row[5]),
+            str(row[6]),
+            float(row[7]),
+            str(row[8]),
+            float(row[9]),
+        )
+
+    def put_staged(self, row: StagedRow) -> None:
+        """Insert or replace a staged credentials row."""
         self._exec(
-            "DELETE FROM credentials WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
+            f"INSERT OR REPLACE INTO staged_credentials ({self._STAGED_COLUMNS}) "  # noqa: S608
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.org_id,
+                row.id,
+                row.app_type,
+                row.app_name,
+                row.consumer_key,
+                row.consumer_secret,
+                row.state,
+                row.created,
+                row.created_by,
+                row.expires,
+            ),
+        )
+
+    def staged_of(self, org_id: str, app_type: str, app_name: str) -> list[StagedRow]:
+        """An app's staged credentials, oldest first."""
+        rows = self._all(
+            f"SELECT {self._STAGED_COLUMNS} FROM staged_credentials "  # noqa: S608
+            "WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE ORDER BY created, id",
             (org_id, app_type, app_name),
         )
+        return [self._staged(r) for r in rows]
+
+    def staged_by_key(self, consumer_key: str) -> StagedRow | None:
+        """The staged credentials holding a consumer key."""
+        row = self._one(
+            f"SELECT {self._STAGED_COLUMNS} FROM staged_credentials WHERE consumer_key = ?",  # noqa: S608
+            (consumer_key,),
+        )
+        return None if row is None else self._staged(row)
+
+    def delete_staged(self, org_id: str, staged_id: str) -> int:
+        """Delete one staged credentials row; return how many rows went."""
+        return self._exec("DELETE FROM staged_credentials WHERE org_id = ? AND id = ?", (org_id, staged_id))
 
     def rename_credentials(self, org_id: str, app_type: str, old: str, new: str) -> None:
         """Follow a rename of the app."""
-        self._exec(
-            "UPDATE credentials SET app_name = ? "
-            "WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
-            (new, org_id, app_type, old),
-        )
+        for table in ("credentials", "staged_credentials"):
+            self._exec(
+                f"UPDATE {table} SET app_name = ? "  # noqa: S608
+                "WHERE org_id = ? AND app_type = ? AND app_name = ? COLLATE NOCASE",
+                (new, org_id, app_type, old),
+            )
 
     # asynchronous jobs (deploys, retrieves) ---------------------------------------------------------
     _JOB_COLUMNS = "org_id, id, kind, seq, status, created, created_by, ready_at, request, payload, result"

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sfconnect.localorg import oauth_responses, responses
+from sfconnect.localorg import credentials_responses, oauth_responses, responses
 from sfconnect.localorg.models import LocalOrg
 from sfconnect.localorg.responses import Request, Response
 
@@ -60,6 +60,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     route("GET POST", r"/_localorg/faults/?", responses.fault_settings, "rest"),
     *(route(*spec) for spec in oauth_responses.ROUTE_SPECS),  # OAuth 2.0 / OpenID Connect (issue 6)
+    *(route(*spec) for spec in credentials_responses.ROUTE_SPECS),  # Connect REST credentials (issue 17)
     route("GET POST PUT PATCH DELETE", r"/services/data/.*", responses.rest_not_found, "rest"),
 )
 

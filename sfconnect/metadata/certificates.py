@@ -23,7 +23,7 @@ from cryptography.x509.oid import NameOID
 from sfconnect.errors import ConfigError
 from sfconnect.spec.load import Project
 
-__all__ = ["KeyJob", "generate", "keygen_jobs"]
+__all__ = ["KeyJob", "finish_rotation", "former", "generate", "keygen_jobs", "start_rotation"]
 
 _VALIDITY_DAYS = 730
 
@@ -118,3 +118,57 @@ def generate(job: KeyJob, *, now: dt.datetime | None = None) -> list[Path]:
         job.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         written.append(job.cert_path)
     return written
+
+
+def former(path: Path) -> Path:
+    """Where `keygen --rotate` keeps the file it replaced (``PATH.old``) until the rotation is finished."""
+    return path.with_name(path.name + ".old")
+
+
+def _rotation_jobs(project: Project, app: str) -> list[KeyJob]:
+    jobs = [j for j in keygen_jobs(project) if j.app == app and j.cert_path is not None]
+    if not jobs:
+        raise ConfigError(
+            f"app {app} references no JWT certificate (oauth.flows.jwt_bearer.certificate: file:...); "
+            "nothing to rotate"
+        )
+    return jobs
+
+
+def start_rotation(project: Project, app: str, *, now: dt.datetime | None = None) -> list[Path]:
+    """Keep the app's current key and certificate as ``.old`` and make a new pair at the referenced paths.
+
+    The YAML keeps naming the same files, so `plan` shows the certificate change and `apply` deploys it; smoke
+    checks that the new key is accepted and the ``.old`` one refused; `finish_rotation` removes the old files.
+
+    Raises:
+        ConfigError: the app has no certificate, its current pair is missing, or a rotation is under way.
+    """
+    written: list[Path] = []
+    for job in _rotation_jobs(project, app):
+        assert job.cert_path is not None
+        if former(job.key_path).exists() or former(job.cert_path).exists():
+            raise ConfigError(
+                f"a rotation of {app}'s key pair is under way ({former(job.key_path)} exists): run `sfconnect "
+                f"plan`, `apply` and `smoke`, then `sfconnect keygen --rotate {app} --finish`"
+            )
+        if not job.key_path.exists() or not job.cert_path.exists():
+            raise ConfigError(
+                f"{app} has no key pair to rotate yet ({job.key_path}, {job.cert_path}): run `sfconnect keygen`"
+            )
+        job.key_path.replace(former(job.key_path))
+        job.cert_path.replace(former(job.cert_path))
+        written += generate(job, now=now)
+    return written
+
+
+def finish_rotation(project: Project, app: str) -> list[Path]:
+    """Delete the ``.old`` key and certificate `start_rotation` kept; returns what was removed."""
+    removed: list[Path] = []
+    for job in _rotation_jobs(project, app):
+        assert job.cert_path is not None
+        for path in (former(job.key_path), former(job.cert_path)):
+            if path.exists():
+                path.unlink()
+                removed.append(path)
+    return removed

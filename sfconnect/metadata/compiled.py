@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sfconnect.metadata import fieldmap
 from sfconnect.metadata.component import Component
 
 __all__ = ["AppKind", "AppState", "CompiledApp"]
@@ -47,14 +48,21 @@ class CompiledApp:
         while path:
             found = self.yaml_paths.get((component_type, path))
             if found is not None:
+                if found.startswith("metadata.") and path != metadata_path:
+                    return found + metadata_path[len(path) :]  # escape-hatch structures: field by field
                 return found
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
         return None
 
     def yaml_path(self, component_type: str, metadata_path: str) -> str:
-        """The YAML key for a metadata path; the nearest mapped parent, or ``metadata.<Type>.<path>``."""
-        return self._mapped(component_type, metadata_path) or f"metadata.{component_type}.{metadata_path}"
+        """The YAML key for a metadata path: the key the YAML wrote it with, the field map's key for the field
+        (a value only the org holds), or ``metadata.<Type>.<path>``."""
+        return (
+            self._mapped(component_type, metadata_path)
+            or fieldmap.yaml_path_of(component_type, metadata_path.split("[", 1)[0])
+            or f"metadata.{component_type}.{metadata_path}"
+        )
 
     def has_yaml_path(self, component_type: str, metadata_path: str) -> bool:
         """Whether the value at `metadata_path` was written in YAML (structural fields were not)."""

@@ -250,15 +250,6 @@ _WRITE_ONLY: Final = frozenset({"consumerSecret"})
 # Fields the org generates: never deployed by sfconnect, stripped from what is read.
 _ORG_GENERATED: Final = frozenset({"consumerKey", "oauthLink", "orgScopedExternalApp"})
 
-# Optional booleans whose documented default is true (all others default to false).
-_TRUE_DEFAULTS: Final = frozenset(
-    {
-        ("ConnectedAppOauthConfig", "isSecretRequiredForRefreshToken"),
-        ("ExtlClntAppGlobalOauthSettings", "isSecretRequiredForRefreshToken"),
-        ("ExtlClntAppGlobalOauthSettings", "isPkceRequired"),
-    }
-)
-
 
 def api_version_tuple(version: str) -> tuple[int, int]:
     """``"63.0"`` -> ``(63, 0)``.
@@ -357,23 +348,39 @@ def is_org_generated(name: str) -> bool:
     return name in _ORG_GENERATED
 
 
-# Optional enumerations whose value when absent is documented (or what Salesforce returns for an app that
-# never set them): absent and the default mean the same, so normalisation drops the default.
-_STRING_DEFAULTS: Final = {
-    ("ExternalClientApplication", "distributionState"): "Local",
-    ("ExtlClntAppOauthConfigurablePolicies", "ipRelaxationPolicyType"): "Enforce",
-    ("ExtlClntAppOauthConfigurablePolicies", "permittedUsersPolicyType"): "AllSelfAuthorized",
-    ("ExtlClntAppOauthConfigurablePolicies", "refreshTokenPolicyType"): "Infinite",
-    ("ExtlClntAppOauthConfigurablePolicies", "requiredSessionLevel"): "STANDARD",
-    ("ExtlClntAppConfigurablePolicies", "startPage"): "None",
-}
+# Optional enumerations without a YAML word whose value when absent is documented (the field map holds the rest).
+_STRING_DEFAULTS: Final = {("ExtlClntAppConfigurablePolicies", "startPage"): "None"}
+
+
+@functools.cache
+def _map_defaults() -> dict[tuple[str, str], bool | str]:
+    """(owner XSD type, field) -> documented default, from the field map (which sits above this module)."""
+    from sfconnect.metadata import fieldmap  # the map imports components, which import this module
+
+    out: dict[tuple[str, str], bool | str] = {}
+    for kind in (fieldmap.CA, fieldmap.ECA):
+        for _, place in fieldmap.rows_for(kind):
+            for index, target in enumerate(place.fields):
+                default = place.default(index)
+                if not isinstance(default, bool | str):
+                    continue
+                parent, _, name = target.path.rpartition(".")
+                owner: str | None = target.type
+                if parent:
+                    spec = field_at(target.type, parent)
+                    owner = spec.complex_type if spec is not None else None
+                if owner is not None:
+                    out[(owner, name)] = default
+    return out
 
 
 def string_default(xsd_type: str, name: str) -> str | None:
     """The value an optional enumeration has when it is absent, where one is documented."""
-    return _STRING_DEFAULTS.get((xsd_type, name))
+    found = _map_defaults().get((xsd_type, name))
+    return found if isinstance(found, str) else _STRING_DEFAULTS.get((xsd_type, name))
 
 
 def boolean_default(xsd_type: str, name: str) -> bool:
-    """The documented value of an optional boolean element when it is absent."""
-    return (xsd_type, name) in _TRUE_DEFAULTS
+    """The documented value of an optional boolean element when it is absent (the field map's, else false)."""
+    found = _map_defaults().get((xsd_type, name))
+    return found if isinstance(found, bool) else False

@@ -97,7 +97,7 @@ def check_desired_matches_plan(saved: SavedPlan, live: Iterable[Component]) -> N
                         problems.append(f"{where}: the plan shows {path} changing, but it would not")
                     continue
                 _, after_value = reviewed_values(
-                    change.type, path, before.get(path), after.get(path), updating=current is not None
+                    change.type, path, before, after, updating=current is not None
                 )
                 if not _same(after_value, shown.after):
                     problems.append(f"{where}: {path} would not be set to the value the plan shows")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from deepdiff import DeepDiff
 
 from sfconnect._types import JSONValue
+from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.schema import (
@@ -25,7 +26,6 @@ from sfconnect.metadata.schema import (
     is_write_only,
     string_default,
 )
-from sfconnect.metadata.vocabulary import yaml_value
 from sfconnect.plan.model import Action, AppPlan, ComponentChange, FieldChange
 
 __all__ = [
@@ -96,12 +96,33 @@ def _shown(path: str, value: JSONValue) -> JSONValue:
 
 
 def reviewed_values(
-    type_name: str, path: str, old: JSONValue, new: JSONValue, *, updating: bool
+    type_name: str,
+    path: str,
+    before: Mapping[str, JSONValue],
+    after: Mapping[str, JSONValue],
+    *,
+    updating: bool,
 ) -> tuple[JSONValue, JSONValue]:
-    """A change's before and after as the plan shows them (YAML words, defaults filled in, certificate digests)."""
+    """A change's before and after as the plan shows them: the YAML value of the field map's row (read from
+    every field of the row in the component's units, so ``id_token.include`` is a list), defaults filled in,
+    certificate digests.
+
+    Args:
+        type_name: the component type.
+        path: the changed metadata path.
+        before: the live component's units (`unit_map`), empty when it is created.
+        after: the desired component's units.
+        updating: the component exists (an absent value then means its documented default).
+    """
+    old_units, new_units = dict(before), dict(after)
     if updating:  # an absent boolean is its documented default: show `false -> true`, not `+ true`
-        old, new = _with_default(type_name, path, old, new), _with_default(type_name, path, new, old)
-    return _shown(path, yaml_value(type_name, path, old)), _shown(path, yaml_value(type_name, path, new))
+        for units, other in ((old_units, after), (new_units, before)):
+            for name in set(other) - set(units):
+                units[name] = _with_default(type_name, name, None, other[name])
+    return (
+        _shown(path, fieldmap.row_value(type_name, path, old_units)),
+        _shown(path, fieldmap.row_value(type_name, path, new_units)),
+    )
 
 
 def family_of(app_name: str, kind: str, live: Iterable[Component]) -> list[Component]:
@@ -147,7 +168,7 @@ def _component_changes(app: CompiledApp, desired: Component, live: Component | N
     changes = []
     for path in sorted(changed):
         shown_before, shown_after = reviewed_values(
-            desired.type, path, before.get(path), after.get(path), updating=live is not None
+            desired.type, path, before, after, updating=live is not None
         )
         changes.append(
             FieldChange(

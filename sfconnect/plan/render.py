@@ -65,11 +65,13 @@ def _change_lines(app: AppPlan) -> list[tuple[str, str]]:
         before, after = _before_after(change)
         name = change.path.ljust(width)
         if app.action == "create" or (change.before is None and not change.sensitive):
-            lines.append(("+", f"{name} = {after}"))
+            line = ("+", f"{name} = {after}")
         elif change.after is None and not change.known_after_apply:
-            lines.append(("-", f"{name} = {before}"))
+            line = ("-", f"{name} = {before}")
         else:
-            lines.append(("~", f"{name} = {before} -> {after}"))
+            line = ("~", f"{name} = {before} -> {after}")
+        if line not in lines:  # one YAML value written to several fields is one line
+            lines.append(line)
     return lines
 
 

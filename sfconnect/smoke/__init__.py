@@ -7,7 +7,15 @@ Markdown, JSON or JUnit XML.
 
 from __future__ import annotations
 
-from sfconnect.smoke.environment import AppKeys, SmokeEnvironment, SmokeUser, consumer_key_variable
+from sfconnect.smoke.environment import (
+    AppKeys,
+    SmokeEnvironment,
+    SmokeUser,
+    consumer_key_variable,
+    consumer_secret_variable,
+    deprecated_variables,
+    env_app_name,
+)
 from sfconnect.smoke.model import CheckResult, SmokeReport
 from sfconnect.smoke.report import render_json, render_junit, render_markdown, render_text
 from sfconnect.smoke.runner import plan_checks, run_smoke
@@ -19,6 +27,9 @@ __all__ = [
     "SmokeReport",
     "SmokeUser",
     "consumer_key_variable",
+    "consumer_secret_variable",
+    "deprecated_variables",
+    "env_app_name",
     "plan_checks",
     "render_json",
     "render_junit",

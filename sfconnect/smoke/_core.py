@@ -120,7 +120,9 @@ class AppRun:
             )
         raise CheckError(
             f"the consumer key of {self.app.name} is not known: {key.source} is not set",
-            f"copy the consumer key from Setup (App Manager > {self.app.label} > View) into {key.source}",
+            f"publish it with `sfconnect credentials {self.app.name} --to ...` (the org must allow REST "
+            f"access to consumer secrets), or copy it from Setup (App Manager > {self.app.label} > View) "
+            f"into {key.source}",
         )
 
     def secret(self, *, purpose: str, optional: bool = False) -> str:

@@ -26,7 +26,7 @@ from sfconnect.smoke._core import (
 from sfconnect.smoke.environment import SmokeEnvironment
 from sfconnect.spec.models import AppSpec
 
-__all__ = ["assertion_for", "checks", "stranger_key"]
+__all__ = ["assertion_for", "checks", "former_key_check", "stranger_key"]
 
 
 @cache
@@ -115,6 +115,36 @@ def _stranger_refused(run: AppRun) -> Verdict:
             "the app's certificate in the org does not protect the flow: " + APPLY_FIX,
         )
     return ok(f"refused ({tokens})")
+
+
+def _former_refused(run: AppRun) -> Verdict:
+    former = run.creds.former_private_key
+    if not former.value:
+        raise CheckError("no rotated-out key to check", "run `sfconnect keygen --rotate APP` first")
+    assertion, username = assertion_for(run, former.value)
+    tokens = run.client.jwt_bearer(assertion)
+    run.known(tokens)
+    if isinstance(tokens, Tokens):
+        run.keep(tokens)
+        return fail(
+            f"the org still accepts assertions signed with {former.source} for {username}",
+            "deploy the new certificate with `sfconnect plan` and `sfconnect apply`, then run smoke again",
+        )
+    return ok(f"refused ({tokens})")
+
+
+def former_key_check(app: AppSpec) -> list[Check]:
+    """The check of a certificate rotation (`keygen --rotate`): the rotated-out key is refused."""
+    if app.oauth is None or not app.oauth.flows.jwt_bearer.enabled:
+        return []
+    return [
+        Check(
+            "jwt_bearer.former_key_refused",
+            "jwt_bearer",
+            "an assertion signed with the rotated-out key is refused (certificate rotation)",
+            _former_refused,
+        )
+    ]
 
 
 def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:

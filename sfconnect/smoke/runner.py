@@ -53,6 +53,12 @@ def plan_checks(app: AppSpec, env: SmokeEnvironment, creds: AppCredentialSet | N
         and not any(c.id == "refresh_token.refresh" for c in found)
     ):
         found.extend(refresh_token.stored_token_check(app))
+    if (
+        creds is not None
+        and creds.former_private_key.present
+        and any(c.id.startswith("jwt_bearer.") for c in found)
+    ):
+        found.extend(jwt_bearer.former_key_check(app))
     return found
 
 

@@ -7,7 +7,7 @@ Entry points for the other packages:
 - `Project.apps`, `Project.config`, `Project.apps_for_target(name)`, `Project.target(name)`,
   `Project.position(file, loc)`, and each app's `source.position(loc)`;
 - the models (`AppSpec` = `ConnectedAppSpec | ExternalClientAppSpec`, `ProjectConfig`, `Target`, ...);
-- `SWITCHES` / `VALUES` (where each YAML key lives in metadata, per kind), `parse_ref` / `resolve_ref`
+- `SWITCHES` (where each YAML key lives, per kind, and the API version it needs), `parse_ref` / `resolve_ref`
   (secret references), `canonical_scope` / `token_name` (scope names).
 """
 
@@ -18,12 +18,11 @@ from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSp
 from sfconnect.spec.project import ProjectConfig, Target
 from sfconnect.spec.refs import Ref, parse_ref, resolve_ref
 from sfconnect.spec.scopes import canonical_scope, token_name
-from sfconnect.spec.switches import SWITCHES, VALUES, Location, Switch
+from sfconnect.spec.switches import SWITCHES, Location, Switch
 
 __all__ = [
     "PROJECT_FILE",
     "SWITCHES",
-    "VALUES",
     "AppSpec",
     "ConnectedAppSpec",
     "ExternalClientAppSpec",

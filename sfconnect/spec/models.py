@@ -490,7 +490,8 @@ class _AppBase(SpecModel):
         default_factory=dict,
         description=(
             "Escape hatch: raw Metadata API fields per component type (e.g. SAML, canvas, mobile settings), "
-            "checked against the v63 WSDL. Fields with an intent-level name above are refused here."
+            "checked against the v63 WSDL; newer fields are sent as written, null leaves a field out, and a value here "
+            "wins over the intent-level keys above."
         ),
     )
     state: Literal["present", "absent"] = Field(
@@ -511,6 +512,13 @@ EcaChildType: TypeAlias = Literal[
     "ExtlClntAppOauthConfigurablePolicies",
     "ExtlClntAppConfigurablePolicies",
     "ExtlClntAppSamlConfigurablePolicies",
+    "ExtlClntAppMobileSettings",
+    "ExtlClntAppMobileConfigurablePolicies",
+    "ExtlClntAppNotificationSettings",
+    "ExtlClntAppPushSettings",
+    "ExtlClntAppPushConfigurablePolicies",
+    "ExtlClntAppCanvasSettings",
+    "ExtlClntAppOauthSecuritySettings",
 ]
 """The child component types of an External Client App whose names ``component_names`` can set."""
 

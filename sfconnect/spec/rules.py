@@ -19,13 +19,14 @@ from pydantic import BaseModel
 
 from sfconnect._types import Loc, Severity
 from sfconnect.errors import Issue
-from sfconnect.spec._wsdl import ENUMS, TYPES
+from sfconnect.spec._wsdl import API_VERSION, ENUMS, TYPES
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.project import ProjectConfig
 from sfconnect.spec.scopes import ECA_ONLY_SCOPES
 from sfconnect.spec.switches import SWITCHES
 
 __all__ = [
+    "COMPILER_FIELDS",
     "ESCAPE_HATCH",
     "STANDARD_SESSION_TIMEOUTS",
     "app_rules",
@@ -36,41 +37,52 @@ __all__ = [
 
 Locator = Callable[[Loc], tuple[str, int, int]]
 
-ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
-    "ConnectedApp": {
-        "ConnectedApp": frozenset({"canvas", "canvasConfig", "mobileAppConfig", "samlConfig"}),
-    },
-    "ExternalClientApp": {
-        # a child's label defaults to its component name; imported apps keep the label they had
-        "ExtlClntAppOauthSettings": frozenset(
-            {"isFirstPartyAppEnabled", "clientAssertionCertificate", "label"}
-        ),
-        "ExtlClntAppGlobalOauthSettings": frozenset(
-            {"shouldRotateConsumerKey", "shouldRotateConsumerSecret", "label"}
-        ),
-        "ExtlClntAppOauthConfigurablePolicies": frozenset({"guestJwtTimeout", "label"}),
-        "ExtlClntAppConfigurablePolicies": frozenset(
-            {
-                "label",
-                "isEnabled",
-                "isMobilePluginEnabled",
-                "isNotificationPluginEnabled",
-                "isPushPluginEnabled",
-                "isSamlPluginEnabled",
-                "startPage",
-                "startUrl",
-            }
-        ),
-        "ExtlClntAppSamlConfigurablePolicies": frozenset(
-            set(TYPES["ExtlClntAppSamlConfigurablePolicies"]) - {"externalClientApplication", "label"}
-        ),
-    },
-}
-"""Per kind, the component types of the ``metadata:`` escape hatch and the fields each accepts there.
+_ECA_TYPES = (
+    "ExternalClientApplication",
+    "ExtlClntAppOauthSettings",
+    "ExtlClntAppGlobalOauthSettings",
+    "ExtlClntAppOauthConfigurablePolicies",
+    "ExtlClntAppConfigurablePolicies",
+    "ExtlClntAppSamlConfigurablePolicies",
+    "ExtlClntAppMobileSettings",
+    "ExtlClntAppMobileConfigurablePolicies",
+    "ExtlClntAppNotificationSettings",
+    "ExtlClntAppPushSettings",
+    "ExtlClntAppPushConfigurablePolicies",
+    "ExtlClntAppCanvasSettings",
+    "ExtlClntAppOauthSecuritySettings",
+)
+COMPILER_FIELDS = frozenset(
+    {"externalClientApplication", "consumerKey", "consumerSecret", "oauthLink", "orgScopedExternalApp"}
+)
+_BUILT_BY_THE_COMPILER = frozenset(_ECA_TYPES[:5]) | {"ConnectedApp"}
 
-Fields that have an intent-level YAML name, org-generated fields (``consumerKey``, ``oauthLink``,
-``orgScopedExternalApp``) and the references between components are not accepted: they have one place.
+ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
+    "ConnectedApp": {"ConnectedApp": frozenset(TYPES["ConnectedApp"]) - COMPILER_FIELDS},
+    "ExternalClientApp": {t: frozenset(TYPES.get(t, {})) - COMPILER_FIELDS for t in _ECA_TYPES},
+}
+"""Per kind, the component types of the ``metadata:`` escape hatch and the v63 WSDL fields of each.
+
+Any field may be written there (it wins over what the YAML words write; null leaves a field out); fields the
+v63 WSDL does not know (newer fields, unknown elements) are sent as written, with a warning. The references
+between components and the consumer key and secret have one place and are refused.
 """
+
+NIL = {"xsi:nil": True}
+"""How the escape hatch marks an element nil (``xsi:nil="true"``, which the WSDL allows where it is nillable)."""
+
+_ECA_OAUTH_POLICY_KEYS = (
+    "urls.start",
+    "access.permitted_users",
+    "access.profiles",
+    "access.permission_sets",
+    "access.ip_relaxation",
+    "access.trusted_ip_ranges",
+    "access.session_timeout_minutes",
+    "access.high_assurance",
+    "handler",
+)
+"""YAML keys an External Client App keeps in its OAuth components (so they need ``oauth:``)."""
 
 STANDARD_SESSION_TIMEOUTS = frozenset({15, 30, 60, 90, 120, 240, 480, 720, 1440})
 """Session timeouts (minutes) Setup offers."""
@@ -216,7 +228,11 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
             ("kind",),
             f"External Client Apps need API 59.0; the project uses {api_version}",
         )
-    if isinstance(app, ConnectedAppSpec) and not app.contact.email:
+    if (
+        isinstance(app, ConnectedAppSpec)
+        and not app.contact.email
+        and app.metadata.get("ConnectedApp", {}).get("contactEmail") != NIL
+    ):
         out.add(
             "error",
             "missing",
@@ -323,6 +339,22 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
                 f"JWT access token timeouts of 60 minutes and more need API 65.0; the project uses "
                 f"{api_version}",
             )
+    if isinstance(app, ExternalClientAppSpec) and app.oauth is None:
+        for key in _ECA_OAUTH_POLICY_KEYS:
+            if _explicit(app, key) and _value(app, key) not in (None, (), "enforce", "all_users"):
+                out.add(
+                    "error",
+                    "needs_oauth",
+                    tuple(key.split(".")),
+                    f"{key} of an External Client App is an OAuth policy or setting: it needs oauth:",
+                    hint="declare oauth:, or remove the key"
+                    + (
+                        " (a start URL without OAuth: metadata.ExtlClntAppConfigurablePolicies "
+                        "{startPage: Custom, startUrl: ...})"
+                        if key == "urls.start"
+                        else ""
+                    ),
+                )
     access = app.access
     if (access.profiles or access.permission_sets) and access.permitted_users != "admin_approved":
         key = "profiles" if access.profiles else "permission_sets"
@@ -395,23 +427,33 @@ def check_metadata_block(app: AppSpec, *, prefix: Loc, locate: Locator) -> list[
                 f"'{type_name}' is not a component type of {app.kind} here; {hint}",
             )
             continue
-        allowed = allowed_types[type_name]
+        known = TYPES.get(type_name)
         for field_name, value in fields.items():
-            if field_name not in allowed:
-                known = TYPES[type_name]
-                if field_name in known:
-                    msg = f"'{field_name}' is set through an intent-level key (or by Salesforce), not here"
-                else:
-                    close = difflib.get_close_matches(field_name, list(allowed), n=1)
-                    msg = f"unknown field '{field_name}' of {type_name}" + (
-                        f"; did you mean '{close[0]}'?" if close else ""
-                    )
-                out.add("error", "metadata_field", (*base, field_name), msg)
+            if field_name in COMPILER_FIELDS:
+                out.add(
+                    "error",
+                    "metadata_field",
+                    (*base, field_name),
+                    f"'{field_name}' is set by sfconnect (the app's reference, or an org-generated or "
+                    "write-only value), not here",
+                )
                 continue
-            _check_field(out, (*base, field_name), TYPES[type_name][field_name], value)
-        for field_name, (_, required, _) in TYPES[type_name].items():
-            if required and field_name in allowed and field_name not in fields:
-                out.add("error", "missing", base, f"{type_name} needs '{field_name}'")
+            if known is None or field_name not in known:
+                close = difflib.get_close_matches(field_name, list(known or ()), n=1, cutoff=0.9)
+                out.add(
+                    "error" if close else "warning",
+                    "metadata_field" if close else "metadata_field_unknown",
+                    (*base, field_name),
+                    f"'{field_name}' is not a field of {type_name} in the v{API_VERSION} WSDL: sent as written"
+                    + (f" (did you mean '{close[0]}'?)" if close else ""),
+                )
+                continue
+            if value is not None and value != NIL:
+                _check_field(out, (*base, field_name), known[field_name], value)
+        if known is not None and type_name not in _BUILT_BY_THE_COMPILER:
+            for field_name, (_, required, _) in known.items():
+                if required and field_name not in COMPILER_FIELDS and field_name not in fields:
+                    out.add("error", "missing", base, f"{type_name} needs '{field_name}'")
     return out.issues
 
 
@@ -435,19 +477,16 @@ def _check_value(out: _Collector, loc: Loc, xsd_type: str, value: object) -> Non
         fields = TYPES[xsd_type]
         for key, item in value.items():
             if key not in fields:
-                close = difflib.get_close_matches(str(key), list(fields), n=1)
+                close = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.9)
                 out.add(
-                    "error",
-                    "metadata_field",
+                    "error" if close else "warning",
+                    "metadata_field" if close else "metadata_field_unknown",
                     (*loc, key),
-                    f"unknown field '{key}' of {xsd_type}"
-                    + (f"; did you mean '{close[0]}'?" if close else ""),
+                    f"'{key}' is not a field of {xsd_type} in the v{API_VERSION} WSDL: sent as written"
+                    + (f" (did you mean '{close[0]}'?)" if close else ""),
                 )
-            else:
+            elif item is not None and item != NIL:
                 _check_field(out, (*loc, key), fields[key], item)
-        for key, (_, required, _) in fields.items():
-            if required and key not in value:
-                out.add("error", "missing", loc, f"{xsd_type} needs '{key}'")
         return
     if xsd_type.startswith("enum:"):
         values = ENUMS[xsd_type[5:]]

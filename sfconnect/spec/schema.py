@@ -13,7 +13,7 @@ from typing import Any
 from sfconnect.spec._wsdl import ENUMS, TYPES
 from sfconnect.spec.models import AppFile
 from sfconnect.spec.project import ProjectConfig
-from sfconnect.spec.rules import ESCAPE_HATCH
+from sfconnect.spec.rules import COMPILER_FIELDS, ESCAPE_HATCH
 
 __all__ = ["SCHEMA_FILES", "app_schema", "project_schema", "render"]
 
@@ -51,20 +51,36 @@ def _field_schema(spec: tuple[str, bool, bool], defs: dict[str, Any]) -> dict[st
     return {"type": "array", "items": item} if repeated else item
 
 
+_NIL = {
+    "type": "object",
+    "properties": {"xsi:nil": {"const": True}},
+    "required": ["xsi:nil"],
+    "additionalProperties": False,
+    "description": 'the element marked nil (xsi:nil="true")',
+}
+
+
 def _metadata_schema(kind: str, defs: dict[str, Any]) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for type_name, allowed in ESCAPE_HATCH[kind].items():
-        fields = TYPES[type_name]
+        fields = TYPES.get(type_name, {})
         properties[type_name] = {
             "type": "object",
-            "additionalProperties": False,
-            "properties": {f: _field_schema(fields[f], defs) for f in sorted(allowed)},
+            "additionalProperties": True,
+            "propertyNames": {"not": {"enum": sorted(COMPILER_FIELDS)}},
+            "properties": {
+                f: {"anyOf": [_field_schema(fields[f], defs), {"type": "null"}, _NIL]}
+                for f in sorted(allowed)
+            },
         }
     return {
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
-        "description": f"Raw Metadata API fields of a {kind}, per component type (v63 WSDL names).",
+        "description": (
+            f"Raw Metadata API fields of a {kind}, per component type (v63 WSDL names; newer fields are "
+            "sent as written; null leaves a field out)."
+        ),
     }
 
 

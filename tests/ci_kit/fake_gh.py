@@ -6,7 +6,8 @@ one JSON line (argv and stdin), so tests can assert both the outcome and the cal
 not understand exits 64, which makes the script under test fail loudly.
 
 State keys: ``login`` (who the token belongs to), ``page_size`` (items per page for ``--paginate``),
-``comments`` (issue/PR number -> list of comments), ``issues`` (list), ``labels`` (names), ``next_id``.
+``comments`` (issue/PR number -> list of comments), ``issues`` (list), ``labels`` (names), ``next_id``,
+``secrets`` (repository -> name -> value, set by ``gh secret set``), ``other_repos`` (more writable repos).
 """
 
 from __future__ import annotations
@@ -30,15 +31,40 @@ def _pages(items: list[dict[str, Any]], size: int) -> str:
     return "".join(json.dumps(items[i : i + size]) for i in range(0, len(items), size))
 
 
+def _secret_set(state_path: Path, args: list[str], stdin: str) -> None:
+    """``gh secret set NAME [--repo OWNER/REPO]`` with the value on standard input (``--body`` refused)."""
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    repo = state["repo"]
+    name = None
+    while args:
+        arg = args.pop(0)
+        if arg in ("--repo", "-R"):
+            repo = args.pop(0)
+        elif arg.startswith("-"):
+            _fail(f"fake gh: unsupported secret option {arg}", 64)
+        else:
+            name = arg
+    if not name or not stdin:
+        _fail("fake gh: secret set needs a name and a value on stdin", 64)
+    if repo != state["repo"] and repo not in state.get("other_repos", []):
+        _fail(f"gh: HTTP 404: Not Found (https://api.github.com/repos/{repo}/actions/secrets/public-key)")
+    state.setdefault("secrets", {}).setdefault(repo, {})[name] = stdin
+    state_path.write_text(json.dumps(state), encoding="utf-8")
+    sys.stderr.write(f"✓ Set Actions secret {name} for {repo}\n")
+
+
 def main() -> None:
     state_path = Path(os.environ["FAKE_GH_STATE"])
     log_path = Path(os.environ["FAKE_GH_LOG"])
     argv = sys.argv[1:]
-    stdin = sys.stdin.read() if "--input" in argv else ""
+    stdin = sys.stdin.read() if "--input" in argv or argv[:2] == ["secret", "set"] else ""
     with log_path.open("a", encoding="utf-8") as log:
         log.write(json.dumps({"argv": argv, "stdin": stdin}) + "\n")
     if "GH_TOKEN" not in os.environ:
         _fail("gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable.", 4)
+    if argv[:2] == ["secret", "set"]:
+        _secret_set(state_path, argv[2:], stdin)
+        return
     if not argv or argv[0] != "api":
         _fail(f"fake gh: unsupported command {argv!r}", 64)
     method, paginate, payload, path = "GET", False, None, None

@@ -197,6 +197,19 @@ def test_build_argv_refuses_unknown_commands_and_unbalanced_quotes() -> None:
         )
 
 
+def test_credentials_runs_for_keys_but_never_reveals_secrets_into_the_summary() -> None:
+    argv, report = build_argv(
+        "sfconnect", command="credentials", args="--part key", target="prod", report_mode="auto",
+        report_path=Path("r.md"),
+    )  # fmt: skip
+    assert argv[:2] == ["sfconnect", "credentials"] and "--part" in argv and report is None
+    with pytest.raises(ActionInputError, match="--reveal"):
+        build_argv(
+            "sfconnect", command="credentials", args="--reveal", target="", report_mode="auto",
+            report_path=Path("r.md"),
+        )  # fmt: skip
+
+
 def test_write_key_never_overwrites(tmp_path: Path, pem: str) -> None:
     path = write_key(pem, tmp_path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

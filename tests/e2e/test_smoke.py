@@ -455,7 +455,7 @@ def test_username_password_allowed_by_org(cli: Cli, ready: Callable[[str], Path]
 
 def test_waits_while_a_new_app_propagates(cli: Cli, ready: Callable[[str], Path]) -> None:
     path = ready("server-to-server")
-    _set_org(path, oauth_propagation_delay_seconds=2)
+    _set_org(path, oauth_propagation_delay_seconds=5)  # smoke now logs in first: leave room to wait
     _break_in_org(
         cli, path, "billing-sync.yaml", "session_timeout_minutes: 15", "session_timeout_minutes: 20"
     )

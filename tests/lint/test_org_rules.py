@@ -39,3 +39,8 @@ def test_client_secret_in_rest_api_is_reported_too() -> None:
     org = _org("ExternalClientAppSettings", "enableClientSecretInRestApiAccess", True)
     [hit] = list(find_rule("secret-api-access-enabled").check(org))
     assert hit.field.endswith("enableClientSecretInRestApiAccess")
+    # REST access is the prerequisite of `credentials` and `rotate`: medium, below the default gate (high);
+    # Metadata API access stays high (Metadata API Developer Guide, ExternalClientAppSettings, API 66.0).
+    assert hit.severity == "medium" and "View Client Secret" in hit.message
+    [metadata] = list(find_rule("secret-api-access-enabled").check(_org(*CASES["SFC-SECRET-003"])))
+    assert metadata.severity is None and find_rule("secret-api-access-enabled").severity == "high"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 from sfconnect.metadata.compiled import CompiledApp
-from sfconnect.metadata.component import Component
+from sfconnect.metadata.component import Component, Record
 from sfconnect.plan.diff import diff_app, family_of, unit_map
+from sfconnect.plan.model import Plan
+from sfconnect.plan.render import render_text
 
 
 def connected_app(**oauth: object) -> Component:
@@ -46,11 +50,52 @@ def test_changed_list_is_one_change_with_yaml_path() -> None:
     assert (change.before, change.after) == (["api"], ["api", "refresh_token"])  # as the YAML writes them
 
 
-def test_unmapped_field_falls_back_to_metadata_path() -> None:
+def test_a_field_the_yaml_did_not_write_is_shown_by_its_yaml_key_from_the_field_map() -> None:
     plan = diff_app(compiled(connected_app(isPkceRequired=True)), [connected_app()])
     [change] = plan.changes
-    assert change.path == "metadata.ConnectedApp.oauthConfig.isPkceRequired"
+    assert change.path == "oauth.flows.authorization_code.require_pkce"
     assert (change.before, change.after) == (False, True)  # absent means the documented default
+
+
+def test_a_field_without_a_yaml_key_falls_back_to_its_metadata_path() -> None:
+    plan = diff_app(compiled(connected_app(isFirstPartyThing=True)), [connected_app()])
+    [change] = plan.changes
+    assert change.path == "metadata.ConnectedApp.oauthConfig.isFirstPartyThing"
+
+
+def test_one_yaml_value_in_two_fields_is_one_line_and_lists_show_as_lists() -> None:
+    live = connected_app(idTokenConfig={"idTokenValidity": 2})
+    desired = connected_app(
+        isTokenExchangeEnabled=True,
+        idTokenConfig={
+            "idTokenValidity": 2,
+            "idTokenIncludeStandardClaims": True,
+            "idTokenIncludeAttributes": True,
+        },
+    )
+    desired = desired.with_fields(
+        desired.fields.set("oauthPolicy", Record({"isTokenExchangeFlowEnabled": True}))
+    )
+    app = CompiledApp(
+        name="Legacy",
+        kind="ConnectedApp",
+        components=(desired,),
+        yaml_paths={
+            ("ConnectedApp", "oauthConfig.isTokenExchangeEnabled"): "oauth.flows.token_exchange.enabled",
+            ("ConnectedApp", "oauthPolicy.isTokenExchangeFlowEnabled"): "oauth.flows.token_exchange.enabled",
+        },
+    )
+    plan = diff_app(app, [live])
+    changes = [(c.path, c.before, c.after) for c in plan.changes]
+    assert ("oauth.id_token.include", [], ["standard_claims", "custom_attributes"]) in changes
+    # the plan keeps one change per metadata field (apply checks them); the rendering prints each line once
+    assert changes.count(("oauth.flows.token_exchange.enabled", False, True)) == 2
+    out = io.StringIO()
+    render_text(Plan(target="t", apps=(plan,)), out)
+    lines = [line for line in out.getvalue().splitlines() if line.strip().startswith("~")]
+    assert len(lines) == len(set(lines))
+    assert sum("oauth.flows.token_exchange.enabled" in line for line in lines) == 1
+    assert sum("oauth.id_token.include" in line for line in lines) == 1
 
 
 def test_org_generated_and_write_only_fields_never_differ() -> None:

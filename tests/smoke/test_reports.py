@@ -19,7 +19,7 @@ from sfconnect.smoke import (
     render_markdown,
     render_text,
 )
-from sfconnect.smoke.environment import app_credentials
+from sfconnect.smoke.environment import app_credentials, deprecated_variables
 from sfconnect.spec.project import Smoke, SmokeCredentials
 
 
@@ -107,7 +107,25 @@ def test_credentials_first_match_and_local_fallbacks(tmp_path: Path) -> None:
     assert other.client_secret.value == "s" and other.consumer_key.value is None
     uat = app_credentials(smoke, SmokeEnvironment("uat", "https://x"), "Other", environ={}, base_dir=tmp_path)
     assert uat.client_secret.value is None and "env:UAT_SECRET, not set" in uat.client_secret.source
-    assert "SFCONNECT_SMOKE_OTHER_CONSUMER_KEY" in uat.consumer_key.source
+    assert "SFCONNECT_OTHER_CONSUMER_KEY" in uat.consumer_key.source
+
+
+def test_published_names_and_the_deprecated_key_name(tmp_path: Path) -> None:
+    env = SmokeEnvironment("uat", "https://x")
+    environ = {"SFCONNECT_BILLING_SYNC_CONSUMER_KEY": "k1", "SFCONNECT_BILLING_SYNC_CONSUMER_SECRET": " s1 "}
+    creds = app_credentials(Smoke(), env, "Billing_Sync", environ=environ, base_dir=tmp_path)
+    assert (creds.consumer_key.value, creds.client_secret.value) == ("k1", "s1")
+    assert "SFCONNECT_BILLING_SYNC_CONSUMER_SECRET" in creds.client_secret.source
+    old = {"SFCONNECT_SMOKE_BILLING_SYNC_CONSUMER_KEY": "k0"}
+    legacy = app_credentials(Smoke(), env, "Billing_Sync", environ=old, base_dir=tmp_path)
+    assert legacy.consumer_key.value == "k0" and "deprecated" in legacy.consumer_key.source
+    warnings = deprecated_variables(["Billing_Sync", "Other"], old)
+    assert len(warnings) == 1 and "SFCONNECT_BILLING_SYNC_CONSUMER_KEY" in warnings[0]
+    both = {**old, "SFCONNECT_BILLING_SYNC_CONSUMER_KEY": "k1"}
+    assert (
+        app_credentials(Smoke(), env, "Billing_Sync", environ=both, base_dir=tmp_path).consumer_key.value
+        == "k1"
+    )
 
 
 @pytest.mark.parametrize("field", ["client_secret", "password", "private_key", "refresh_token"])

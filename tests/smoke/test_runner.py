@@ -139,7 +139,7 @@ def test_salesforce_target_gets_preflights_and_needs_a_consumer_key(tmp_path: Pa
     assert report.status == "error"
     assert [(r.check, r.status) for r in report.results] == [("app.consumer_key", "error")]
     first = report.results[0]
-    assert "SFCONNECT_SMOKE_CI_APP_CONSUMER_KEY" in first.message + first.fix
+    assert "SFCONNECT_CI_APP_CONSUMER_KEY" in first.message + first.fix
     keyed = run_smoke(
         [app],
         env,
