@@ -10,7 +10,7 @@ import click
 
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
-from sfconnect.errors import ConfigError, MetadataError
+from sfconnect.errors import ConfigError, Issue, MetadataError
 
 if TYPE_CHECKING:
     from sfconnect.metadata.component import Component
@@ -70,7 +70,8 @@ def _report(result: ImportResult) -> None:
 @click.option(
     "--skip-invalid",
     is_flag=True,
-    help="Write the apps that can be imported even when others cannot (those are reported).",
+    hidden=True,
+    help="Kept for compatibility: the apps that can be imported are always written.",
 )
 @project_dir_option
 @color_option
@@ -89,15 +90,18 @@ def import_command(
 
     Reads an SFDX source tree or mdapi folder (--from-source DIR) or a target org (-t TARGET). Consumer keys
     are dropped, consumer secrets become env: references, certificates are written to certs/. Every app is
-    checked to compile back to exactly what was read; nothing is written when a file or an app is bad.
+    checked to compile back to exactly what was read; values without a YAML word go to the metadata: escape
+    hatch, each named. Files and apps that cannot be imported are skipped and named, the others are written,
+    and the exit code is then 1.
     """
     from sfconnect.metadata.formats import read_source_tree
     from sfconnect.metadata.importer import import_components, write_import
 
     if source is not None and app.target is not None:
         raise click.UsageError("use either --from-source DIR or -t TARGET, not both")
+    unreadable: list[Issue] = []
     if source is not None:
-        components = read_source_tree(source)
+        components = read_source_tree(source, skipped=unreadable)
     else:
         from sfconnect.cli._runtime import connect_target, load
 
@@ -106,12 +110,12 @@ def import_command(
             components = _read_org(tc.connection.api, apps)
     result = import_components(components, only=apps, kind=kind)
     _report(result)
-    if result.errors and not skip_invalid:
-        raise MetadataError(
-            f"{len(result.errors)} app(s) cannot be imported (see above); nothing was written "
-            "(--skip-invalid writes the others)"
-        )
+    skipped = [*unreadable, *result.errors]
+    for issue in unreadable:
+        click.echo(str(issue), err=True)
     if not result.apps:
+        if skipped:
+            raise MetadataError(f"nothing was imported: {len(skipped)} file(s) or app(s) skipped (see above)")
         raise ConfigError("no Connected App or External Client App found to import")
     out_dir = out if out.is_absolute() else Path.cwd() / out
     written = write_import(
@@ -122,8 +126,13 @@ def import_command(
     click.echo(
         f"Imported {len(result.apps)} app(s); run `sfconnect validate` and `sfconnect plan` to check them."
     )
-    if result.errors:
-        raise MetadataError(f"{len(result.errors)} app(s) were not imported (see above)")
+    if skipped:
+        click.echo("Skipped (not imported):", err=True)
+        for issue in skipped:
+            click.echo(f"  {issue.file or '<org>'}: {issue.message} [{issue.code}]", err=True)
+        raise MetadataError(
+            f"{len(skipped)} file(s) or app(s) were skipped (see above); the others were written"
+        )
     return Outcome.OK
 
 

@@ -13,7 +13,13 @@ from typing import Any
 
 import yaml
 
-from sfconnect.conformance import probes_deploy, probes_metadata, probes_oauth, probes_rest
+from sfconnect.conformance import (
+    probes_credentials,
+    probes_deploy,
+    probes_metadata,
+    probes_oauth,
+    probes_rest,
+)
 from sfconnect.conformance.model import AREAS, Expected, Probe, Source
 
 __all__ = ["ALL_PROBES", "CatalogError", "Entry", "compare", "load_catalog", "parse_expected"]
@@ -23,6 +29,7 @@ ALL_PROBES: tuple[Probe, ...] = (
     *probes_deploy.PROBES,
     *probes_oauth.PROBES,
     *probes_rest.PROBES,
+    *probes_credentials.PROBES,
 )
 SOURCE_KINDS = ("documentation", "real-org")
 

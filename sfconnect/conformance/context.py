@@ -11,7 +11,7 @@ import secrets
 import string
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,8 +241,3 @@ class ProbeContext:
                 return answer
             self.sleep(delay)
             delay = min(delay * 2, 30.0)
-
-
-def observed_fields(data: Iterable[str]) -> list[str]:
-    """Sorted field names (for ``fields`` observations)."""
-    return sorted(set(data))

@@ -88,6 +88,9 @@ class Probe:
     """The rows of the fidelity table (issue 15) this probe checks."""
     creates: str = ""
     """What the setup creates, in words (listed before the run starts)."""
+    names: tuple[str, ...] = ()
+    """The names (after the run's prefix) of the components the probe may create; an External Client App's
+    children carry its name plus ``_oauth``, ``_glbloauth``, ``_oauthPlcy`` or ``_plcy``."""
 
 
 @dataclass

@@ -9,7 +9,7 @@ import zipfile
 
 from sfconnect.conformance import apps
 from sfconnect.conformance.context import ProbeContext
-from sfconnect.conformance.model import NotRun, Observation, Probe
+from sfconnect.conformance.model import Observation, Probe
 from sfconnect.errors import MetadataFault
 from sfconnect.org.raw_metadata import RawMetadataClient
 
@@ -104,11 +104,6 @@ def api_version_66(ctx: ProbeContext) -> Observation:
     return {"listed": listed, "metadata_call": call}
 
 
-def _only_deploys(ctx: ProbeContext) -> None:
-    if ctx.api.session.api_version < "59.0":
-        raise NotRun("External Client Apps need API version 59.0 or later")
-
-
 PROBES = (
     Probe(
         "deploy.rollback_on_error",
@@ -116,6 +111,7 @@ PROBES = (
         "A deploy with rollbackOnError and one bad component creates nothing",
         rollback_on_error,
         creates="two External Client App headers in one deploy (one invalid: nothing is created)",
+        names=("RollbackGood", "RollbackBad"),
     ),
     Probe(
         "deploy.check_only",
@@ -123,6 +119,7 @@ PROBES = (
         "A check-only deploy validates without creating",
         check_only,
         creates="nothing (a check-only deploy of one External Client App header)",
+        names=("CheckOnly",),
     ),
     Probe(
         "deploy.identical_redeploy",
@@ -130,6 +127,7 @@ PROBES = (
         "Redeploying an identical component reports it unchanged",
         identical_redeploy,
         creates="one External Client App header, deployed twice",
+        names=("Redeploy",),
     ),
     Probe(
         "deploy.parse_error_position",
@@ -137,6 +135,7 @@ PROBES = (
         "A parse error in a deployed file carries a line and a column",
         parse_error_position,
         creates="nothing (a malformed External Client App file, refused)",
+        names=("Malformed",),
     ),
     Probe(
         "deploy.scope_folding",
@@ -145,6 +144,7 @@ PROBES = (
         scope_folding,
         rows=(11,),
         creates="one Connected App (where creation is allowed)",
+        names=("CaProbe", "Scopes"),
     ),
     Probe(
         "deploy.api_version_66",

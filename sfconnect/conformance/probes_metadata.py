@@ -200,6 +200,7 @@ PROBES = (
         "Creating a Connected App through the Metadata API is blocked",
         connected_app_creation,
         creates="one Connected App (refused where creation is blocked)",
+        names=("CaProbe",),
     ),
     Probe(
         "metadata.consumer_key_on_create",
@@ -208,6 +209,7 @@ PROBES = (
         consumer_key_on_create,
         rows=(5,),
         creates="one External Client App header and its global OAuth settings",
+        names=("KeyCreate",),
     ),
     Probe(
         "metadata.consumer_key_on_update",
@@ -216,6 +218,7 @@ PROBES = (
         consumer_key_on_update,
         rows=(5,),
         creates="one External Client App header and its global OAuth settings",
+        names=("KeyUpdate",),
     ),
     Probe(
         "metadata.consumer_secret_setting",
@@ -224,6 +227,7 @@ PROBES = (
         consumer_secret_setting,
         rows=(8,),
         creates="one External Client App header and its global OAuth settings",
+        names=("Secret",),
     ),
     Probe(
         "metadata.crud_limit",
@@ -232,6 +236,19 @@ PROBES = (
         crud_limit,
         rows=(12,),
         creates="nothing (eleven External Client App headers, refused)",
+        names=(
+            "Limit00",
+            "Limit01",
+            "Limit02",
+            "Limit03",
+            "Limit04",
+            "Limit05",
+            "Limit06",
+            "Limit07",
+            "Limit08",
+            "Limit09",
+            "Limit10",
+        ),
     ),
     Probe(
         "metadata.update_replaces_whole",
@@ -239,6 +256,7 @@ PROBES = (
         "updateMetadata replaces the whole component",
         update_replaces_whole,
         creates="one External Client App header",
+        names=("Replace",),
     ),
     Probe(
         "metadata.unknown_name_read",
@@ -252,6 +270,7 @@ PROBES = (
         "updateMetadata of an unknown name fails",
         unknown_name_update,
         creates="nothing (an update of a name that does not exist)",
+        names=("NeverCreated",),
     ),
     Probe(
         "metadata.delete_header_children",
@@ -259,6 +278,7 @@ PROBES = (
         "Deleting an External Client App header leaves none of its children",
         delete_header_children,
         creates="one External Client App header and its OAuth settings (then deleted)",
+        names=("Cascade",),
     ),
     Probe(
         "metadata.enumeration_check",
@@ -267,6 +287,7 @@ PROBES = (
         enumeration_check,
         rows=(13,),
         creates="one External Client App header (its OAuth policies are refused)",
+        names=("Enum",),
     ),
     Probe(
         "metadata.field_by_version",
@@ -275,6 +296,7 @@ PROBES = (
         field_by_version,
         rows=(14,),
         creates="two External Client App headers and global OAuth settings",
+        names=("Ver60", "Ver61"),
     ),
     Probe(
         "metadata.client_credentials_without_user",
@@ -283,6 +305,7 @@ PROBES = (
         client_credentials_without_user,
         rows=(6,),
         creates="one Connected App (where creation is allowed)",
+        names=("CaProbe", "CcNoUser"),
     ),
     Probe(
         "metadata.unknown_permission_set",
@@ -291,5 +314,6 @@ PROBES = (
         unknown_permission_set,
         rows=(15,),
         creates="one External Client App header (its OAuth policies are refused)",
+        names=("PermSet",),
     ),
 )

@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from sfconnect.conformance import apps
 from sfconnect.conformance.context import BrowserUser, ProbeContext
 from sfconnect.conformance.model import NotRun, Observation, Probe
+from sfconnect.org import _soap
 from sfconnect.org.oauth_client import AuthorizeAnswer, Refusal, Tokens, jwt_assertion, pkce_pair
 
 __all__ = ["PROBES"]
@@ -100,9 +101,14 @@ def _remember_params(ctx: ProbeContext, answer: AuthorizeAnswer) -> None:
 
 
 def _login(ctx: ProbeContext, page: AuthorizeAnswer, user: BrowserUser) -> AuthorizeAnswer:
-    if page.kind != "page" or not page.has_login:
+    if page.kind != "page":
         where = f"{page.error}: {page.description}" if page.error else f"HTTP {page.status}"
         raise RuntimeError(f"the authorize endpoint did not show a login page ({where})")
+    if not page.has_login:
+        raise NotRun(
+            "the org's login page is not a form the kit can fill in (a username and a password field); "
+            "interactive flows cannot be driven here"
+        )
     answer = ctx.oauth.login_and_consent(page, user.username, user.password)
     if answer.kind == "page":
         raise NotRun(
@@ -348,8 +354,6 @@ def device_flow_connected_app(ctx: ProbeContext) -> Observation:
     )
     if not status.success:
         raise RuntimeError(f"setup deploy failed: {status.error_message or status.status}")
-    from sfconnect.org import _soap
-
     record = ctx.read("ConnectedApp", name)
     config = next((c for c in record if c.tag.endswith("}oauthConfig")), None) if record is not None else None
     key = _soap.child_text(config, "consumerKey") if config is not None else ""
@@ -433,6 +437,7 @@ PROBES = (
         web_server,
         rows=(9,),
         creates="one External Client App (5 components)",
+        names=("WebServer",),
     ),
     Probe(
         "oauth.callback_mismatch",
@@ -440,6 +445,7 @@ PROBES = (
         "An authorize request with an unlisted callback is refused",
         callback_mismatch,
         creates="one External Client App (5 components)",
+        names=("Callback",),
     ),
     Probe(
         "oauth.pkce_required",
@@ -447,6 +453,7 @@ PROBES = (
         "An app requiring PKCE refuses an authorize request without a challenge",
         pkce_required_missing_challenge,
         creates="one External Client App (5 components)",
+        names=("PkceRequired",),
     ),
     Probe(
         "oauth.verifier_without_challenge",
@@ -455,6 +462,7 @@ PROBES = (
         verifier_without_challenge,
         rows=(2,),
         creates="one External Client App (5 components)",
+        names=("NoChallenge",),
     ),
     Probe(
         "oauth.wrong_verifier",
@@ -463,6 +471,7 @@ PROBES = (
         wrong_verifier,
         rows=(2,),
         creates="one External Client App (5 components)",
+        names=("WrongVerifier",),
     ),
     Probe(
         "oauth.client_credentials",
@@ -471,6 +480,7 @@ PROBES = (
         client_credentials,
         rows=(9,),
         creates="one External Client App (5 components)",
+        names=("ClientCreds",),
     ),
     Probe(
         "oauth.wrong_secret",
@@ -478,6 +488,7 @@ PROBES = (
         "A wrong consumer secret is refused as invalid_client",
         wrong_secret,
         creates="one External Client App (5 components)",
+        names=("WrongSecret",),
     ),
     Probe(
         "oauth.jwt_bearer",
@@ -486,6 +497,7 @@ PROBES = (
         jwt_bearer,
         rows=(13,),
         creates="one External Client App with a certificate (5 components, shared by the JWT probes)",
+        names=("Jwt",),
     ),
     Probe(
         "oauth.jwt_audience",
@@ -493,12 +505,14 @@ PROBES = (
         "A JWT assertion for the other kind of org's audience is refused",
         jwt_audience,
         rows=(13,),
+        names=("Jwt",),
     ),
     Probe(
         "oauth.jwt_certificate",
         "oauth",
         "A JWT assertion signed by another key is refused",
         jwt_certificate,
+        names=("Jwt",),
     ),
     Probe(
         "oauth.high_assurance",
@@ -507,6 +521,7 @@ PROBES = (
         high_assurance,
         rows=(3,),
         creates="two External Client Apps (10 components)",
+        names=("HighAssurance", "HighAssuranceCc"),
     ),
     Probe(
         "oauth.device_flow_eca",
@@ -514,6 +529,7 @@ PROBES = (
         "The device flow follows an External Client App's switch",
         device_flow_eca,
         creates="two External Client Apps (10 components)",
+        names=("DeviceOff", "DeviceOn"),
     ),
     Probe(
         "oauth.device_flow_connected_app",
@@ -522,6 +538,7 @@ PROBES = (
         device_flow_connected_app,
         rows=(1,),
         creates="one Connected App (where creation is allowed)",
+        names=("CaProbe", "CaDevice"),
     ),
     Probe(
         "oauth.ip_relaxation",
@@ -530,6 +547,7 @@ PROBES = (
         ip_relaxation,
         rows=(4,),
         creates="one External Client App (5 components)",
+        names=("IpRelax",),
     ),
     Probe(
         "oauth.refresh_rotation",
@@ -537,6 +555,7 @@ PROBES = (
         "Refresh-token rotation issues a new token and refuses the old one",
         refresh_rotation,
         creates="one External Client App (5 components)",
+        names=("Rotation",),
     ),
     Probe(
         "oauth.username_password_eca",
@@ -545,6 +564,7 @@ PROBES = (
         username_password_eca,
         rows=(10,),
         creates="one External Client App (5 components)",
+        names=("Password",),
     ),
     Probe(
         "oauth.user_agent_default",
@@ -553,5 +573,6 @@ PROBES = (
         user_agent_default,
         rows=(7,),
         creates="one External Client App (5 components)",
+        names=("UserAgent",),
     ),
 )

@@ -275,7 +275,8 @@ def run_conformance(
         say(f"it creates only components named {ctx.prefix}*, and removes them all at the end:")
         for e in chosen:
             if e.probe.creates:
-                say(f"  {e.probe.id}: {e.probe.creates}")
+                listed = ", ".join(ctx.prefix + n for n in e.probe.names)
+                say(f"  {e.probe.id}: {e.probe.creates}" + (f": {listed}" if listed else ""))
         before = fingerprint(raw, skip_prefix=ctx.prefix)
         try:
             for entry in chosen:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.responses import Request, Response, json_response
+from sfconnect.localorg.responses import Request, Response
 
 __all__ = ["FLAGS", "SETTING", "Deviation", "apply_profile", "check_flags"]
 
@@ -161,7 +161,7 @@ def _redeploy_changed(req: Request, response: Response) -> Response:
 
 def _versions_up_to_63(req: Request, response: Response) -> Response:
     newest = 63.0
-    match = re.search(r"/services/(?:Soap/[mu]|data)/v?(\d+\.\d)", req.path)
+    match = re.search(r"/services/Soap/[mu]/(\d+\.\d)", req.path)
     if match and float(match.group(1)) > newest:
         fault = (
             '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv='
@@ -170,11 +170,7 @@ def _versions_up_to_63(req: Request, response: Response) -> Response:
             "UNSUPPORTED_API_VERSION: Invalid Api version specified on URL</faultstring></soapenv:Fault>"
             "</soapenv:Body></soapenv:Envelope>"
         )
-        if "/Soap/" in req.path:
-            return Response(500, fault.encode("utf-8"), "text/xml;charset=UTF-8")
-        return json_response(
-            [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}], 404
-        )
+        return Response(500, fault.encode("utf-8"), "text/xml;charset=UTF-8")
     body = _json_body(response)
     if req.path.rstrip("/") == "/services/data" and isinstance(body, list):
         kept = [v for v in body if isinstance(v, dict) and float(str(v.get("version", "0"))) <= newest]
@@ -217,7 +213,7 @@ FLAGS: dict[str, Deviation] = {
         _soap_rewrite("checkDeployStatus", rb"<(lineNumber|columnNumber)>\d+</\1>", b""),
     ),
     "api_versions_up_to_63": Deviation(
-        "API versions above 63.0 are neither listed nor served", _versions_up_to_63
+        "API versions above 63.0 are not listed, and SOAP refuses them", _versions_up_to_63
     ),
 }
 """Every deliberate difference a profile may name."""

@@ -23,7 +23,7 @@ from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.normalize import normalize
-from sfconnect.metadata.schema import ComponentType, type_info
+from sfconnect.metadata.schema import ComponentType, api_version_tuple, field_at, type_info
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 
 __all__ = [
@@ -238,15 +238,35 @@ def _suffix(type_name: str) -> str:
     return f"_{info.suffix}" if info is not None else f"_{type_name}"
 
 
-def compile_app(app: AppSpec, *, files: FileReader) -> CompiledApp:
+def _too_new(compiled: CompiledApp, api_version: str) -> list[str]:
+    """Every field (and component type) the compiled app writes that is newer than `api_version`."""
+    wanted = api_version_tuple(api_version)
+    problems: list[str] = []
+    for component in compiled.components:
+        info = type_info(component.type)
+        if info is not None and info.since > wanted:
+            problems.append(f"{component.type} needs API {info.since[0]}.{info.since[1]}")
+        for path in component.flatten():
+            spec = field_at(component.type, path)
+            if spec is not None and spec.since > wanted:
+                where = compiled.yaml_path(component.type, path.split("[", 1)[0])
+                problems.append(
+                    f"{component.type}.{path.split('[', 1)[0]} (from {where}) needs API "
+                    f"{spec.since[0]}.{spec.since[1]}"
+                )
+    return sorted(set(problems))
+
+
+def compile_app(app: AppSpec, *, files: FileReader, api_version: str | None = None) -> CompiledApp:
     """Compile one app into its components.
 
     Args:
         app: the app, with the target's overrides applied.
         files: reads ``file:`` references (certificates).
+        api_version: the project's API version; when given, a field or type newer than it is refused.
 
     Raises:
-        MetadataError: a referenced file cannot be read.
+        MetadataError: a referenced file cannot be read, or a field is newer than `api_version` (named).
     """
     source = ""
     if app.source is not None:
@@ -258,6 +278,12 @@ def compile_app(app: AppSpec, *, files: FileReader) -> CompiledApp:
             compiled = _compile_connected_app(app, files)
         else:
             compiled = _compile_external_client_app(app, files)
+        if api_version is not None and (newer := _too_new(compiled, api_version)):
+            raise MetadataError(
+                f"the project's api_version {api_version} is older than what the app writes: "
+                + "; ".join(newer)
+                + " (raise api_version in sfconnect.yaml, or remove the value)"
+            )
     except MetadataError as exc:
         raise MetadataError(f"app {app.name!r}" + (f" ({source})" if source else "") + f": {exc}") from exc
     return CompiledApp(

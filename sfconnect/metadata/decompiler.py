@@ -25,7 +25,7 @@ from sfconnect.errors import Issue, MetadataError, format_loc
 from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiler import NIL, child_name, compile_app
 from sfconnect.metadata.component import Component, Record, Value
-from sfconnect.metadata.schema import ComponentType
+from sfconnect.metadata.schema import ComponentType, field_at
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.rules import app_rules
 
@@ -317,7 +317,9 @@ def _decode_rows(
         except (TypeError, ValueError, AttributeError, KeyError):
             continue  # the escape hatch keeps the value
         for path, value in zip(row.yaml_paths, decoded, strict=True):
-            if value is None or (value == yaml_default(kind, path) and not _in_optional(kind, path)):
+            if value is None or (
+                value == yaml_default(kind, path) and not (present and _in_optional(kind, path))
+            ):
                 continue
             _set(data, path, value)
 
@@ -325,7 +327,7 @@ def _decode_rows(
 def _in_optional(kind: str, path: str) -> bool:
     """True when `path` lies in an optional mapping (``access.high_assurance``), which its keys bring about."""
     parent = path.rpartition(".")[0]
-    return bool(parent) and yaml_default(kind, parent) is None
+    return bool(parent) and parent != "oauth" and yaml_default(kind, parent) is None
 
 
 def _has_oauth(kind: str, by_type: Mapping[str, Component]) -> bool:
@@ -421,6 +423,17 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     wanted = [import_equivalent(c) for c in components]
     data = _decompile(wanted, wanted[components.index(app_component)], ctx)
     data = _fit(data, wanted, ctx)
+    newest = _newest_field(wanted)
+    if newest is not None:
+        ctx.notes.append(
+            Issue(
+                "warning",
+                "api-version",
+                f"app {ctx.name}: {newest[1]} needs API {newest[0][0]}.{newest[0][1]}: set api_version to "
+                f"'{newest[0][0]}.{newest[0][1]}' or later in sfconnect.yaml",
+                app_component.source,
+            )
+        )
     return DecompiledApp(
         name=app_component.full_name,
         kind=str(data["kind"]),
@@ -599,6 +612,17 @@ def _fit(data: dict[str, Any], components: Sequence[Component], ctx: _Context) -
             )
     _verify(data, components, ctx.files)
     return data
+
+
+def _newest_field(components: Sequence[Component]) -> tuple[tuple[int, int], str] | None:
+    """The newest field the components hold, when it is newer than the bundled WSDL (API 63.0)."""
+    newest: tuple[tuple[int, int], str] | None = None
+    for component in components:
+        for path in component.flatten():
+            spec = field_at(component.type, path)
+            if spec is not None and spec.since > (63, 0) and (newest is None or spec.since > newest[0]):
+                newest = (spec.since, f"{component.type}.{path.split('[', 1)[0]}")
+    return newest
 
 
 def _describe_difference(expected: Component | None, got: Component | None) -> list[str]:

@@ -152,6 +152,19 @@ def _comma_list(sort: bool = True, joiner: str = ", ") -> Codec:
     return Codec("comma list", encode, lambda v: (_split(v[0]),))
 
 
+ECA_SCOPE_NAMES = {"SFAP": "SFApiPlatform"}
+"""Scopes an External Client App names differently from a Connected App (a live retrieve returns
+``SFApiPlatform`` for the Salesforce API Platform scope, which the Connected App enumeration calls ``SFAP``)."""
+
+
+def _eca_scopes() -> Codec:
+    def encode(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        items = sorted({ECA_SCOPE_NAMES.get(s, s) for s in values[0] or ()})
+        return (", ".join(items) or None,)
+
+    return Codec("comma list", encode, lambda v: (_split(v[0]),))
+
+
 def _sorted_list() -> Codec:
     def decode(values: tuple[Any, ...]) -> tuple[Any, ...]:
         value = values[0]
@@ -334,6 +347,7 @@ CODECS: dict[str, Codec] = {
     "same2": _same(2),
     "inverted": _inverted(),
     "comma": _comma_list(),
+    "eca_scopes": _eca_scopes(),
     "audiences": _comma_list(sort=False, joiner=","),
     "list": _sorted_list(),
     "lines": _lines(),
@@ -468,7 +482,7 @@ ROWS: tuple[Row, ...] = (
     Row(
         "oauth.scopes",
         _m(_cfg("scopes"), codec="list"),
-        _m(Field(_SET, "commaSeparatedOauthScopes"), codec="comma"),
+        _m(Field(_SET, "commaSeparatedOauthScopes"), codec="eca_scopes"),
     ),
     Row(
         "oauth.custom_scopes",
@@ -635,6 +649,12 @@ ROWS: tuple[Row, ...] = (
         "oauth.introspect_all_tokens",
         _m(_cfg("isIntrospectAllTokens"), since="49.0", defaults=(False,)),
         _m(Field(_GLB, "isIntrospectAllTokens"), since="59.0", defaults=(False,)),
+        switch=True,
+    ),
+    Row(
+        "oauth.require_dpop",
+        Place("unsupported", note="no Connected App metadata field is documented"),
+        _m(Field(_GLB, "isDPopEnabled"), since="66.0", defaults=(False,)),
         switch=True,
     ),
     Row(

@@ -22,7 +22,7 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 
 from sfconnect._types import PathLike
-from sfconnect.errors import MetadataError
+from sfconnect.errors import Issue, MetadataError
 from sfconnect.metadata import schema
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.xmlio import read_component, write_component
@@ -136,18 +136,23 @@ def _check_unique(components: Iterable[Component]) -> None:
         seen[key] = component
 
 
-def read_source_tree(root: PathLike, *, normalized: bool = True) -> list[Component]:
+def read_source_tree(
+    root: PathLike, *, normalized: bool = True, skipped: list[Issue] | None = None
+) -> list[Component]:
     """Read every Connected App and External Client App file under `root` (source or mdapi layout).
 
     Args:
         root: an SFDX project, a package directory, an mdapi folder, or any folder holding such files.
         normalized: see `read_component`.
+        skipped: when given, files that cannot be read are appended here (one error each, naming the file and
+            why) and the others are returned; when None, any such file raises.
 
     Returns:
         The components sorted by type and name, each with `source` set to its file.
 
     Raises:
-        MetadataError: a file cannot be read (every failing file is named), or a component appears twice.
+        MetadataError: a file cannot be read (every failing file is named; unless `skipped` is given), or a
+            component appears twice.
     """
     components: list[Component] = []
     failures: list[str] = []
@@ -161,9 +166,13 @@ def read_source_tree(root: PathLike, *, normalized: bool = True) -> list[Compone
             )
         except MetadataError as exc:
             failures.append(str(exc))
+            if skipped is not None:
+                skipped.append(Issue("error", "unreadable-file", f"{path}: not imported: {exc}", str(path)))
         except OSError as exc:
             failures.append(f"{path}: {exc.strerror}")
-    if failures:
+            if skipped is not None:
+                skipped.append(Issue("error", "unreadable-file", f"{path}: {exc.strerror}", str(path)))
+    if failures and skipped is None:
         raise MetadataError(f"{len(failures)} file(s) could not be read:\n  " + "\n  ".join(failures))
     _check_unique(components)
     return sorted(components, key=lambda c: (c.type, c.full_name))

@@ -54,8 +54,8 @@ def group_apps(components: Sequence[Component]) -> tuple[list[tuple[Component, .
     """Group components into apps; children whose External Client App is not among them are reported.
 
     Returns:
-        The apps (each a tuple of components, app component first) sorted by name, and one warning per
-        orphaned child.
+        The apps (each a tuple of components, app component first) sorted by name, and one error per orphaned
+        child (skipped: its app is not among the files).
     """
     groups: list[tuple[Component, ...]] = [(c,) for c in components if c.type == ComponentType.CONNECTED_APP]
     orphans: list[Issue] = []
@@ -66,7 +66,7 @@ def group_apps(components: Sequence[Component]) -> tuple[list[tuple[Component, .
         for child in family:
             orphans.append(
                 Issue(
-                    "warning",
+                    "error",
                     "orphan-component",
                     f"{child.type} {child.full_name} belongs to External Client App {name!r}, which is not "
                     "among the files read (an app installed from a package, or a file missing): not imported",
@@ -85,13 +85,15 @@ def import_components(
 ) -> ImportResult:
     """Decompile every app found in `components` (or only the apps named in `only`, of `kind`).
 
-    An org may hold a Connected App and an External Client App of the same name; a project names each app
-    once, so such a pair is an error unless `kind` picks one of them.
+    An org may hold a Connected App and an External Client App of the same name (the state Setup's migration
+    leaves): the External Client App is imported as the app, and the Connected App is reported as its migrated
+    original (a warning), unless `kind` picks the Connected App.
 
     Raises:
         MetadataError: an app named in `only` is not among the components; `kind` is not a YAML kind.
     """
-    groups, warnings = group_apps(components)
+    groups, skipped = group_apps(components)
+    warnings: list[Issue] = []
     if kind is not None:
         if kind not in _KINDS:
             raise MetadataError(f"unknown kind {kind!r}; expected ConnectedApp or ExternalClientApp")
@@ -102,26 +104,30 @@ def import_components(
         if missing:
             raise MetadataError(f"no app named {', '.join(missing)} found")
         groups = [g for g in groups if g[0].full_name in only]
-        warnings = []
+        skipped = []
     apps: list[DecompiledApp] = []
-    errors: list[Issue] = []
+    errors: list[Issue] = list(skipped)
     by_name: dict[str, list[tuple[Component, ...]]] = {}
     for group in groups:
         by_name.setdefault(group[0].full_name, []).append(group)
     for name, same in by_name.items():
-        if len(same) > 1:
-            files = " and ".join(g[0].source or g[0].type for g in same)
-            for group in same:
-                errors.append(
-                    Issue(
-                        "error",
-                        "name-conflict",
-                        f"{group[0].source}: a Connected App and an External Client App are both named {name} "
-                        f"({files}); a project names each app once: import one of them with --kind",
-                        group[0].source,
-                    )
+        if len(same) < 2:
+            continue
+        originals = [g for g in same if g[0].type == ComponentType.CONNECTED_APP]
+        eca = [g for g in same if g[0].type == ComponentType.EXTERNAL_CLIENT_APP]
+        for group in originals:
+            warnings.append(
+                Issue(
+                    "warning",
+                    "migrated-original",
+                    f"{group[0].source or group[0].type}: Connected App {name} is the migrated original of External "
+                    f"Client App {name} (the state Setup's migration leaves; the Connected App is read-only and "
+                    "comes back if the External Client App is deleted): the External Client App is imported as "
+                    "the app",
+                    group[0].source,
                 )
-            groups = [g for g in groups if g[0].full_name != name]
+            )
+        groups = [g for g in groups if not (g[0].full_name == name and g in originals and eca)]
     for group in groups:
         try:
             app = decompile_app(group)

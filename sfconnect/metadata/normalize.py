@@ -55,6 +55,7 @@ _SCOPE_NAMES = {s.lower(): s for s in (_SCOPES.enum if _SCOPES else ())}
 # ECA scope names newer than the v63 enumeration (reference 2.3).
 _SCOPE_NAMES.update({s.lower(): s for s in ("SFApiPlatform", "MCP", "SCRT")})
 
+_ECA_SCOPES = {"SFAP": "SFApiPlatform"}
 _IP_RELAXATION_CA = ("ENFORCE", "BYPASS", "BYPASS_2FACTOR", "ENFORCE_RELAXREFRESH")
 _IP_RELAXATION_ECA = ("Enforce", "Bypass", "Bypass_2factor", "Enforce_RelaxRefresh")
 _ECA_UNITS = ("Hours", "Days", "Months")
@@ -184,8 +185,8 @@ class _Normalizer:
             text = join_callback_urls(split_callback_urls(value))
         elif name in _COMMA_LISTS:
             parts = [p.strip() for p in value.split(",")]
-            if name == "commaSeparatedOauthScopes":
-                parts = [canonical_scope(p) for p in parts if p]
+            if name == "commaSeparatedOauthScopes":  # External Client Apps call SFAP SFApiPlatform
+                parts = [_ECA_SCOPES.get(s, s) for s in (canonical_scope(p) for p in parts if p)]
             text = ", ".join(_sorted_unique(parts))
         elif owner == "ConnectedAppOauthPolicy" and name == "ipRelaxation":
             text = _casefold_choice(value, _IP_RELAXATION_CA)

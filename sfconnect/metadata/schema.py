@@ -176,7 +176,16 @@ class FieldSpec:
 
 
 # Fields newer than the v63 WSDL, seen in the reference or in real files: (type, field) -> spec.
+# The External Client App DPoP and refresh-token-TTL switches appear in files retrieved from orgs on API 66.0
+# (Spring '26, "OAuth 2.0 DPoP Guide" in Salesforce Help); the stored Metadata API Developer Guide pages do not
+# list them yet, so 66.0 is the newest version they can have arrived in, not a documented one.
 NEWER_FIELDS: Final[dict[tuple[str, str], FieldSpec]] = {
+    ("ExtlClntAppGlobalOauthSettings", "isDPopEnabled"): FieldSpec(
+        "isDPopEnabled", "xsd:boolean", 0, 1, (66, 0)
+    ),
+    ("ExtlClntAppGlobalOauthSettings", "isEnforceRefreshTokenTTL"): FieldSpec(
+        "isEnforceRefreshTokenTTL", "xsd:boolean", 0, 1, (66, 0)
+    ),
     ("ExtlClntAppConfigurablePolicies", "isCanvasPluginEnabled"): FieldSpec(
         "isCanvasPluginEnabled", "xsd:boolean", 0, 1, (66, 0)
     ),
@@ -223,7 +232,7 @@ _SINCE: Final[dict[tuple[str, str], tuple[int, int]]] = {
     },
     **{
         ("ExtlClntAppGlobalOauthSettings", f): (61, 0)
-        for f in ("isCodeCredPostOnly", "isNamedUserJwtEnabled")
+        for f in ("isCodeCredFlowEnabled", "isCodeCredPostOnly", "isNamedUserJwtEnabled")
     },
     ("ExtlClntAppOauthSettings", "areCustomPermsIncludedInAssetToken"): (61, 0),
     **{

@@ -83,7 +83,8 @@ def compile_target(project: Project, target: str, *, apps: Sequence[str] = ()) -
             raise MetadataError(f"no app named {', '.join(unknown)} goes to target {target!r}")
         specs = [s for s in specs if s.name in apps]
     files = file_reader(project.directory)
-    return [compile_app(spec, files=files) for spec in specs]
+    version = project.config.api_version
+    return [compile_app(spec, files=files, api_version=version) for spec in specs]
 
 
 @dataclass(frozen=True)

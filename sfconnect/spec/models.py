@@ -379,6 +379,10 @@ class OAuth(SpecModel):
     introspect_all_tokens: bool = Field(
         default=False, description="Allow this app to introspect every token of the org, not just its own."
     )
+    require_dpop: bool = Field(
+        default=False,
+        description="Require DPoP (RFC 9449): tokens are bound to the client's key and need a proof on every use.",
+    )
     jwt_access_tokens: JwtAccessTokens = Field(
         default_factory=JwtAccessTokens, description="JWT-based access tokens."
     )

@@ -221,12 +221,15 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
     out = _Collector(prefix, locate)
     kind = app.kind
     version = _version(api_version)
-    if isinstance(app, ExternalClientAppSpec) and version < (59, 0):
+    if isinstance(app, ExternalClientAppSpec) and version < (60, 0):
+        # every External Client App compiles to its plugin policies (ExtlClntAppConfigurablePolicies), API 60.0
         out.add(
             "error",
             "api_version",
             ("kind",),
-            f"External Client Apps need API 59.0; the project uses {api_version}",
+            f"External Client Apps need API 60.0 (their plugin policies, ExtlClntAppConfigurablePolicies, "
+            f"arrived in 60.0); the project uses {api_version}",
+            hint="set api_version: '60.0' or later in sfconnect.yaml",
         )
     if (
         isinstance(app, ConnectedAppSpec)
@@ -287,6 +290,15 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
                 ("oauth", "flows", "client_credentials"),
                 "the client credentials flow needs a run-as user (run_as)",
                 hint="add 'run_as: integration.user@example.com' (an API-only user)",
+            )
+        if flows.jwt_bearer.certificate and not flows.jwt_bearer.enabled:
+            out.add(
+                "error",
+                "certificate_enables_flow",
+                ("oauth", "flows", "jwt_bearer", "certificate"),
+                "a certificate is what enables the JWT bearer flow in Salesforce: with enabled: false it would "
+                "still be deployed and the flow would work",
+                hint="remove the certificate to turn the flow off, or set 'enabled: true'",
             )
         if flows.jwt_bearer.enabled and not flows.jwt_bearer.certificate:
             out.add(

@@ -211,6 +211,11 @@ SWITCHES: tuple[Switch, ...] = (
         Location("metadata", since="59.0"),
     ),
     Switch(
+        "oauth.require_dpop",
+        Location("unsupported", note="no Connected App metadata field is documented"),
+        Location("metadata", since="66.0"),
+    ),
+    Switch(
         "oauth.jwt_access_tokens.enabled",
         Location("metadata", since="59.0"),
         Location("metadata", since="61.0"),

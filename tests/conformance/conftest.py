@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,13 +51,15 @@ class ServedOrg:
     connection: Connection
     restricted: BrowserUser | None
 
-    def run(self, **options: Any) -> Report:
+    def run(self, say: Callable[[str], None] | None = None, **options: Any) -> Report:
         opts = ConformanceOptions(
             browser_user=BrowserUser(self.handle.admin_username, self.handle.admin_password),
             restricted_user=self.restricted,
             **options,
         )
-        return run_conformance(self.connection.session, self.connection.api, opts, target="local")
+        return run_conformance(
+            self.connection.session, self.connection.api, opts, target="local", say=say or (lambda _m: None)
+        )
 
 
 def seed_file(directory: Path, *, connected_apps: bool) -> Path:

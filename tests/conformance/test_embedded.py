@@ -35,3 +35,38 @@ def test_every_probe_matches_the_embedded_org(served_orgs: dict[str, ServedOrg])
                 )
     matched = {r.probe_id for report in reports.values() for r in report.results if r.status == "matches"}
     assert matched == {p.id for p in ALL_PROBES} - set(PENDING_ISSUE_15)
+
+
+CHILD_SUFFIXES = ("_oauth", "_glbloauth", "_oauthPlcy", "_plcy")
+
+
+def test_a_run_creates_only_what_it_announced(served_orgs: dict[str, ServedOrg]) -> None:
+    org = served_orgs["connected_apps"]
+    announced: list[str] = []
+    report = org.run(exclude=tuple(PENDING_ISSUE_15), say=announced.append)
+    prefix = f"SfcConf_{report.run_id}_"
+    names = {n for p in ALL_PROBES if p.id not in PENDING_ISSUE_15 for n in p.names}
+    assert len(report.created) > 50
+    for created in report.created:
+        _type, _, full_name = created.partition("/")
+        assert full_name.startswith(prefix), created
+        base = full_name.removeprefix(prefix)
+        for suffix in CHILD_SUFFIXES:
+            base = base.removesuffix(suffix)
+        assert base in names, created
+        assert any(prefix + base in line for line in announced), created
+    assert set(report.cleanup) <= set(report.created)  # what was removed was announced and tracked
+
+
+def test_credentials_probes_follow_the_rest_secret_setting(served_orgs: dict[str, ServedOrg]) -> None:
+    org = served_orgs["default"]
+    org.handle.org.set_setting("client_secret_rest_api_access", False)
+    try:
+        report = org.run(only=("credentials",))
+    finally:
+        org.handle.org.set_setting("client_secret_rest_api_access", True)
+    statuses = {r.probe_id: (r.status, r.reason) for r in report.results}
+    assert statuses["credentials.read_key"][0] == "matches"
+    assert statuses["credentials.read_secret"][0] == "matches"
+    assert statuses["credentials.staged"][0] == "not run"
+    assert "REST API" in statuses["credentials.staged"][1]

@@ -258,14 +258,28 @@ def test_grouping_reports_children_without_their_app() -> None:
     assert warning.code == "orphan-component" and "'ns__Pkg'" in warning.message
 
 
-def test_same_name_for_both_kinds_is_a_conflict_unless_a_kind_is_chosen() -> None:
+def test_same_name_for_both_kinds_imports_the_external_client_app_and_names_its_migrated_original() -> None:
+    # Salesforce Help, "Connected App to External Client App Migration": the Connected App stays as a read-only
+    # version beside the External Client App of the same name.
     eca = Component.build("ExternalClientApplication", "Web", {"label": "Web"})
     result = import_components([_ca(), eca])
-    assert result.apps == () and [e.code for e in result.errors] == ["name-conflict", "name-conflict"]
-    chosen = import_components([_ca(), eca], kind="ExternalClientApp")
-    assert [a.kind for a in chosen.apps] == ["ExternalClientApp"] and not chosen.errors
+    assert [a.kind for a in result.apps] == ["ExternalClientApp"] and not result.errors
+    [note] = [w for w in result.warnings if w.code == "migrated-original"]
+    assert "migrated original" in note.message
+    chosen = import_components([_ca(), eca], kind="ConnectedApp")
+    assert [a.kind for a in chosen.apps] == ["ConnectedApp"] and not chosen.errors
     with pytest.raises(MetadataError, match="no app named Nope"):
         import_components([_ca()], only=["Nope"])
+
+
+def test_one_bad_app_does_not_stop_the_others() -> None:
+    header = Component.build("ExternalClientApplication", "Bad", {"label": "Bad"})
+    stranger = Component.build(
+        "ExtlClntAppOauthSettings", "Bad_oauth", {"externalClientApplication": "Other", "label": "x"}
+    )
+    result = import_components([_ca(), header, stranger])
+    assert [a.name for a in result.apps] == ["Bad", "Web"]
+    assert [e.code for e in result.errors] == ["orphan-component"]
 
 
 def test_rendered_file_loads_back_to_the_same_data(tmp_path: Path) -> None:

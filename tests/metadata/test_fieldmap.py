@@ -4,7 +4,6 @@ agree with it, row by row."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,6 +53,7 @@ SAMPLES: dict[str, Any] = {
     "oauth.refresh_token.rotation": True,
     "oauth.refresh_token.require_secret": False,
     "oauth.introspect_all_tokens": True,
+    "oauth.require_dpop": True,
     "oauth.jwt_access_tokens.enabled": True,
     "oauth.jwt_access_tokens.timeout_minutes": 30,
     "oauth.id_token.validity_minutes": 10,
@@ -249,5 +249,18 @@ def test_a_field_of_the_map_missing_from_the_compiler_would_fail(monkeypatch: py
         test_each_row_compiles_to_its_fields_and_decompiles_back(fieldmap.CA, row, wrong)
 
 
-def test_the_docs_table_names_the_paths_of_the_repository() -> None:
-    assert Path(fieldmap.__file__).name == "fieldmap.py"
+def test_the_dpop_switch_is_gated_by_kind_and_version() -> None:
+    # Salesforce Help, "OAuth 2.0 DPoP Guide": DPoP is configured per app; isDPopEnabled of
+    # ExtlClntAppGlobalOauthSettings appears with API 66.0 (schema.NEWER_FIELDS).
+    from sfconnect.spec.rules import app_rules
+
+    def errors(kind: str, version: str) -> dict[str, str]:
+        data = _base(kind)
+        data["oauth"]["require_dpop"] = True
+        spec = _ADAPTER.validate_python(_freeze(data))
+        issues = app_rules(spec, api_version=version, prefix=(), locate=lambda _loc: ("", 0, 0))
+        return {".".join(map(str, i.loc)): i.code for i in issues if i.severity == "error"}
+
+    assert errors("ExternalClientApp", "65.0") == {"oauth.require_dpop": "api_version"}
+    assert errors("ExternalClientApp", "66.0") == {}
+    assert errors("ConnectedApp", "66.0") == {"oauth.require_dpop": "kind_unsupported"}
