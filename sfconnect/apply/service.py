@@ -133,16 +133,21 @@ def with_secrets(component: Component, secrets: Mapping[str, str]) -> Component:
 
 
 def check_consumer_secret_access(api: MetadataApi, components: Sequence[Component]) -> None:
-    """Stop before deploying when an External Client App's global OAuth settings cannot be deployed.
+    """Stop before deploying when an External Client App's OAuth settings cannot be deployed.
 
-    Deploying ``ExtlClntAppGlobalOauthSettings`` needs the org setting that allows consumer-secret access
-    through the Metadata API. When the org answers what the setting is and it is off, this raises with the
-    fix; when the org cannot say, the deploy itself decides.
+    The Metadata API Developer Guide (API 66.0 edition) gives ``ExtlClntAppGlobalOauthSettings`` and
+    ``ExtlClntAppOauthSettings`` the same special access rule: the org must allow access to OAuth consumer
+    secrets through the Metadata API (Setup). In 66.0 the Metadata field that reports it,
+    ``ExternalClientAppSettings.enableConsumerSecretApiAccess``, is marked deprecated but is still read; the
+    rule itself stands. When the org answers that the setting is off this raises with the fix; when the org
+    cannot say (the field absent or unreadable), the deploy itself decides. The embedded org applies the same
+    rule to both types.
 
     Raises:
         ConfigError: the setting is off.
     """
-    if not any(c.type == ComponentType.ECA_GLOBAL_OAUTH_SETTINGS for c in components):
+    gated = (ComponentType.ECA_GLOBAL_OAUTH_SETTINGS, ComponentType.ECA_OAUTH_SETTINGS)
+    if not any(c.type in gated for c in components):
         return
     try:
         records = api.read_metadata("ExternalClientAppSettings", ["ExternalClientApp"])

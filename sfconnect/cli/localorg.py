@@ -207,3 +207,37 @@ def reset(app: AppContext, org_name: str, data_dir: Path | None, seed_file: Path
     click.echo(f"Local org {org.org_id} reset in {directory}")
     org.close()
     return Outcome.OK
+
+
+@localorg.command("device-flow")
+@_org_options
+@click.argument("app_name")
+@click.option(
+    "--enable/--disable",
+    default=True,
+    show_default=True,
+    help='Check or uncheck the Connected App\'s "Enable for Device Flow".',
+)
+@pass_app
+def device_flow(
+    app: AppContext, org_name: str, data_dir: Path | None, app_name: str, enable: bool
+) -> Outcome:
+    """Turn the device flow on or off for a Connected App (Setup's "Enable for Device Flow", which has no
+    metadata field; External Client Apps use `isDeviceFlowEnabled` in their YAML instead)."""
+    from sfconnect.localorg import open_local_org
+
+    directory = _data_dir(app, org_name, data_dir)
+    if not (directory / "org.db").exists():
+        raise ConfigError(f"no local org in {directory}; start one with `sfconnect localorg serve`")
+    org = open_local_org(directory)
+    try:
+        name = org.set_device_flow(app_name, enable)
+    except KeyError:
+        raise ConfigError(
+            f"no Connected App named {app_name!r} in the local org in {directory}: check the app's API name "
+            "(its fullName), or seed the app first"
+        ) from None
+    finally:
+        org.close()
+    click.echo(f"Device flow {'enabled' if enable else 'disabled'} for Connected App {name}")
+    return Outcome.OK

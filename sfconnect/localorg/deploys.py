@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import threading
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sfconnect.localorg import versions
 from sfconnect.localorg.exceptions import InvalidId, LocalOrgFault, SoapClientFault
 from sfconnect.localorg.records import Record, parse_value, render_record
 from sfconnect.localorg.store import ComponentRow, JobRow
@@ -32,6 +34,8 @@ __all__ = ["DeployOptions", "Deployments", "InvalidId"]
 MAX_ZIP_BYTES = 39 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 600 * 1024 * 1024
 MAX_FILES = 10_000
+QUICK_DEPLOY_SECONDS = 10 * 86400
+"""A validation can be quick-deployed for 10 days (Metadata API Developer Guide, deployRecentValidation())."""
 _DONE = ("Succeeded", "SucceededPartial", "Failed", "Canceled")
 _DESTRUCTIVE_PRE = ("destructiveChanges.xml", "destructiveChangesPre.xml")
 _DESTRUCTIVE_POST = ("destructiveChangesPost.xml",)
@@ -76,6 +80,54 @@ class _Rollback(Exception):
     pass
 
 
+_LINE_COLUMN_RE = re.compile(r"line (\d+), column (\d+)")
+_ELEMENT_RE = re.compile(
+    r"Element \{[^}]*\}(\w+) (?:invalid|is duplicated)|element (\w+) in type|value '([^']*)'"
+)
+
+
+def _package_version(data: bytes) -> float | None:
+    """The `<version>` of a package.xml (the API version its files are read at), or None."""
+    try:
+        root = parse_xml(data)
+    except XmlError:
+        return None
+    for child in root:
+        if isinstance(child.tag, str) and local_name(child.tag) == "version":
+            return versions.parse_version(child.text)
+    return None
+
+
+def _xml_position(exc: XmlError) -> tuple[int | None, int | None]:
+    """Line and column (1-based) of a well-formedness error."""
+    cause = exc.__cause__
+    position = getattr(cause, "position", None)
+    if isinstance(position, tuple) and len(position) == 2:
+        return int(position[0]), int(position[1]) + 1
+    m = _LINE_COLUMN_RE.search(str(exc))
+    return (int(m.group(1)), int(m.group(2)) + 1) if m else (None, None)
+
+
+def _element_position(data: bytes, message: str) -> tuple[int | None, int | None]:
+    """Where a schema error points in the file: the first occurrence of the element (or value) it names."""
+    m = _ELEMENT_RE.search(message)
+    if m is None:
+        return 1, 1
+    text = data.decode("utf-8", "replace")
+    name, value = m.group(1) or m.group(2), m.group(3)
+    found = -1
+    if name:
+        hit = re.search(rf"<(?:\w+:)?{re.escape(name)}[\s/>]", text)
+        found = hit.start() if hit else -1
+    elif value is not None:
+        found = text.find(f">{value}<")
+        found = found + 1 if found >= 0 else -1
+    if found < 0:
+        return 1, 1
+    line = text.count("\n", 0, found) + 1
+    return line, found - (text.rfind("\n", 0, found) + 1) + 1
+
+
 @dataclass
 class _Component:
     type: str
@@ -83,6 +135,8 @@ class _Component:
     file_name: str
     record: Record | None = None
     problem: str | None = None
+    line: int | None = None
+    column: int | None = None
 
 
 class Deployments:
@@ -94,7 +148,14 @@ class Deployments:
 
     # deploy ---------------------------------------------------------------------------------------------
     def start_deploy(
-        self, zip_bytes: bytes, options: DeployOptions, user: User, seconds: float = 0.0
+        self,
+        zip_bytes: bytes,
+        options: DeployOptions,
+        user: User,
+        seconds: float = 0.0,
+        *,
+        validated_id: str | None = None,
+        api_version: float | None = None,
     ) -> JobRow:
         """Queue a deploy; it completes `seconds` after it reaches the front of the queue."""
         if len(zip_bytes) > MAX_ZIP_BYTES:
@@ -119,6 +180,8 @@ class Deployments:
                     "purgeOnDelete": options.purge_on_delete,
                 },
                 "seconds": seconds,
+                **({"validated_id": validated_id} if validated_id else {}),
+                **({"api_version": api_version} if api_version else {}),
             },
             zip_bytes,
             {},
@@ -147,7 +210,12 @@ class Deployments:
                         org.store.finish_job(org.org_id, job.id, "InProgress", {"started": start})
                     break
                 result = self._execute(job, start, end)
-                org.store.finish_job(org.org_id, job.id, str(result["status"]), result)
+                validated = (
+                    bool(job.request.get("options", {}).get("checkOnly")) and result["status"] == "Succeeded"
+                )
+                org.store.finish_job(
+                    org.org_id, job.id, str(result["status"]), result, keep_payload=validated
+                )
                 previous_end = end
 
     def deploy_result(self, job_id: str, include_details: bool) -> dict[str, Any]:
@@ -166,14 +234,57 @@ class Deployments:
         return self._base_result(job, job.status, job.created)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
-        """`cancelDeploy`: a queued or running deploy is canceled; a finished one cannot be."""
+        """`cancelDeploy`: a deploy still in the queue is canceled at once (`done=true`); a running one goes
+        to `Canceling` (`done=false`) and is `Canceled` at the next status check; a finished one cannot be."""
         self.advance()
         job = self._job(job_id, "deploy")
         if job.status in _DONE:
-            raise InvalidId(f"The deployment {job.id} has already completed and can't be canceled.")
+            raise InvalidId("Deployment already completed")
+        if job.status == "Pending":
+            now = self.org.clock()
+            self.org.store.finish_job(
+                self.org.org_id, job.id, "Canceled", self._base_result(job, "Canceled", now)
+            )
+            return {"done": True, "id": job.id}
         self.org.store.finish_job(self.org.org_id, job.id, "Canceling", dict(job.result))
+        return {"done": False, "id": job.id}
+
+    def current_result(self, job_id: str) -> dict[str, Any]:
+        """The `DeployResult` as it stands, without running the queue (e.g. `Canceling` right after a cancel)."""
+        job = self._job(job_id, "deploy")
+        if job.status in _DONE:
+            return dict(job.result)
+        return self._base_result(job, job.status, job.created)
+
+    def deploy_recent_validation(self, validation_id: str, user: User) -> JobRow:
+        """`deployRecentValidation` (quick deploy): deploy the zip of a successful validation, once.
+
+        Raises:
+            InvalidId: no such deploy, not a validation (`checkOnly`), not succeeded, or already used.
+        """
         self.advance()
-        return {"done": True, "id": job.id}
+        job = self._job(validation_id, "deploy")
+        options = dict(job.request.get("options", {}))
+        if not options.get("checkOnly") or job.status != "Succeeded":
+            raise InvalidId(
+                f"The validation {job.id} can't be deployed: only a validation (checkOnly) that succeeded can "
+                "be quick-deployed."
+            )
+        if job.request.get("quick_deployed"):
+            raise InvalidId(f"The validation {job.id} has already been deployed.")
+        now = self.org.clock()
+        if now - job.created > QUICK_DEPLOY_SECONDS:
+            raise InvalidId(f"The validation {job.id} has expired: quick deploy works for 10 days.")
+        self.org.store.set_job_request(self.org.org_id, job.id, {**job.request, "quick_deployed": True})
+        options["checkOnly"] = False
+        return self.start_deploy(
+            job.payload,
+            DeployOptions.from_values(options),
+            user,
+            float(job.request.get("seconds", 0.0)),
+            validated_id=job.id,
+            api_version=job.request.get("api_version"),
+        )
 
     def async_state(self, job: JobRow) -> str:
         """AsyncResult.state for a job."""
@@ -254,7 +365,7 @@ class Deployments:
         return types
 
     def _components(
-        self, root: str, files: dict[str, bytes], types: dict[str, list[str]]
+        self, root: str, files: dict[str, bytes], types: dict[str, list[str]], version: float | None = None
     ) -> list[_Component]:
         from sfconnect.localorg.models import APP_TYPES
 
@@ -277,6 +388,7 @@ class Deployments:
         for type_ in order:
             try:
                 info = org.check_type(type_)
+                versions.check_type(type_, version)
             except LocalOrgFault as fault:
                 out.extend(_Component(type_, m, "package.xml", problem=fault.message) for m in types[type_])
                 continue
@@ -295,20 +407,27 @@ class Deployments:
                         )
                     )
                     continue
-                out.append(self._parse_file(type_, member, found, files[found]))
+                out.append(self._parse_file(type_, member, found, files[found], version))
         return out
 
-    def _parse_file(self, type_: str, member: str, path: str, data: bytes) -> _Component:
+    def _parse_file(
+        self, type_: str, member: str, path: str, data: bytes, version: float | None = None
+    ) -> _Component:
         schema = self.org.schema
         try:
             root = parse_xml(data)
             if local_name(str(root.tag)) != type_:
                 raise SoapClientFault(f"Expected a {type_} root element, found {local_name(str(root.tag))}")
             record = parse_value(schema, schema.complex_types[type_], root)
+            versions.check_record(schema, type_, record, version)
         except XmlError as exc:
-            return _Component(type_, member, path, problem=f"Error parsing file: {exc}")
+            line, column = _xml_position(exc)
+            return _Component(
+                type_, member, path, problem=f"Error parsing file: {exc}", line=line, column=column
+            )
         except SoapClientFault as fault:
-            return _Component(type_, member, path, problem=fault.message)
+            line, column = _element_position(data, fault.message)
+            return _Component(type_, member, path, problem=fault.message, line=line, column=column)
         record["fullName"] = member
         return _Component(type_, member, path, record)
 
@@ -337,7 +456,8 @@ class Deployments:
         try:
             root, files = self._read_zip(job.payload, options.single_package)
             types = self._package_types(files[root + "package.xml"])
-            components = self._components(root, files, types)
+            version = _package_version(files[root + "package.xml"]) or job.request.get("api_version")
+            components = self._components(root, files, types, version)
             pre = [self._package_types(files[root + n]) for n in _DESTRUCTIVE_PRE if root + n in files]
             post = [self._package_types(files[root + n]) for n in _DESTRUCTIVE_POST if root + n in files]
         except (ValueError, XmlError) as exc:
@@ -368,7 +488,8 @@ class Deployments:
                 for c in components:
                     total += 1
                     if c.problem is not None or c.record is None:
-                        failures.append(message(c, problem=c.problem, problemType="Error"))
+                        where = {"lineNumber": c.line, "columnNumber": c.column} if c.line else {}
+                        failures.append(message(c, problem=c.problem, problemType="Error", **where))
                         continue
                     saved = org.save_component(c.type, c.record, user, "upsert")
                     if saved.success:
@@ -377,7 +498,7 @@ class Deployments:
                                 c,
                                 success=True,
                                 created=bool(saved.created),
-                                changed=not saved.created,
+                                changed=not saved.created and saved.changed is not False,
                                 id=self._id_of(c.type, c.name),
                             )
                         )

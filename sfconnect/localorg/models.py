@@ -113,6 +113,18 @@ APP_TYPES: dict[str, TypeInfo] = {
 
 _NAME_RE = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$")
 _IP_RELAXATION = ("ENFORCE", "BYPASS", "BYPASS_2FACTOR", "ENFORCE_RELAXREFRESH")
+_SECRET_GATED = ("ExtlClntAppGlobalOauthSettings", "ExtlClntAppOauthSettings")
+"""Types the Metadata API Developer Guide (66.0) gives the consumer-secret access rule ("Special Access
+Rules": the org must allow access to OAuth consumer secrets via the Metadata API)."""
+_ECA_IP_RELAXATION = ("Enforce", "Bypass", "Bypass_2factor", "Enforce_RelaxRefresh")
+_FOLDED_SCOPES = {
+    "Profile": "Basic",
+    "Email": "Basic",
+    "Address": "Basic",
+    "Phone": "Basic",
+    "OfflineAccess": "RefreshToken",
+}
+"""Scopes Salesforce stores under another name: a read or retrieve returns `Basic` and `RefreshToken`."""
 _REFRESH_POLICY_RE = re.compile(
     r"^(infinite|zero|specific_(lifetime|inactivity):[1-9][0-9]*:(HOURS|DAYS|MONTHS))$"
 )
@@ -191,6 +203,8 @@ class SaveResult:
     success: bool
     errors: list[RecordError] = field(default_factory=list)
     created: bool | None = None
+    changed: bool | None = None
+    """False when an update left the component exactly as it was (a deploy reports it unchanged)."""
 
 
 @dataclass(frozen=True)
@@ -344,6 +358,9 @@ class LocalOrg:
                         admin_id,
                     )
                 )
+                if app.device_flow and app.type == "ConnectedApp":
+                    names = list(self.store.settings(org_id).get("connected_app_device_flow") or [])
+                    self.store.set_setting(org_id, "connected_app_device_flow", [*names, app.full_name])
                 if _has_oauth(app.type, record):
                     self.store.set_credentials(
                         org_id,
@@ -371,6 +388,28 @@ class LocalOrg:
     def set_setting(self, key: str, value: Any) -> None:
         """Change one org setting."""
         self.store.set_setting(self.org_id, key, value)
+
+    def device_flow_enabled(self, app_name: str) -> bool:
+        """Whether a Connected App has "Enable for Device Flow" checked (a Setup switch, not metadata)."""
+        names = self.setting("connected_app_device_flow") or []
+        return any(str(n).lower() == app_name.lower() for n in names)
+
+    def set_device_flow(self, app_name: str, enabled: bool) -> str:
+        """Check or uncheck "Enable for Device Flow" of a Connected App; returns the app's name.
+
+        Raises:
+            KeyError: no Connected App of that name.
+        """
+        row = self.component("ConnectedApp", app_name)
+        if row is None:
+            raise KeyError(app_name)
+        names = [
+            str(n)
+            for n in self.setting("connected_app_device_flow") or []
+            if str(n).lower() != app_name.lower()
+        ]
+        self.set_setting("connected_app_device_flow", [*names, row.full_name] if enabled else names)
+        return row.full_name
 
     def profiles(self) -> dict[str, str]:
         """Profile name -> id."""
@@ -613,7 +652,7 @@ class LocalOrg:
     def _check_count(n: int) -> None:
         if n > MAX_CRUD_COMPONENTS:
             raise LimitExceeded(
-                f"record limit reached. cannot submit more than {MAX_CRUD_COMPONENTS} records into this call"
+                f"record limit reached. cannot submit more than {MAX_CRUD_COMPONENTS} records in this operation"
             )
 
     def component(self, type_: str, full_name: str) -> ComponentRow | None:
@@ -715,6 +754,7 @@ class LocalOrg:
         transaction. Used by the CRUD calls and by deploys."""
         record = copy.deepcopy(incoming)
         record.pop(TYPE_KEY, None)
+        _fold_scopes(type_, record)
         full_name = str(record.pop("fullName", "") or "").strip()
         upsert = mode == "upsert"
         result = SaveResult(full_name=full_name, success=False, created=False if upsert else None)
@@ -749,6 +789,11 @@ class LocalOrg:
             result.errors.extend(errors)
             return result
         key, secret = _pop_credentials(type_, record)
+        if existing is not None and existing.record == record:
+            result.success, result.full_name, result.changed = True, existing.full_name, False
+            if upsert:
+                result.created = False
+            return result
         now = self.clock()
         info = APP_TYPES[type_]
         row = ComponentRow(
@@ -813,16 +858,34 @@ class LocalOrg:
                         info.parent_field,
                     )
                 ]
-        if type_ == "ExtlClntAppGlobalOauthSettings" and not settings.get("consumer_secret_api_access"):
+        if type_ in _SECRET_GATED and not settings.get("consumer_secret_api_access"):
             return [_error("INSUFFICIENT_ACCESS", CONSUMER_SECRET_ACCESS_OFF)]
         if type_ in ("ConnectedApp", "ExtlClntAppGlobalOauthSettings") and isinstance(oauth, dict):
             owner = self._credential_owner(type_, full_name, record)
             current = self.store.credentials(self.org_id, *owner)
             key = oauth.get("consumerKey")
-            if key and (creating or current is None or current[0] != key):
+            if key and current is not None and current[0] != key:
+                # the key is set once, at creation; a later deploy may only send the same key back
                 return [
                     _error("FIELD_INTEGRITY_EXCEPTION", "You cannot provide a Consumer Key", "consumerKey")
                 ]
+            if key and current is None:
+                if not _SECRET_RE.match(str(key)):
+                    return [
+                        _error(
+                            "FIELD_INTEGRITY_EXCEPTION",
+                            "Consumer Key must be 8 to 256 alphanumeric characters.",
+                            "consumerKey",
+                        )
+                    ]
+                if self.store.key_taken(str(key)):
+                    return [
+                        _error(
+                            "DUPLICATE_VALUE",
+                            "This consumer key is already in use: each app needs a unique consumer key.",
+                            "consumerKey",
+                        )
+                    ]
             secret = oauth.get("consumerSecret")
             if secret:
                 if not _SECRET_RE.match(str(secret)):
@@ -843,6 +906,54 @@ class LocalOrg:
                     ]
         if type_ == "ConnectedApp":
             errors.extend(self._connected_app_rules(record))
+        if type_ == "ExtlClntAppOauthConfigurablePolicies":
+            errors.extend(self._eca_policy_rules(record))
+        return errors
+
+    def _named_access(
+        self, profiles: list[str], permsets: list[str], fields: tuple[str, str]
+    ) -> list[RecordError]:
+        """Profiles and permission sets named by an app's policy must exist (both app kinds)."""
+        known_profiles, known_permsets = self.profiles(), self.permission_sets()
+        errors = [
+            _error("INVALID_CROSS_REFERENCE_KEY", f"no Profile named {p} found", fields[0])
+            for p in profiles
+            if p not in known_profiles
+        ]
+        errors.extend(
+            _error("INVALID_CROSS_REFERENCE_KEY", f"no PermissionSet named {p} found", fields[1])
+            for p in permsets
+            if p not in known_permsets
+        )
+        return errors
+
+    def _eca_policy_rules(self, record: Record) -> list[RecordError]:
+        errors = self._named_access(
+            _csv(record.get("commaSeparatedProfile")),
+            _csv(record.get("commaSeparatedPermissionSet")),
+            ("commaSeparatedProfile", "commaSeparatedPermissionSet"),
+        )
+        relax = record.get("ipRelaxationPolicyType")
+        if relax is not None and relax not in _ECA_IP_RELAXATION:
+            # a string in the WSDL, an enumeration in the Metadata API Developer Guide
+            # (ExtlClntAppOauthConfigurablePolicies.ipRelaxationPolicyType)
+            errors.append(
+                _error(
+                    "FIELD_INTEGRITY_EXCEPTION",
+                    f"'{relax}' is not a valid value for ipRelaxationPolicyType "
+                    f"({', '.join(_ECA_IP_RELAXATION)}).",
+                    "ipRelaxationPolicyType",
+                )
+            )
+        run_as = record.get("clientCredentialsFlowUser")
+        if run_as and self.user_by_username(str(run_as)) is None:
+            errors.append(
+                _error(
+                    "INVALID_CROSS_REFERENCE_KEY",
+                    f"no User named {run_as} found",
+                    "clientCredentialsFlowUser",
+                )
+            )
         return errors
 
     def _connected_app_rules(self, record: Record) -> list[RecordError]:
@@ -859,17 +970,7 @@ class LocalOrg:
                     "profileName" if profiles else "permissionSetName",
                 )
             )
-        known_profiles, known_permsets = self.profiles(), self.permission_sets()
-        errors.extend(
-            _error("INVALID_CROSS_REFERENCE_KEY", f"no Profile named {p} found", "profileName")
-            for p in profiles
-            if p not in known_profiles
-        )
-        errors.extend(
-            _error("INVALID_CROSS_REFERENCE_KEY", f"no PermissionSet named {p} found", "permissionSetName")
-            for p in permsets
-            if p not in known_permsets
-        )
+        errors.extend(self._named_access(profiles, permsets, ("profileName", "permissionSetName")))
         policy = record.get("oauthPolicy")
         if isinstance(policy, dict):
             if policy.get("ipRelaxation") not in _IP_RELAXATION:
@@ -892,16 +993,11 @@ class LocalOrg:
                     )
                 )
         if oauth is not None and oauth.get("isClientCredentialEnabled") == "true":
+            # The run-as user is an admin policy, usually set after the deploy: the flow needs it to issue
+            # tokens, the deploy does not (Salesforce Help, "Configure a Connected App for the OAuth 2.0 Client
+            # Credentials Flow"). A named user must exist.
             run_as = oauth.get("oauthClientCredentialUser")
-            if not run_as:
-                errors.append(
-                    _error(
-                        "FIELD_INTEGRITY_EXCEPTION",
-                        "The client credentials flow needs a run-as user (oauthClientCredentialUser).",
-                        "oauthClientCredentialUser",
-                    )
-                )
-            elif self.user_by_username(str(run_as)) is None:
+            if run_as and self.user_by_username(str(run_as)) is None:
                 errors.append(
                     _error(
                         "INVALID_CROSS_REFERENCE_KEY",
@@ -1067,6 +1163,30 @@ def _pop_credentials(type_: str, record: Record) -> tuple[str | None, str | None
     key = target.pop("consumerKey", None)
     secret = target.pop("consumerSecret", None)
     return (str(key) if key else None, str(secret) if secret else None)
+
+
+def _csv(value: Any) -> list[str]:
+    return [p.strip() for p in str(value or "").split(",") if p.strip()]
+
+
+def _fold(scopes: list[str]) -> list[str]:
+    out: list[str] = []
+    for scope in scopes:
+        folded = _FOLDED_SCOPES.get(scope.strip(), scope.strip())
+        if folded not in out:
+            out.append(folded)
+    return out
+
+
+def _fold_scopes(type_: str, record: Record) -> None:
+    """Store scopes the way Salesforce returns them (`Profile`, `Email`, ... as `Basic`; `OfflineAccess` as
+    `RefreshToken`), so every client reads the folded form."""
+    if type_ == "ConnectedApp" and isinstance(record.get("oauthConfig"), dict):
+        scopes = record["oauthConfig"].get("scopes")
+        if isinstance(scopes, list):
+            record["oauthConfig"]["scopes"] = _fold([str(s) for s in scopes])
+    elif type_ == "ExtlClntAppOauthSettings" and record.get("commaSeparatedOauthScopes"):
+        record["commaSeparatedOauthScopes"] = ",".join(_fold(_csv(record["commaSeparatedOauthScopes"])))
 
 
 def _has_oauth(type_: str, record: Record) -> bool:

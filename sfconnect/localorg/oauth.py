@@ -301,11 +301,14 @@ class OAuthBackend:
 
     @staticmethod
     def check_session_level(app: OAuthApp, flow: str) -> None:
-        """High-assurance apps refuse flows with no user approval step (password, client credentials, JWT)."""
+        """A high-assurance app (session policy `RaiseSessionLevel`) admits only the flows that can step the
+        user up: web server, user-agent and refresh token. API logins through every other flow (username-
+        password, client credentials, JWT bearer, device, token exchange) are blocked (Salesforce Help,
+        "Manage OAuth Access Policies for a Connected App", High assurance session required)."""
         if app.high_assurance:
             raise OAuthError(
-                "invalid_session_level",
-                f"this app requires a high assurance session; the {flow} flow has no user approval step",
+                "invalid_grant",
+                f"this app requires a high assurance session, which the {flow} flow cannot establish",
             )
 
     def check_permitted(self, app: OAuthApp, user: User, **where: Any) -> None:
@@ -330,14 +333,20 @@ class OAuthBackend:
         relaxed = flow != "jwt" and (
             mode == "BYPASS"
             or (mode == "ENFORCE_RELAXREFRESH" and flow == "refresh")
-            or (
-                mode == "BYPASS_2FACTOR"
-                and flow in ("web_server", "user_agent")
-                and in_ranges(client_ip, app.trusted_ranges)
-            )
+            or (mode == "BYPASS_2FACTOR" and self._second_factor_relaxes(app, client_ip, flow))
         )
         if not relaxed:
             raise OAuthError("invalid_grant", "IP restricted or invalid login hours", **where)
+
+    @staticmethod
+    def _second_factor_relaxes(app: OAuthApp, client_ip: str, flow: str) -> bool:
+        """`BYPASS_2FACTOR` ("Relax IP restrictions with second factor"): inside the app's trusted ranges the
+        web-server flow is relaxed (the ranges apply to that flow only); an app with no ranges relaxes once
+        the user passed identity verification, which here is the interactive login of the web-server and
+        user-agent flows (Salesforce Help, "Trusted IP Range for OAuth Web Server Flow"; ipRelaxation)."""
+        if app.trusted_ranges:
+            return flow == "web_server" and in_ranges(client_ip, app.trusted_ranges)
+        return flow in ("web_server", "user_agent")
 
     @staticmethod
     def granted_scopes(app: OAuthApp, requested: str | None, **where: Any) -> tuple[str, ...]:
@@ -686,11 +695,11 @@ class OAuthBackend:
             if redirect_uri != str(row[2]):
                 raise OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration")
             challenge = row[4]
-            if challenge:
-                if not verifier:
-                    raise OAuthError("invalid_grant", "invalid code verifier")
-                if not _secret_eq(pkce_challenge(verifier), str(challenge)):
-                    raise OAuthError("invalid_request", "invalid code verifier")
+            # RFC 7636 section 4.6: a verifier must match the challenge of the authorization request; one
+            # sent for a code requested without a challenge, a missing one and a wrong one are all refused.
+            matched = bool(verifier and challenge and _secret_eq(pkce_challenge(verifier), str(challenge)))
+            if (challenge or verifier) and not matched:
+                raise OAuthError("invalid_grant", "invalid code verifier")
             user = self.org.user(str(row[1]))
             if user is None or not user.is_active:
                 raise OAuthError("inactive_user", "user is inactive")
@@ -755,6 +764,10 @@ class OAuthBackend:
         if self.org.setting("username_password_flows_blocked"):
             raise OAuthError("invalid_grant", "authentication failure")
         app = self.app(client_id)
+        if app.kind == "ExternalClientApplication":
+            # External Client Apps do not support the username-password flow (Salesforce Help, "OAuth Flows
+            # Supported by External Client Apps")
+            raise OAuthError("unsupported_grant_type", "grant type not supported by external client apps")
         self.check_usable(app)
         self.check_client(app, secret, required=not app.secret_optional)
         user = self.org.check_password(username.strip(), password)
@@ -839,6 +852,7 @@ class OAuthBackend:
         self.check_usable(app)
         if not app.device_flow:
             raise OAuthError("oauth_flow_disabled", "the device flow is not enabled for this app")
+        self.check_session_level(app, "device")
         scopes = self.granted_scopes(app, scope)
         device_code = self.org.ids.token(64)
         alphabet = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"

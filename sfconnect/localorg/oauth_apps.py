@@ -218,7 +218,7 @@ def read_app(org: LocalOrg, creds: AppCredentials) -> OAuthApp | None:
     """The effective settings of the app owning `creds`, or None when its components are gone."""
     if creds.app_type == "ConnectedApp":
         row = org.component("ConnectedApp", creds.app_name)
-        return None if row is None else _connected_app(row, creds)
+        return None if row is None else _connected_app(row, creds, org.device_flow_enabled(row.full_name))
     header = org.component("ExternalClientApplication", creds.app_name)
     if header is None:
         return None
@@ -236,7 +236,7 @@ def read_app(org: LocalOrg, creds: AppCredentials) -> OAuthApp | None:
     return _external_client_app(header, children, creds)
 
 
-def _connected_app(row: ComponentRow, creds: AppCredentials) -> OAuthApp:
+def _connected_app(row: ComponentRow, creds: AppCredentials, device_flow: bool) -> OAuthApp:
     rec = row.record
     oc, pol, sp = _d(rec.get("oauthConfig")), _d(rec.get("oauthPolicy")), _d(rec.get("sessionPolicy"))
     idt = _d(oc.get("idTokenConfig"))
@@ -259,8 +259,9 @@ def _connected_app(row: ComponentRow, creds: AppCredentials) -> OAuthApp:
         introspect_all=_b(oc.get("isIntrospectAllTokens")),
         client_credentials=_b(oc.get("isClientCredentialEnabled")),
         run_as=str(oc["oauthClientCredentialUser"]) if oc.get("oauthClientCredentialUser") else None,
-        # Connected App metadata has no device-flow switch (reference 1.3): the flow is always available.
-        device_flow=True,
+        # "Enable for Device Flow" is a Setup checkbox with no metadata field, off by default: the org keeps
+        # it per app (seed `deviceFlow`, `sfconnect localorg device-flow`).
+        device_flow=device_flow,
         admin_approved=_b(oc.get("isAdminApproved")),
         profiles=tuple(str(p) for p in _l(rec.get("profileName")) if p),
         permission_sets=tuple(str(p) for p in _l(rec.get("permissionSetName")) if p),

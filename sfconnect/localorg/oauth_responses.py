@@ -91,6 +91,8 @@ def _client_ip(backend: OAuthBackend, req: Request) -> str:
 
 
 def _identity_url(org: LocalOrg, req: Request, user_id: str) -> str:
+    """The identity URL, on the login host: the host the client logged in through (the embedded org is its
+    own login host; Salesforce answers login.salesforce.com or test.salesforce.com)."""
     return f"{req.base_url}/id/{org.org_id}/{user_id}"
 
 
@@ -108,6 +110,9 @@ def token_fields(org: LocalOrg, req: Request, grant: TokenGrant) -> dict[str, st
     fields.update(
         {
             "instance_url": req.base_url,
+            # the API gateway URL that current orgs add (Salesforce Help, "OAuth 2.0 Web Server Flow",
+            # token response); the embedded org is its own gateway
+            "api_instance_url": req.base_url,
             "id": identity,
             "token_type": "Bearer",
             "issued_at": str(grant.issued_at_ms),
@@ -308,7 +313,13 @@ def token(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Response:
         grant = backend.client_credentials(client_id, secret, ip, issuer)
         grant = TokenGrant(**{**grant.__dict__, "extra": {"token_format": "opaque"}})
     elif grant_type == JWT_BEARER:
-        audiences = (req.base_url, "https://login.salesforce.com", "https://test.salesforce.com")
+        # `aud` is login.salesforce.com for production and Developer Edition orgs, test.salesforce.com for
+        # sandboxes (Salesforce Help, "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration"); the
+        # embedded org is also its own login host.
+        login_host = (
+            "https://test.salesforce.com" if org.setting("is_sandbox") else "https://login.salesforce.com"
+        )
+        audiences = (req.base_url, login_host)
         grant = backend.jwt_bearer(values.get("assertion", ""), ip, issuer, audiences)
     elif grant_type == "device":
         grant = backend.device_poll(client_id, secret, values.get("code", ""), issuer)

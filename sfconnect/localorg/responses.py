@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.etree.ElementTree import Element
 
-from sfconnect.localorg import sobjects, soql
+from sfconnect.localorg import sobjects, soql, versions
 from sfconnect.localorg.deploys import DeployOptions
 from sfconnect.localorg.exceptions import (
     InvalidSessionId,
@@ -277,7 +277,11 @@ def partner_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Resp
 
 
 # Metadata API ---------------------------------------------------------------------------------------
-_ALIASES = {"retrieve": {"request": "retrieveRequest"}}
+_ALIASES = {
+    "retrieve": {"request": "retrieveRequest"},
+    # jsforce (and so the sf CLI) sends <cancelDeploy><id>…</id></cancelDeploy>; the WSDL names it <String>.
+    "cancelDeploy": {"id": "String"},
+}
 
 
 def _snake(name: str) -> str:
@@ -297,7 +301,7 @@ def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Res
     org.faults.before(call.operation)
     org.deployments.advance()  # queued deploys whose time has come run before anything reads the org
     args = parse_value(org.schema, element, call.body, _ALIASES.get(call.operation))
-    responses = MetadataResponses(org, session, call, req)
+    responses = MetadataResponses(org, session, call, req, versions.parse_version(params["version"]))
     payload: Node = handler(responses, args)
     return render_envelope(payload)
 
@@ -305,11 +309,15 @@ def metadata_soap(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Res
 class MetadataResponses:
     """One method per Metadata API operation (CamelCase operation -> snake_case method)."""
 
-    def __init__(self, org: LocalOrg, session: Session, call: SoapCall, req: Request) -> None:
+    def __init__(
+        self, org: LocalOrg, session: Session, call: SoapCall, req: Request, version: float | None = None
+    ) -> None:
         self.org = org
         self.session = session
         self.call = call
         self.req = req
+        self.version = version
+        """The request's API version: types and fields newer than it are refused (`versions.py`)."""
 
     def _wrap(self, results: list[Node]) -> Node:
         response = Node(f"{self.call.operation}Response")
@@ -337,11 +345,13 @@ class MetadataResponses:
             type_ = m.get(TYPE_KEY)
             if not type_:
                 raise SoapClientFault("The metadata element needs an xsi:type naming its metadata type")
+            versions.check_record(self.org.schema, str(type_), m, self.version)
             items.append((str(type_), m))
         return items
 
     def read_metadata(self, args: Record) -> Node:
         type_ = str(args.get("type", ""))
+        versions.check_type(type_, self.version)
         records = self.org.read_metadata(type_, list(args.get("fullNames", [])))
         result = Node("result")
         for record in records:
@@ -364,6 +374,7 @@ class MetadataResponses:
         return self._wrap([self._save_result(r) for r in results])
 
     def delete_metadata(self, args: Record) -> Node:
+        versions.check_type(str(args.get("type", "")), self.version)
         results = self.org.delete_metadata(
             str(args.get("type", "")), list(args.get("fullNames", [])), self.call.all_or_none
         )
@@ -380,6 +391,8 @@ class MetadataResponses:
 
     def list_metadata(self, args: Record) -> Node:
         queries = [(str(q.get("type", "")), q.get("folder")) for q in args.get("queries", [])]
+        for type_, _ in queries:
+            versions.check_type(type_, self.version)
         nodes: list[Node] = []
         for fp in self.org.list_metadata(queries):
             node = Node("result")
@@ -400,6 +413,8 @@ class MetadataResponses:
     def describe_metadata(self, args: Record) -> Node:
         result = Node("result")
         for info in self.org.describe_types():
+            if not versions.type_available(info.name, self.version):
+                continue
             obj = result.add("metadataObjects")
             obj.add("directoryName", info.directory)
             obj.add("inFolder", "false")
@@ -418,7 +433,11 @@ class MetadataResponses:
             raise SoapClientFault("ZipFile is not valid base64") from None
         options = DeployOptions.from_values(args.get("DeployOptions", {}))
         job = self.org.deployments.start_deploy(
-            data, options, self.session.user, self.org.faults.settings.deploy_seconds
+            data,
+            options,
+            self.session.user,
+            self.org.faults.settings.deploy_seconds,
+            api_version=self.version,
         )
         return self._wrap([_async_result(job.id, "Queued")])
 
@@ -434,6 +453,14 @@ class MetadataResponses:
         node = Node("result")
         render_record(self.org.schema, "CancelDeployResult", to_record(result), node)
         return self._wrap([node])
+
+    def deploy_recent_validation(self, args: Record) -> Node:
+        job = self.org.deployments.deploy_recent_validation(
+            str(args.get("validationId", "")), self.session.user
+        )
+        response = Node(f"{self.call.operation}Response")
+        response.add("result", job.id)
+        return response
 
     def retrieve(self, args: Record) -> Node:
         job = self.org.deployments.start_retrieve(args.get("retrieveRequest", {}), self.session.user)
@@ -662,7 +689,7 @@ def _rest_deploy_json(
     options = job.request.get("options", {}) if job else {}
     return {
         "id": result["id"],
-        "validatedDeployRequestId": None,
+        "validatedDeployRequestId": job.request.get("validated_id") if job else None,
         "url": f"/services/data/v{version}/metadata/deployRequest/{result['id']}",
         "deployOptions": options,
         "deployResult": result,
@@ -674,6 +701,19 @@ def rest_deploy(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Respo
     version = params["version"]
     _rest_version(version)
     session = _rest_session(org, req, "rest-deploy")
+    if (req.header("content-type") or "").lower().startswith("application/json"):
+        # quick deploy: {"validatedDeployRequestId": "0Af..."} (jsforce's REST deployRecentValidation)
+        try:
+            entity = json.loads(req.body or b"{}")
+        except ValueError:
+            raise RestError("JSON_PARSER_ERROR", "The body is not valid JSON") from None
+        validated = entity.get("validatedDeployRequestId") if isinstance(entity, dict) else None
+        if not isinstance(validated, str) or not validated:
+            raise RestError("INVALID_FIELD", "A JSON deploy request needs validatedDeployRequestId")
+        job = org.deployments.deploy_recent_validation(validated, session.user)
+        return json_response(
+            _rest_deploy_json(org, version, job.id, False, org.deployments.queued_result(job)), 201
+        )
     parts = _multipart(req)
     zip_part = parts.get("file")
     if zip_part is None:
@@ -687,7 +727,11 @@ def rest_deploy(org: LocalOrg, req: Request, params: Mapping[str, str]) -> Respo
     if not isinstance(options, dict):
         raise RestError("JSON_PARSER_ERROR", "deployOptions must be an object")
     job = org.deployments.start_deploy(
-        zip_part[0], DeployOptions.from_values(options), session.user, org.faults.settings.deploy_seconds
+        zip_part[0],
+        DeployOptions.from_values(options),
+        session.user,
+        org.faults.settings.deploy_seconds,
+        api_version=versions.parse_version(version),
     )
     body = _rest_deploy_json(org, version, job.id, False, org.deployments.queued_result(job))
     return json_response(body, 201)
@@ -707,7 +751,8 @@ def rest_deploy_status(org: LocalOrg, req: Request, params: Mapping[str, str]) -
         if wanted != "Canceling":
             raise RestError("INVALID_FIELD", "Only a change of deployResult.status to Canceling is supported")
         org.deployments.cancel(job_id)
-        return json_response(_rest_deploy_json(org, version, job_id, False), 202)
+        current = org.deployments.current_result(job_id)
+        return json_response(_rest_deploy_json(org, version, job_id, False, current), 202)
     include = (req.arg("includeDetails") or "false").lower() == "true"
     return json_response(_rest_deploy_json(org, version, job_id, include))
 

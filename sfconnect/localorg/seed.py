@@ -15,6 +15,7 @@ A seed file (YAML) looks like::
         fullName: Legacy_Billing_Sync
         consumerKey: 3MVG9LegacyBillingSyncKey0001     # optional: generated when absent
         consumerSecret: ...                           # optional: generated when absent
+        deviceFlow: true                              # optional: "Enable for Device Flow" (Connected Apps)
         record: {label: Legacy Billing Sync, contactEmail: ops@acme.example, oauthConfig: {...}}
 
 Everything in a file is added to the default seed; `settings` override the defaults.
@@ -44,9 +45,10 @@ __all__ = [
 DEFAULT_SETTINGS: dict[str, Any] = {
     # Salesforce blocks creating new Connected Apps (Spring '26); only Support can lift the block.
     "connected_app_creation_allowed": False,
-    # New orgs block the OAuth username-password and user-agent flows.
+    # Orgs from Summer '23 on block the OAuth username-password flow; the user-agent flow is allowed
+    # (`blockOAuthUsrAgtFlow` defaults to false: Metadata API Developer Guide, OauthOidcSettings).
     "username_password_flows_blocked": True,
-    "user_agent_flows_blocked": True,
+    "user_agent_flows_blocked": False,
     # Org-wide "Require PKCE for supported authorization flows".
     "pkce_required_org_wide": False,
     # "Allow access to External Client App consumer secrets via Metadata API": ON in the embedded org
@@ -58,6 +60,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "client_secret_rest_api_access": True,
     # Session timeout (minutes of inactivity), as Setup > Session Settings (default 2 hours).
     "session_timeout_minutes": 120,
+    # Connected Apps with "Enable for Device Flow" checked (a Setup checkbox with no metadata field; off by
+    # default): names of apps. `sfconnect localorg device-flow APP --enable` or a seed app's `deviceFlow: true`.
+    "connected_app_device_flow": [],
     # SOAP login() (disabled by default in new real orgs since API 64): enabled here.
     "soap_login_enabled": True,
     # What `Organization` says of the org: not a sandbox, a Developer Edition (so not production). A sandbox
@@ -116,6 +121,8 @@ class SeedApp:
     record: dict[str, Any]
     consumer_key: str | None = None
     consumer_secret: str | None = None
+    device_flow: bool = False
+    """A Connected App with "Enable for Device Flow" checked (no metadata field holds it)."""
 
 
 @dataclass
@@ -206,7 +213,7 @@ def _user(raw: Any, where: str) -> SeedUser:
 def _app(raw: Any, where: str) -> SeedApp:
     if not isinstance(raw, Mapping):
         raise SeedError(f"{where}: expected a mapping")
-    unknown = set(raw) - {"type", "fullName", "record", "consumerKey", "consumerSecret"}
+    unknown = set(raw) - {"type", "fullName", "record", "consumerKey", "consumerSecret", "deviceFlow"}
     if unknown:
         raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
     if not isinstance(raw.get("type"), str) or not isinstance(raw.get("fullName"), str):
@@ -220,6 +227,7 @@ def _app(raw: Any, where: str) -> SeedApp:
         record=dict(record),
         consumer_key=raw.get("consumerKey"),
         consumer_secret=raw.get("consumerSecret"),
+        device_flow=bool(raw.get("deviceFlow", False)),
     )
 
 

@@ -582,6 +582,13 @@ class Store:
         )
         return [self._job(r) for r in rows]
 
+    def set_job_request(self, org_id: str, job_id: str, request: dict[str, Any]) -> None:
+        """Replace a job's request record (e.g. to mark a validation as quick-deployed)."""
+        self._exec(
+            "UPDATE async_jobs SET request = ? WHERE org_id = ? AND id = ?",
+            (json.dumps(request), org_id, job_id),
+        )
+
     def pending_jobs(self, org_id: str, kind: str) -> list[JobRow]:
         """Jobs of a kind not finished yet, in queue order."""
         rows = self._all(
@@ -591,9 +598,12 @@ class Store:
         )
         return [self._job(r) for r in rows]
 
-    def finish_job(self, org_id: str, job_id: str, status: str, result: dict[str, Any]) -> None:
-        """Record a job's final (or new) status and result; the payload is dropped once done."""
-        done = status not in ("Pending", "InProgress", "Canceling")
+    def finish_job(
+        self, org_id: str, job_id: str, status: str, result: dict[str, Any], *, keep_payload: bool = False
+    ) -> None:
+        """Record a job's final (or new) status and result; the payload is dropped once done, unless kept
+        (a successful validation keeps its zip for a quick deploy)."""
+        done = status not in ("Pending", "InProgress", "Canceling") and not keep_payload
         self._exec(
             "UPDATE async_jobs SET status = ?, result = ?, payload = CASE WHEN ? THEN x'' ELSE payload END "
             "WHERE org_id = ? AND id = ?",

@@ -1,8 +1,9 @@
 """Device flow: initiation returns a user code when enabled, and is refused when disabled.
 
 Against a local org the flow runs to the end (the verification page is submitted for the test user and the
-device polls once), so that the token is checked and its refresh token can be exercised. A Connected App
-has no device switch (the flow is always on), so only External Client Apps get the negative check.
+device polls once), so that the token is checked and its refresh token can be exercised. A Connected App's
+switch ("Enable for Device Flow") is a Setup checkbox with no metadata field, so only External Client Apps
+get the negative check, and a refused Connected App is told where the checkbox is.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ def _works(run: AppRun) -> Verdict:
     started = run.client.device_start(run.consumer_key())
     run.known(started)
     if not isinstance(started, DeviceCode):
+        if run.app.kind == "ConnectedApp":
+            return fail(
+                f"device flow initiation was refused ({started})",
+                'check "Enable for Device Flow" on the Connected App in Setup (no metadata field holds it; '
+                "in the local org: `sfconnect localorg device-flow APP_NAME`)",
+            )
         return fail(
             f"device flow initiation was refused ({started})", "the flow is off in the org: " + APPLY_FIX
         )

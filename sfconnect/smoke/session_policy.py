@@ -1,7 +1,9 @@
 """Session policy: with a high-assurance session required, flows with no user approval step are refused.
 
 One check per such flow the app enables (client credentials, JWT bearer, username-password): the org must
-answer ``invalid_session_level``.
+refuse it for the session level. Salesforce documents the block (only the web-server, user-agent and
+refresh-token flows can raise the session level) but not its error code; the embedded org answers
+``invalid_grant`` with a description naming the high-assurance session, which is what this check looks for.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def _username_password(run: AppRun) -> Tokens | Refusal:
     return run.client.password(run.consumer_key(), secret, user.username, user.password)
 
 
+def _session_level_refusal(outcome: Refusal) -> bool:
+    text = f"{outcome.error} {outcome.description}".lower()
+    return outcome.error == "invalid_grant" and ("high assurance" in text or "session level" in text)
+
+
 def _refused(name: str, attempt: Callable[[AppRun], Tokens | Refusal]) -> Callable[[AppRun], Verdict]:
     def run_check(run: AppRun) -> Verdict:
         outcome = attempt(run)
@@ -45,7 +52,7 @@ def _refused(name: str, attempt: Callable[[AppRun], Tokens | Refusal]) -> Callab
                 "session",
                 "the app's session policy in the org does not require high assurance: " + APPLY_FIX,
             )
-        if outcome.error != "invalid_session_level":
+        if not _session_level_refusal(outcome):
             return fail(
                 f"the {name} flow was refused with {outcome}, not for the session level",
                 "fix that refusal first (see the flow's own check), then run smoke again",

@@ -290,7 +290,7 @@ targets:
   local:
     local: {org: default, seed: seed.yaml}
 """
-SEED = "settings: {connected_app_creation_allowed: true}\n"
+SEED = "settings: {connected_app_creation_allowed: true}\npermission_sets: [Ops]\n"
 
 
 def test_import_from_an_org_with_hand_made_apps_plans_no_changes(cli: Cli, tmp_path: Path) -> None:

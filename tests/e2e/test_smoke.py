@@ -97,6 +97,14 @@ def _set_org(path: Path, **settings: object) -> None:
         org.close()
 
 
+def _add_permission_set(path: Path, name: str) -> None:
+    org = open_local_org(local_org_dir(path, "default"))
+    try:
+        org.store.add_permission_set(org.org_id, org.ids.new_id("0PS"), name)
+    finally:
+        org.close()
+
+
 def _secrets_of(path: Path) -> list[str]:
     """Every secret the run could leak: app secrets and user passwords from the org, keys on disk."""
     found = list(SECRET_ENV.values())[:1]
@@ -260,16 +268,17 @@ def test_rotation_off_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
 
 
 def test_device_flow_enabled_in_org_but_not_declared(cli: Cli, ready: Callable[[str], Path]) -> None:
+    # CI_Integration: Partner_Portal requires a high-assurance session, which refuses the device flow anyway
     path = ready("quickstart")
     _break_in_org(
         cli,
         path,
-        "web-portal.yaml",
-        "require_secret: true\n",
-        "require_secret: true\n        device: {enabled: true}\n",
+        "ci-integration.yaml",
+        "        authorization_code: {enabled: false}\n",
+        "        authorization_code: {enabled: false}\n        device: {enabled: true}\n",
     )
     result = _smoke(cli, path)
-    _assert_failed(result, "Partner_Portal", "device.disabled", "returned a user code", "isDeviceFlowEnabled")
+    _assert_failed(result, "CI_Integration", "device.disabled", "returned a user code", "isDeviceFlowEnabled")
 
 
 def test_device_flow_disabled_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
@@ -297,6 +306,7 @@ def test_wrong_certificate(cli: Cli, ready: Callable[[str], Path]) -> None:
 
 def test_jwt_user_not_pre_authorized(cli: Cli, ready: Callable[[str], Path]) -> None:
     path = ready("quickstart")
+    _add_permission_set(path, "Other_Set")  # named permission sets must exist (for both app kinds)
     _break_in_org(
         cli, path, "ci-integration.yaml", "permission_sets: [CI_Deployer]", "permission_sets: [Other_Set]"
     )
@@ -500,6 +510,7 @@ def test_secret_optional_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
 
 def test_user_not_admin_approved_for_code_flow(cli: Cli, ready: Callable[[str], Path]) -> None:
     path = ready("multi-env")
+    _add_permission_set(path, "Other")  # named permission sets must exist (for both app kinds)
     _break_in_org(
         cli, path, "order-sync.yaml", "permission_sets: [Order_Service_User]", "permission_sets: [Other]"
     )

@@ -115,7 +115,12 @@ def test_code_verifier_missing_or_wrong(oo: OAuthOrg) -> None:
     assert missing.json() == {"error": "invalid_grant", "error_description": "invalid code verifier"}
     query, _ = oo.code_flow(app)
     wrong = oo.exchange(app, query["code"], "x" * 50)
-    assert wrong.json() == {"error": "invalid_request", "error_description": "invalid code verifier"}
+    # RFC 7636 section 4.6: a verifier that does not match is invalid_grant
+    assert wrong.json() == {"error": "invalid_grant", "error_description": "invalid code verifier"}
+    # a verifier for a code requested without a challenge is refused too
+    query, _ = oo.code_flow(app, pkce=False)
+    stray = oo.exchange(app, query["code"], "y" * 50)
+    assert stray.json() == {"error": "invalid_grant", "error_description": "invalid code verifier"}
 
 
 def test_client_secret_required_unless_optional_and_always_checked(oo: OAuthOrg) -> None:
@@ -171,6 +176,7 @@ def test_requested_scopes_must_be_within_the_apps(oo: OAuthOrg) -> None:
 # user-agent -------------------------------------------------------------------------------------------------
 def test_user_agent_flow_blocked_org_wide_then_tokens_in_the_fragment(oo: OAuthOrg) -> None:
     app = oo.connected_app()
+    oo.org.set_setting("user_agent_flows_blocked", True)
     blocked = oo.authorize(app, response_type="token", state="ua")
     assert "#" in location(blocked)
     assert callback_params(blocked)["error"] == "oauth_flow_disabled"
@@ -371,6 +377,7 @@ def test_password_flow_blocked_org_wide_by_default(oo: OAuthOrg) -> None:
 # device flow ----------------------------------------------------------------
 def test_device_flow_from_user_code_to_tokens(oo: OAuthOrg) -> None:
     app = oo.connected_app()
+    oo.org.set_device_flow(app.name, True)  # "Enable for Device Flow" (Setup only, off by default)
     start = oo.token(response_type="device_code", client_id=app.client_id, scope="api refresh_token")
     assert start.status_code == 200, start.text
     device = start.json()

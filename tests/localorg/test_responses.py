@@ -121,14 +121,16 @@ def test_jsforce_list_metadata(with_app: LocalOrg, session: Session) -> None:
 
 
 def test_jsforce_upsert_is_refused_per_record(local_org: LocalOrg, session: Session) -> None:
-    # The recorded upsert creates a Connected App and sends a consumer key: both are refused.
+    # The recorded upsert creates a Connected App (refused: creation is blocked) and sends a consumer key,
+    # which a creation may set (Metadata API Developer Guide, ConnectedAppOauthConfig.consumerKey).
     text = assert_jsforce_can_read(replay(local_org, "jsforce-upsertMetadata", session))
     assert "<success>false</success>" in text
     assert "<statusCode>INSUFFICIENT_ACCESS</statusCode>" in text
     local_org.set_setting("connected_app_creation_allowed", True)
     text = assert_jsforce_can_read(replay(local_org, "jsforce-upsertMetadata", session))
-    assert "<message>You cannot provide a Consumer Key</message>" in text
-    assert local_org.read_metadata("ConnectedApp", ["CaptureApp"]) == [None]
+    assert "<created>true</created>" in text and "<success>true</success>" in text
+    (record,) = local_org.read_metadata("ConnectedApp", ["CaptureApp"])
+    assert record is not None and record["oauthConfig"]["consumerKey"] == "3MVG9Key"
 
 
 def test_jsforce_delete_and_describe(with_app: LocalOrg, session: Session) -> None:
@@ -543,7 +545,7 @@ def test_cancel_deploy_over_soap(local_org: LocalOrg, session: Session) -> None:
     job_id = _result_text(text, "id")
     cancel = _soap(session, f"<cancelDeploy><String>{job_id}</String></cancelDeploy>")
     text = assert_jsforce_can_read(_post(local_org, cancel))
-    assert f"<done>true</done><id>{job_id}</id>" in text
+    assert f"<done>false</done><id>{job_id}</id>" in text  # Canceling: not done yet
     status = _post(
         local_org,
         _soap(

@@ -83,7 +83,9 @@ def test_connected_app_lifecycle_and_refusals(served: LocalOrgHandle, sf: Any) -
         ca.create([app])
     served.org.set_setting("connected_app_creation_allowed", True)
     try:
-        with pytest.raises(Exception, match="You cannot provide a Consumer Key"):
+        # a consumer key may be set at creation, 8-256 alphanumerics (Metadata API Developer Guide,
+        # ConnectedAppOauthConfig.consumerKey)
+        with pytest.raises(Exception, match="Consumer Key must be 8 to 256 alphanumeric"):
             ca.create(
                 [
                     ca(
@@ -92,7 +94,7 @@ def test_connected_app_lifecycle_and_refusals(served: LocalOrgHandle, sf: Any) -
                         contactEmail="ops@example.com",
                         oauthConfig={
                             "callbackUrl": "https://x.example.com/cb",
-                            "consumerKey": "3MVG9Mine0001",
+                            "consumerKey": "3MVG9-Mine",
                         },
                     )
                 ]
@@ -131,13 +133,13 @@ def test_external_client_app_lifecycle(served: LocalOrgHandle, sf: Any) -> None:
             )
         ]
     )
-    with pytest.raises(Exception, match="You cannot provide a Consumer Key"):
+    with pytest.raises(Exception, match="Consumer Key must be 8 to 256 alphanumeric"):
         glbl.create(
             [
                 glbl(
                     fullName="Billing_Eca_glbl",
                     externalClientApplication="Billing_Eca",
-                    consumerKey="3MVG9x0001",
+                    consumerKey="3MVG9_x",
                 )
             ]
         )

@@ -127,3 +127,37 @@ def test_consumer_secret_setting_is_checked_before_deploying(
             check_consumer_secret_access(api, [glb])
     finally:
         served.org.set_setting("consumer_secret_api_access", True)
+
+
+def test_consumer_secret_preflight_covers_both_oauth_settings_types(
+    served: LocalOrgHandle, api: MetadataApi
+) -> None:
+    # Metadata API Developer Guide 66.0 (doc 260.0): ExtlClntAppGlobalOauthSettings and ExtlClntAppOauthSettings,
+    # "Special Access Rules": access requires "Allow Access to OAuth Consumer Secrets via Metadata API".
+    # The preflight and the embedded org agree on both types.
+    from sfconnect.apply.service import check_consumer_secret_access
+    from sfconnect.errors import ConfigError
+    from sfconnect.metadata.component import Component
+
+    oauth = Component.build("ExtlClntAppOauthSettings", "X_oauth", {"externalClientApplication": "X"})
+    served.org.set_setting("consumer_secret_api_access", False)
+    try:
+        with pytest.raises(ConfigError, match="enableConsumerSecretApiAccess"):
+            check_consumer_secret_access(api, [oauth])
+        admin = served.org.admin_user()
+        served.org.create_metadata(
+            [
+                (
+                    "ExternalClientApplication",
+                    {"fullName": "X", "label": "X", "contactEmail": "o@x.io", "distributionState": "Local"},
+                )
+            ],
+            admin,
+        )
+        (refused,) = served.org.create_metadata(
+            [("ExtlClntAppOauthSettings", {"fullName": "X_oauth", "externalClientApplication": "X"})], admin
+        )
+        assert refused.errors[0].status_code == "INSUFFICIENT_ACCESS"
+    finally:
+        served.org.set_setting("consumer_secret_api_access", True)
+        served.org.delete_metadata("ExternalClientApplication", ["X"])
