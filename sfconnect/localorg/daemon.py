@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sfconnect.localorg.pidlock import PidLock
+from sfconnect.localorg.private import private_dir
 from sfconnect.localorg.service import ServerInfo, find_running, serve_local_org
 
 __all__ = ["DEFAULT_IDLE_SECONDS", "CannotStart", "attach", "main", "stop_server"]
@@ -61,7 +62,7 @@ def attach(
         CannotStart: another command holds ``start.lock`` for longer than `start_timeout`, or the server
             did not start (with the end of its log).
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     start_lock = PidLock(data_dir / START_LOCK)
     if not start_lock.acquire(timeout=start_timeout):
         raise CannotStart(
@@ -110,7 +111,7 @@ def _spawn(
     package_root = str(Path(__file__).resolve().parents[2])
     inherited = os.environ.get("PYTHONPATH", "")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (package_root, inherited) if p)}
-    with log_path.open("ab") as log_file:
+    with os.fdopen(os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as log_file:
         # The launcher forks the server into its own session and exits at once (a double fork), so the
         # server is nobody's child: it outlives this command and no zombie is left behind.
         launcher = subprocess.run(

@@ -28,6 +28,7 @@ from sfconnect.localorg.behaviour import check_flags
 from sfconnect.localorg.ids import IdSource
 from sfconnect.localorg.models import LocalOrg
 from sfconnect.localorg.pidlock import PidLock
+from sfconnect.localorg.private import PASSWORDS_FILE, private_dir, write_private
 from sfconnect.localorg.seed import Seed, load_seed_file
 from sfconnect.localorg.server import LocalOrgServer
 from sfconnect.localorg.tls import ensure_tls_files
@@ -168,7 +169,7 @@ def serve_local_org(
         AlreadyServed: another server (in this process or another) serves this org.
         ValueError: a non-loopback `host` without `allow_remote`, or an unknown profile flag.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     lock = PidLock(data_dir / LOCK_NAME)
     if not lock.acquire(timeout=0):
         raise AlreadyServed(data_dir, _read_info(data_dir))
@@ -194,9 +195,7 @@ def serve_local_org(
                     org_id=org.org_id,
                     started=time.time(),
                 )
-                tmp = data_dir / (SERVER_JSON + ".tmp")
-                tmp.write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
-                tmp.replace(data_dir / SERVER_JSON)
+                write_private(data_dir / SERVER_JSON, json.dumps(asdict(info), indent=2).encode("utf-8"))
                 admin = org.admin_user()
                 yield LocalOrgHandle(
                     instance_url=server.base_url,
@@ -227,12 +226,12 @@ def reset_local_org(data_dir: Path, *, seed: Seed | None = None, seed_file: Path
     running = find_running(data_dir)
     if running is not None:
         raise AlreadyServed(data_dir, running)
+    private_dir(data_dir)
     lock = PidLock(data_dir / LOCK_NAME)
-    data_dir.mkdir(parents=True, exist_ok=True)
     if not lock.acquire(timeout=0):
         raise AlreadyServed(data_dir, _read_info(data_dir))
     try:
-        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", PASSWORDS_FILE):
             (data_dir / name).unlink(missing_ok=True)
         for stale in data_dir.glob("wsdl-*"):  # caches of earlier versions, never read now
             stale.unlink(missing_ok=True)

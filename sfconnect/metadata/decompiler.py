@@ -538,8 +538,9 @@ def _problems(data: dict[str, Any]) -> tuple[AppSpec | None, list[tuple[Any, ...
     return spec, [tuple(i.loc) for i in issues], [f"{format_loc(i.loc)}: {i.message}" for i in issues]
 
 
-def _remove(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
-    """Remove the YAML key at `loc` (the list holding an item, the parent of a missing key); False if none."""
+def _remove(data: dict[str, Any], loc: tuple[Any, ...], *, walk_up: bool = True) -> bool:
+    """Remove the YAML key at `loc` (the list holding an item; with `walk_up`, the parent of a missing key);
+    False if none."""
     keys: list[str] = []
     for part in loc:
         if not isinstance(part, str):
@@ -550,6 +551,8 @@ def _remove(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
         if isinstance(parent, dict) and keys[-1] in parent and keys[-1] not in ("kind", "name"):
             del parent[keys[-1]]
             return True
+        if not walk_up:
+            return False
         keys.pop()
     return False
 
@@ -562,7 +565,7 @@ def _fit(data: dict[str, Any], components: Sequence[Component], ctx: _Context) -
         spec, locs, messages = _problems(data)
         if not locs:
             break
-        removed = [loc for loc in locs if _remove(data, loc)]
+        removed = [loc for loc in locs if _remove(data, loc, walk_up=spec is None)]
         if not removed:
             if spec is None:
                 raise MetadataError(
@@ -581,7 +584,10 @@ def _fit(data: dict[str, Any], components: Sequence[Component], ctx: _Context) -
 
     escaped: dict[str, dict[str, Any]] = {}
     for _ in range(4):
-        compiled = {(c.type, c.full_name): c for c in compile_app(spec, files=read).components}
+        try:
+            compiled = {(c.type, c.full_name): c for c in compile_app(spec, files=read).components}
+        except MetadataError as exc:
+            raise MetadataError(f"cannot be expressed in YAML: {exc}", path=components[0].source) from exc
         escape: dict[str, dict[str, Any]] = {}
         for component in components:
             got = compiled.get((component.type, component.full_name))

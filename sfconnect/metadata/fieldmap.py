@@ -40,6 +40,7 @@ __all__ = [
     "row_at",
     "row_value",
     "rows_for",
+    "without_destination",
     "yaml_path_of",
     "yaml_value",
 ]
@@ -833,6 +834,12 @@ def rows_for(kind: str, where: Where | None = "metadata") -> Iterator[tuple[Row,
         place = item.place(kind)
         if where is None or place.where == where:
             yield item, place
+
+
+def without_destination(source: str, destination: str) -> list[tuple[Row, Place]]:
+    """Rows stored in metadata for the `source` kind but not for `destination` (e.g. what a Connected App holds
+    that an External Client App has no field for: ``urls.mobile_start``), with the source's place."""
+    return [(item, place) for item, place in rows_for(source) if item.place(destination).where != "metadata"]
 
 
 def fields_for(kind: str) -> dict[str, tuple[Field, ...]]:

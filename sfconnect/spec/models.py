@@ -107,16 +107,21 @@ ApiName: TypeAlias = Annotated[
 def _check_scope(value: str) -> str:
     try:
         return canonical_scope(value)
-    except UnknownScopeError as exc:
-        raise PydanticCustomError("unknown_scope", str(exc)) from None
+    except UnknownScopeError:
+        if not value.strip():
+            raise PydanticCustomError("unknown_scope", "a scope name cannot be empty") from None
+        return (
+            value.strip()
+        )  # kept as written; validation warns (newer orgs know scopes this version does not)
 
 
 Scope: TypeAlias = Annotated[
     str,
     AfterValidator(_check_scope),
-    WithJsonSchema({"type": "string", "enum": list(ACCEPTED_SCOPES)}),
+    WithJsonSchema({"anyOf": [{"enum": list(ACCEPTED_SCOPES)}, {"type": "string", "minLength": 1}]}),
 ]
-"""An OAuth scope: a Metadata API name (``Api``) or token name (``api``); normalised on validation."""
+"""An OAuth scope: a Metadata API name (``Api``) or token name (``api``), normalised on validation; a name sfconnect
+does not know is kept as written (validation warns)."""
 
 _SECRET_PATTERN = r"^(env:" + ENV_NAME + r"|file:\S.*)$"
 

@@ -64,7 +64,7 @@ def test_schema_rejects_what_validate_rejects() -> None:
     for bad in (
         {**app, "labl": "x"},
         {**app, "kind": "Nope"},
-        {**app, "oauth": {"scopes": ["fulll"]}},
+        {**app, "oauth": {"scopes": [""]}},
         {**app, "oauth": {"consumer_secret": "plain"}},
         {**app, "metadata": {"ExtlClntAppOauthSettings": {"oauthLink": "x"}}},
         {**app, "access": {"ip_relaxation": "sometimes"}},

@@ -264,3 +264,10 @@ def test_the_dpop_switch_is_gated_by_kind_and_version() -> None:
     assert errors("ExternalClientApp", "65.0") == {"oauth.require_dpop": "api_version"}
     assert errors("ExternalClientApp", "66.0") == {}
     assert errors("ConnectedApp", "66.0") == {"oauth.require_dpop": "kind_unsupported"}
+
+
+def test_connected_app_keys_without_an_external_client_app_destination() -> None:
+    missing = {row.yaml for row, _ in fieldmap.without_destination(fieldmap.CA, fieldmap.ECA)}
+    assert missing == {"urls.mobile_start"}
+    back = {row.yaml for row, _ in fieldmap.without_destination(fieldmap.ECA, fieldmap.CA)}
+    assert "oauth.flows.device.enabled" in back and "urls.mobile_start" not in back
