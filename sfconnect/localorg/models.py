@@ -55,6 +55,8 @@ __all__ = [
 
 MAX_CRUD_COMPONENTS = 10
 MAX_LIST_QUERIES = 3
+SESSION_PURGE_SECONDS = 60.0
+"""Expired sessions are deleted at most this often (when a new session opens)."""
 API_VERSIONS = tuple(f"{v}.0" for v in range(31, 67))
 """API versions the org answers on, 31.0 to 66.0 (the bundled WSDL is v63; `versions.py` gates newer fields)."""
 
@@ -286,6 +288,7 @@ class LocalOrg:
         self.store = Store(db_path)
         self.faults = Faults()
         self.deployments = Deployments(self)
+        self._last_purge = float("-inf")
         existing = self.store.org_ids()
         if existing:
             self.org_id = existing[0]
@@ -534,6 +537,9 @@ class LocalOrg:
     ) -> Session:
         """Open a session for `user` (SOAP login; OAuth tokens use it too, with `data` for scopes and app)."""
         now = self.clock()
+        if now - self._last_purge >= SESSION_PURGE_SECONDS:
+            self._last_purge = now
+            self.store.purge_sessions(now)
         session_id = f"{self.org_id[:15]}!AQ{self.ids.token(94)}"
         timeout = self.session_timeout_seconds if timeout_seconds is None else timeout_seconds
         self.store.add_session(
