@@ -107,6 +107,28 @@ def test_adopt_after_the_migration_then_plan_drift_and_smoke_agree(
     assert f"SFCONNECT_BILLING_SYNC_CONSUMER_KEY={SEED_KEY}" in handed.out
 
 
+def test_import_after_the_migration_records_the_original(project: Callable[[str], Path], cli: Cli) -> None:
+    # Salesforce Help, "Connected App to External Client App Migration": the read-only Connected App stays beside
+    # the External Client App of the same name; an import of that org writes what `--adopt` writes.
+    root = project(EXAMPLE)
+    assert cli("plan", "-C", str(root)).code == 0  # creates the example's local org from its seed
+    assert cli("localorg", "migrate", "Billing_Sync", "--org", "migrate", "-C", str(root)).code == 0
+    (root / "apps" / "billing-sync.yaml").unlink()
+    imported = cli(
+        "import", "-t", "local", "--app", "Billing_Sync", "--out", str(root / "apps"), "-C", str(root)
+    )
+    assert imported.code == 0, imported.output
+    [written] = [
+        p for p in (root / "apps").rglob("*.yaml") if "Billing_Sync" in p.read_text(encoding="utf-8")
+    ]
+    [entry] = yaml.safe_load(written.read_text(encoding="utf-8"))["apps"]
+    assert entry["kind"] == "ExternalClientApp"
+    assert entry["migrated_from"] == {"kind": "ConnectedApp", "name": "Billing_Sync"}
+    plan = cli("plan", "--detailed-exitcode", "-C", str(root))
+    assert plan.code == 0, plan.output
+    assert "ConnectedApp 'Billing_Sync'" not in plan.out  # the original is not unmanaged
+
+
 def test_deleting_the_migrated_app_reactivates_the_connected_app_and_drift_names_it(
     project: Callable[[str], Path], cli: Cli
 ) -> None:
