@@ -74,6 +74,7 @@ class TypeInfo:
 
 ECA_SETTINGS_TYPE = "ExternalClientAppSettings"
 ECA_SETTINGS_NAME = "ExternalClientApp"
+OIDC_SETTINGS_TYPE = "OauthOidcSettings"
 """The org settings of External Client Apps, readable (not writable) through `readMetadata`."""
 
 APP_TYPES: dict[str, TypeInfo] = {
@@ -736,9 +737,14 @@ class LocalOrg:
 
     def read_metadata(self, type_: str, full_names: list[str]) -> list[Record | None]:
         """`readMetadata`: one record per name; None for a name that does not exist (an "empty" record)."""
-        if type_ == ECA_SETTINGS_TYPE and type_ in self.schema.complex_types:
+        settings = {
+            ECA_SETTINGS_TYPE: (ECA_SETTINGS_NAME, self._eca_settings),
+            OIDC_SETTINGS_TYPE: ("OauthOidc", self._oidc_settings),
+        }
+        if type_ in settings and type_ in self.schema.complex_types:
             self._check_count(len(full_names))
-            return [self._eca_settings() if name == ECA_SETTINGS_NAME else None for name in full_names]
+            setting_name, read = settings[type_]
+            return [read() if name == setting_name else None for name in full_names]
         self._type_info(type_)
         self._check_count(len(full_names))
         out: list[Record | None] = []
@@ -754,6 +760,15 @@ class LocalOrg:
             "enableClientSecretInRestApiAccess": _wire_bool(self.setting("client_secret_rest_api_access")),
             "enableConsumerSecretApiAccess": _wire_bool(self.setting("consumer_secret_api_access")),
             "enablePackageEcaOauthFromDevOrg": "false",
+        }
+
+    def _oidc_settings(self) -> Record:
+        """The org's OAuth and OpenID Connect Settings (`OauthOidcSettings`) as Salesforce reads them (read-only
+        here): which flows an admin blocked org-wide."""
+        return {
+            "fullName": "OauthOidc",
+            "blockOAuthUnPwFlow": _wire_bool(self.setting("username_password_flows_blocked")),
+            "blockOAuthUsrAgtFlow": _wire_bool(self.setting("user_agent_flows_blocked")),
         }
 
     def create_metadata(
