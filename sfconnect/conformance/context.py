@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sfconnect.conformance import apps
+from sfconnect.conformance._records import field_text
 from sfconnect.conformance.model import NotRun
-from sfconnect.org import _soap
 from sfconnect.org.metadata_api import DeployOptions, DeployStatus, MetadataApi
 from sfconnect.org.oauth_client import OAuthClient
 from sfconnect.org.raw_metadata import RawMetadataClient, SaveOutcome
@@ -189,7 +189,7 @@ class ProbeContext:
     def consumer_key(self, eca_name: str) -> str:
         """The consumer key of a deployed External Client App (from its global OAuth settings)."""
         record = self.read("ExtlClntAppGlobalOauthSettings", f"{eca_name}_glbloauth")
-        key = _soap.child_text(record, "consumerKey") if record is not None else ""
+        key = field_text(record, "consumerKey")
         if not key:
             raise NotRun(
                 "the org does not return the consumer key of the probe's app through the Metadata API"

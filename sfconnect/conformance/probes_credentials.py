@@ -3,11 +3,11 @@ credentials. They observe the org setting that gates secrets over REST, never ch
 
 from __future__ import annotations
 
+from sfconnect.conformance._records import field_text
 from sfconnect.conformance.context import ProbeContext
 from sfconnect.conformance.model import NotRun, Observation, Probe
 from sfconnect.conformance.probes_oauth import App, _deploy_app
 from sfconnect.errors import CredentialsApiError
-from sfconnect.org import _soap
 from sfconnect.org.credentials import CredentialsClient
 
 __all__ = ["PROBES"]
@@ -15,7 +15,7 @@ __all__ = ["PROBES"]
 
 def _rest_secret_access(ctx: ProbeContext) -> bool | None:
     record = ctx.read("ExternalClientAppSettings", "ExternalClientApp")
-    text = _soap.child_text(record, "enableClientSecretInRestApiAccess") if record is not None else ""
+    text = field_text(record, "enableClientSecretInRestApiAccess")
     return None if not text else text.strip().lower() in ("true", "1")
 
 

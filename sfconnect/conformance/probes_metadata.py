@@ -8,10 +8,10 @@ import string
 from typing import Any
 
 from sfconnect.conformance import apps
+from sfconnect.conformance._records import field_text
 from sfconnect.conformance.context import ProbeContext
 from sfconnect.conformance.model import NotRun, Observation, Probe
 from sfconnect.errors import MetadataFault
-from sfconnect.org import _soap
 from sfconnect.org.raw_metadata import SaveOutcome
 
 __all__ = ["PROBES"]
@@ -62,7 +62,7 @@ def consumer_key_on_create(ctx: ProbeContext) -> Observation:
     name, key, result = _eca_with_key(ctx, "KeyCreate")
     observed = _outcome(result)
     record = ctx.read("ExtlClntAppGlobalOauthSettings", f"{name}_glbloauth") if result.success else None
-    observed["key_kept"] = record is not None and _soap.child_text(record, "consumerKey") == key
+    observed["key_kept"] = record is not None and field_text(record, "consumerKey") == key
     return observed
 
 
@@ -102,7 +102,7 @@ def update_replaces_whole(ctx: ProbeContext) -> Observation:
     without = {k: v for k, v in header.items() if k != "description"}
     updated = ctx.update([("ExternalClientApplication", without)])[0]
     record = ctx.read("ExternalClientApplication", name)
-    kept = record is not None and bool(_soap.child_text(record, "description"))
+    kept = bool(field_text(record, "description"))
     return {"update_success": updated.success, "omitted_field_kept": kept}
 
 

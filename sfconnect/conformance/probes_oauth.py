@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from sfconnect.conformance import apps
+from sfconnect.conformance._records import field_text
 from sfconnect.conformance.context import BrowserUser, ProbeContext
 from sfconnect.conformance.model import NotRun, Observation, Probe
-from sfconnect.org import _soap
 from sfconnect.org.oauth_client import AuthorizeAnswer, Refusal, Tokens, jwt_assertion, pkce_pair
 
 __all__ = ["PROBES"]
@@ -356,7 +356,7 @@ def device_flow_connected_app(ctx: ProbeContext) -> Observation:
         raise RuntimeError(f"setup deploy failed: {status.error_message or status.status}")
     record = ctx.read("ConnectedApp", name)
     config = next((c for c in record if c.tag.endswith("}oauthConfig")), None) if record is not None else None
-    key = _soap.child_text(config, "consumerKey") if config is not None else ""
+    key = field_text(config, "consumerKey")
     if not key:
         raise NotRun("the org does not return the Connected App's consumer key through the Metadata API")
     ctx.secret(key)
@@ -427,7 +427,7 @@ def user_agent_default(ctx: ProbeContext) -> Observation:
     # Salesforce's default is observable only while no admin has changed it: read the org-wide switch first
     # (Metadata API Developer Guide, OauthOidcSettings: blockOAuthUsrAgtFlow).
     settings = ctx.read("OauthOidcSettings", "OauthOidc")
-    if settings is not None and _soap.child_text(settings, "blockOAuthUsrAgtFlow") == "true":
+    if field_text(settings, "blockOAuthUsrAgtFlow") == "true":
         raise NotRun(
             "the org blocks the user-agent flow (OAuth and OpenID Connect Settings, an admin's choice), so "
             "Salesforce's default cannot be observed here; the kit never changes org settings"

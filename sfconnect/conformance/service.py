@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from sfconnect.conformance._records import field_text
 from sfconnect.conformance.apps import APP_TYPES, ECA_CHILD_TYPES
 from sfconnect.conformance.catalog import Entry, compare, load_catalog
 from sfconnect.conformance.context import PREFIX, BrowserUser, OrgFacts, ProbeContext, new_run_id
 from sfconnect.conformance.masking import Masker
 from sfconnect.conformance.model import AREAS, NotRun, ProbeResult, Report
 from sfconnect.errors import MetadataFault, OrgError, SfconnectError
-from sfconnect.org import _soap
 from sfconnect.org.metadata_api import MetadataApi
 from sfconnect.org.oauth_client import OAuthClient
 from sfconnect.org.raw_metadata import RawMetadataClient
@@ -108,7 +108,7 @@ def read_facts(session: OrgSession, raw: RawMetadataClient, rest: RestClient, oa
     try:
         settings = raw.read("ExternalClientAppSettings", ["ExternalClientApp"])
         record = settings[0] if settings else None
-        text = _soap.child_text(record, "enableConsumerSecretApiAccess") if record is not None else ""
+        text = field_text(record, "enableConsumerSecretApiAccess")
         secret_access = None if not text else text.strip().lower() in ("true", "1")
     except MetadataFault:
         secret_access = None

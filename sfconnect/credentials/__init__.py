@@ -20,5 +20,8 @@ __all__ = [
     "entries_for",
     "parse_sink",
     "read_credentials",
+    "rotate",
     "rotate_app",
+    "service",
+    "sinks",
 ]

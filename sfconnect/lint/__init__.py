@@ -24,5 +24,13 @@ __all__ = [
     "lint_live",
     "lint_live_project",
     "lint_project",
+    "model",
+    "registry",
+    "render",
+    "rules_app",
+    "rules_migration",
+    "rules_org",
+    "rules_project",
+    "runner",
     "severity_at_least",
 ]

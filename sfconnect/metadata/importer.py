@@ -25,7 +25,7 @@ from sfconnect.errors import Issue, MetadataError
 from sfconnect.metadata.component import Component, eca_families
 from sfconnect.metadata.decompiler import DecompiledApp, decompile_app
 from sfconnect.metadata.schema import ComponentType
-from sfconnect.spec._yaml import reads_as_number_in_yaml_1_2
+from sfconnect.spec import reads_as_number_in_yaml_1_2
 
 __all__ = [
     "ImportResult",

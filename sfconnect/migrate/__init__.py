@@ -18,5 +18,8 @@ __all__ = [
     "check",
     "render_json",
     "render_text",
+    "report",
+    "service",
     "side_by_side",
+    "yaml_edit",
 ]
