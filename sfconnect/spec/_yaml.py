@@ -87,6 +87,11 @@ class Document:
             probe = probe[:-1]
         return self.values.get((), (1, 1))
 
+    def where(self, loc: Loc) -> tuple[str, int, int]:
+        """``(file, line, column)`` of `loc`'s value (see `position`)."""
+        line, column = self.position(loc)
+        return self.path, line, column
+
     def has(self, loc: Loc) -> bool:
         """Whether `loc` is written in this document."""
         return loc in self.values

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeAlias
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import (
     AfterValidator,
@@ -27,12 +28,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from sfconnect._types import Loc
+from sfconnect.spec._yaml import Document
 from sfconnect.spec.refs import ENV_NAME, REFERENCE_HINT, parse_ref
 from sfconnect.spec.scopes import ACCEPTED_SCOPES, UnknownScopeError, canonical_scope
 
@@ -483,17 +486,32 @@ class Handler(SpecModel):
 # --- apps ------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, eq=False)
 class AppSource:
-    """Where an app is written: its file, the key path of its entry, and a locator for its key paths."""
+    """Where an app is written, as data: the document it comes from, the key path of its entry in it.
 
-    def __init__(self, file: str, loc: Loc, locate: Callable[[Loc], tuple[str, int, int]]) -> None:
-        self.file = file
-        self.loc = loc
-        self._locate = locate
+    An app with a target's overrides has two layers: `document` and `loc` are the override's (in the project
+    file), `base` is where the app itself is written and `overrides` the override as written. A key path the
+    override reaches is located in the project file, any other one in the app's own file. The loader passes the
+    source in the validation context (``context={"source": ...}``); the app keeps it as `AppSpec.source`.
+    """
 
-    def position(self, loc: Loc = ()) -> tuple[str, int, int]:
-        """``(file, line, column)`` of a key path inside the app (``()`` = the app's entry)."""
-        return self._locate(loc)
+    document: Document
+    loc: Loc
+    base: AppSource | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        """The file of the app's entry (the project file for an app with overrides)."""
+        return self.document.path
+
+    def position(self, loc: Loc = (), *, key: bool = False) -> tuple[str, int, int]:
+        """``(file, line, column)`` of a key path inside the app (``()`` = the app's entry); `key` = of its key."""
+        if self.base is not None and not _reaches(self.overrides, loc):
+            return self.base.position(loc, key=key)
+        line, column = self.document.position((*self.loc, *loc), key=key)
+        return self.document.path, line, column
 
     @property
     def line(self) -> int:
@@ -502,6 +520,18 @@ class AppSource:
 
     def __repr__(self) -> str:
         return f"AppSource({self.file!r}, line={self.line})"
+
+
+def _reaches(override: Mapping[str, Any], loc: Loc) -> bool:
+    """Whether the value at `loc` comes from the override (mappings merge, anything else replaces)."""
+    value: Any = override
+    for part in loc:
+        if not isinstance(value, dict):
+            return True
+        if part not in value:
+            return False
+        value = value[part]
+    return bool(loc)
 
 
 def _label_optional_when_absent(schema: dict[str, Any]) -> None:
@@ -546,9 +576,17 @@ class _AppBase(SpecModel):
             return {**value, "label": value.get("name") or "-"}
         return value
 
+    @model_validator(mode="after")
+    def _keep_source(self, info: ValidationInfo) -> Self:
+        """Where the app is written, when the loader says so in the validation context."""
+        source = (info.context or {}).get("source") if isinstance(info.context, dict) else None
+        if isinstance(source, AppSource):
+            self._source = source
+        return self
+
     @property
     def source(self) -> AppSource | None:
-        """Where this app is written (set by the loader; None for specs built in code)."""
+        """Where this app is written (from the loader's validation context; None for specs built in code)."""
         return self._source
 
 
