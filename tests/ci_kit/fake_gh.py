@@ -67,7 +67,8 @@ def main() -> None:
         return
     if not argv or argv[0] != "api":
         _fail(f"fake gh: unsupported command {argv!r}", 64)
-    method, paginate, payload, path = "GET", False, None, None
+    method, paginate, path = "GET", False, None
+    payload: Any = None
     rest = argv[1:]
     while rest:
         arg = rest.pop(0)

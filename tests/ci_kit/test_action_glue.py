@@ -43,7 +43,7 @@ class Runner:
         self.env["FAKE_RECORD"] = str(root / "record.json")
 
     def use(
-        self, rc: int, report: str = "", github: dict[str, Any] | None = None, **inputs: str
+        self, rc: int, report: str = "", github: dict[str, Any] | None = None, /, **inputs: str
     ) -> ActionRun:
         env = {**self.env, "FAKE_RC": str(rc)}
         if report:
@@ -84,9 +84,7 @@ def test_plan_with_changes_comments_and_passes_then_updates_the_same_comment(run
 
 
 def test_a_fork_pull_request_gets_no_comment(runner: Runner) -> None:
-    run = runner.use(
-        2, command="plan", target="production", github=_github(fork=True), **{"pr-comment": "true"}
-    )
+    run = runner.use(2, "", _github(fork=True), command="plan", target="production", **{"pr-comment": "true"})
 
     assert not run.failed
     assert "Comment on the pull request" not in _ran(run)
@@ -122,7 +120,7 @@ def test_lint_findings_fail_by_default_and_pass_when_the_caller_says_so(runner: 
 def test_nightly_drift_opens_the_issue_fails_then_closes_it_and_passes(runner: Runner) -> None:
     inputs = {"command": "drift", "target": "production", "drift-issue": "true", "fail-on-found": "true"}
 
-    drifted = runner.use(2, "billing-sync: scopes drifted\n", github=_github(event="schedule"), **inputs)
+    drifted = runner.use(2, "billing-sync: scopes drifted\n", _github(event="schedule"), **inputs)
 
     assert drifted.failed
     (issue,) = runner.github.state()["issues"]
@@ -130,7 +128,7 @@ def test_nightly_drift_opens_the_issue_fails_then_closes_it_and_passes(runner: R
     assert issue["state"] == "open"
     assert "Comment on the pull request" not in _ran(drifted)
 
-    in_sync = runner.use(0, "No drift.\n", github=_github(event="schedule"), **inputs)
+    in_sync = runner.use(0, "No drift.\n", _github(event="schedule"), **inputs)
 
     assert not in_sync.failed
     assert runner.github.state()["issues"][0]["state"] == "closed"

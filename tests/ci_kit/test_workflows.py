@@ -202,7 +202,7 @@ def test_the_action_exposes_its_outputs_and_installs_from_its_own_source() -> No
 def test_plan_skips_forks_and_drift_runs_nightly() -> None:
     plan = _load(REPO_ROOT / "examples/github-actions/workflows/sfconnect-plan.yml")
     assert plan["jobs"]["plan"]["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
-    drift = _load(REPO_ROOT / "examples/github-actions/workflows/sfconnect-drift.yml")
+    drift: Any = _load(REPO_ROOT / "examples/github-actions/workflows/sfconnect-drift.yml")
     assert drift[True]["schedule"]  # PyYAML reads the key `on` as True
     apply = _load(REPO_ROOT / "examples/github-actions/workflows/sfconnect-apply.yml")
     assert apply["jobs"]["apply"]["environment"] == "production"

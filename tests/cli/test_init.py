@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from pathlib import Path
 
@@ -322,5 +323,5 @@ def test_the_installed_commit_is_read_from_direct_url_json(
             assert name == "direct_url.json"
             return direct_url
 
-    monkeypatch.setattr(init_module.importlib.metadata, "distribution", lambda name: Dist())
+    monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Dist())
     assert init_module._installed_ref() == expected

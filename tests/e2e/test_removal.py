@@ -72,6 +72,7 @@ def test_children_left_without_their_header_are_removed(project: Callable[[str],
         assert cli("apply", "-C", str(root), "--auto-approve").code == 0
         org = handle.org
         header = org.component("ExternalClientApplication", "Partner_Portal")
+        assert header is not None
         org.store.delete_component(org.org_id, header.type, header.full_name)  # a header lost on its own
         _mark_absent(root / "apps" / "web-portal.yaml", "    label: Partner Portal\n")
         removed = cli("apply", "-C", str(root), "--auto-approve")

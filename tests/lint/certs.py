@@ -15,7 +15,7 @@ def make_cert(
     not_before: dt.datetime,
     days: int,
     key: str = "rsa2048",
-    digest: hashes.HashAlgorithm | None = None,
+    digest: hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None = None,
 ) -> str:
     """A self-signed certificate (PEM) valid for `days` from `not_before`."""
     if key == "ec":

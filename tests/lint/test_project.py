@@ -42,11 +42,11 @@ def _project(tmp_path: Path, config: str = "", apps: dict[str, str] | None = Non
     return tmp_path
 
 
-def _lint(root: Path):  # type: ignore[no-untyped-def]
+def _lint(root: Path):
     return lint_project(load_project(root, environ={}, require_values=False), today=TODAY)
 
 
-def _rules(report) -> list[str]:  # type: ignore[no-untyped-def]
+def _rules(report) -> list[str]:
     return [f.rule_id for f in report.findings]
 
 

@@ -53,7 +53,8 @@ def trusting_session(ca_bundle: Path) -> requests.Session:
 
 def simple_salesforce_client(handle: LocalOrgHandle, version: str = "60.0") -> Any:
     """An unmodified simple-salesforce client logged in through SOAP, trusting the local CA for zeep too."""
-    from simple_salesforce import Salesforce, SalesforceLogin
+    from simple_salesforce.api import Salesforce
+    from simple_salesforce.login import SalesforceLogin
 
     session = trusting_session(handle.ca_bundle)
     session_id, _instance = SalesforceLogin(

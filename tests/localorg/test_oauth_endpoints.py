@@ -99,7 +99,7 @@ def test_revoke_access_and_refresh_tokens(oo: OAuthOrg) -> None:
 
 
 def _sf(oo: OAuthOrg, token: str) -> Any:
-    from simple_salesforce import Salesforce
+    from simple_salesforce.api import Salesforce
 
     session = trusting_session(oo.handle.ca_bundle)
     sf = Salesforce(instance_url=oo.base, session_id=token, session=session, version="60.0")

@@ -197,7 +197,7 @@ def test_unsupported_response_type(oo: OAuthOrg) -> None:
 
 
 # refresh token ----------------------------------------------------------------
-def _refresh(oo: OAuthOrg, app, token: str, secret: bool = True, ip: str | None = None):  # type: ignore[no-untyped-def]
+def _refresh(oo: OAuthOrg, app, token: str, secret: bool = True, ip: str | None = None):
     form = {"grant_type": "refresh_token", "refresh_token": token, "client_id": app.client_id}
     if secret:
         form["client_secret"] = app.client_secret
@@ -305,7 +305,7 @@ def test_client_credentials_refused_without_a_run_as_user(oo: OAuthOrg) -> None:
 
 
 # JWT bearer ----------------------------------------------------------------
-def _jwt(oo: OAuthOrg, assertion: str):  # type: ignore[no-untyped-def]
+def _jwt(oo: OAuthOrg, assertion: str):
     return oo.token(grant_type="urn:ietf:params:oauth:grant-type:jwt-bearer", assertion=assertion)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 import requests
-from simple_salesforce import SalesforceLogin
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+from simple_salesforce.login import SalesforceLogin
 
 from sfconnect.localorg import AlreadyServed, LocalOrgHandle, find_running, serve_local_org
 from tests.localorg.conftest import close_client, simple_salesforce_client, trusting_session

@@ -10,6 +10,7 @@ import ssl
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,9 +33,9 @@ from tests.served import served_in_subprocess
 
 
 @pytest.fixture
-def org(tmp_path: Path) -> LocalOrgHandle:
+def org(tmp_path: Path) -> Iterator[LocalOrgHandle]:
     with serve_local_org(tmp_path / "org") as handle:
-        yield handle  # type: ignore[misc]
+        yield handle
 
 
 def _tls(handle: LocalOrgHandle) -> ssl.SSLContext:
@@ -135,7 +136,7 @@ def test_six_parallel_60_mib_unauthenticated_bodies_leave_the_server_memory_flat
             info.org_id,
             info.port,
             data_dir,
-            None,
+            None,  # type: ignore[arg-type]  # only the address is used: the org runs in the subprocess
             None,  # type: ignore[arg-type]
         )
         before = _rss_kib(proc.pid)

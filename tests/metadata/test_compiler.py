@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ EXAMPLES = sorted(p for p in (REPO_ROOT / "examples").iterdir() if (p / "sfconne
 FAKE_CERT = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
 
 
-def _spec(cls: type[ExternalClientAppSpec] | type[ConnectedAppSpec], data: dict[str, object]) -> Any:
+def _spec(cls: type[ExternalClientAppSpec] | type[ConnectedAppSpec], data: Mapping[str, object]) -> Any:
     """A spec built in code (YAML lists arrive as lists; the loader freezes them, here lax mode does)."""
     return cls.model_validate(data, strict=False)
 

@@ -135,7 +135,7 @@ def _leaves(components: tuple[Component, ...]) -> dict[tuple[str, str], object]:
 
 
 def _cases() -> list[object]:
-    cases = []
+    cases: list[object] = []
     for kind in (fieldmap.CA, fieldmap.ECA):
         for row, place in fieldmap.rows_for(kind):
             if row.yaml == fieldmap.SECRET_ROW:

@@ -15,7 +15,7 @@ import pytest
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata import schema
-from sfconnect.metadata.component import Component, Record
+from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.decompiler import decompile_app, import_equivalent
 from sfconnect.metadata.formats import find_metadata_files, read_source_tree
 from sfconnect.metadata.importer import group_apps
@@ -148,7 +148,7 @@ def _set_path(record: Record, path: str, value: Any) -> Record:
     return record.set(head, _set_path(child, rest, value))
 
 
-_NEWER = {
+_NEWER: dict[str, tuple[str, Value]] = {
     "ExtlClntAppGlobalOauthSettings": ("isEnforceRefreshTokenTTL", True),
     "ExtlClntAppConfigurablePolicies": ("isCanvasPluginEnabled", False),
     "ExtlClntAppOauthConfigurablePolicies": ("guestJwtSessionTimeoutType", "Custom"),

@@ -36,7 +36,7 @@ def _record(xsd_type: str, depth: int = 0) -> st.SearchStrategy[dict[str, object
     for spec in specs:
         single = _value(spec, depth)
         strategies[spec.name] = st.lists(single, min_size=1, max_size=3) if spec.repeated else single
-    return st.fixed_dictionaries({}, optional=strategies)  # type: ignore[arg-type]
+    return st.fixed_dictionaries({}, optional=strategies)
 
 
 def _components() -> st.SearchStrategy[Component]:

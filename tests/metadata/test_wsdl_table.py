@@ -13,7 +13,7 @@ from sfconnect.metadata import schema
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_tool():  # type: ignore[no-untyped-def]
+def _load_tool():
     spec = importlib.util.spec_from_file_location("gen_wsdl_table", ROOT / "tools" / "gen_wsdl_table.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -29,7 +29,7 @@ def test_committed_table_matches_the_bundled_wsdl() -> None:
     assert fresh == committed, "stale: run python tools/gen_wsdl_table.py"
 
 
-def test_check_mode_reports_a_stale_table(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_check_mode_reports_a_stale_table(tmp_path: Path, monkeypatch) -> None:
     tool = _load_tool()
     stale = tmp_path / "_wsdl_table.py"
     stale.write_text("# old\n", encoding="utf-8")

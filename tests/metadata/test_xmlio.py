@@ -63,7 +63,7 @@ def test_values_are_typed_by_the_wsdl() -> None:
         pytest.param(lambda b: b.replace(b"<isAdminApproved>true", b"<isAdminApproved>1"), id="boolean-1"),
     ],
 )
-def test_reading_is_robust(variant) -> None:  # type: ignore[no-untyped-def]
+def test_reading_is_robust(variant) -> None:
     assert _read(variant(BASIC)) == _read(BASIC)
 
 

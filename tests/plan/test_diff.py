@@ -171,7 +171,7 @@ def test_grouping_matches_family_of() -> None:
     assert groups[("ConnectedApp", "Legacy")] == family_of("Legacy", "ConnectedApp", live)
 
 
-def test_unmanaged_apps_report_their_package(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unmanaged_apps_report_their_package(tmp_path) -> None:
     from sfconnect.org.metadata_api import FileProperties
     from sfconnect.plan.service import _unmanaged
     from sfconnect.spec.load import load_project

@@ -82,7 +82,7 @@ def sample_plan() -> Plan:
     )
 
 
-def _render(fn, plan: Plan, **kw) -> str:  # type: ignore[no-untyped-def]
+def _render(fn, plan: Plan, **kw) -> str:
     out = io.StringIO()
     fn(plan, out, **kw)
     return out.getvalue()
@@ -97,7 +97,7 @@ def _render(fn, plan: Plan, **kw) -> str:  # type: ignore[no-untyped-def]
         ("plan.json", render_json, {}),
     ],
 )
-def test_golden_rendering(golden: Golden, name: str, fn, kw) -> None:  # type: ignore[no-untyped-def]
+def test_golden_rendering(golden: Golden, name: str, fn, kw) -> None:
     golden.check(GOLDEN / name, _render(fn, sample_plan(), **kw))
 
 
