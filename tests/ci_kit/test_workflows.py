@@ -47,13 +47,21 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def test_there_are_workflows_for_plan_lint_apply_and_drift() -> None:
-    assert {p.name for p in WORKFLOWS} == {
-        "sfconnect-plan.yml",
-        "sfconnect-lint.yml",
-        "sfconnect-apply.yml",
-        "sfconnect-drift.yml",
-    }
+def _action_commands(workflow: dict[str, Any]) -> list[str]:
+    """The `command:` of every step that uses this action, in order."""
+    return [
+        str(step.get("with", {}).get("command"))
+        for job in workflow["jobs"].values()
+        for step in job.get("steps", [])
+        if str(step.get("uses", "")).startswith(ACTION_REF.split("@")[0] + "@")
+    ]
+
+
+def test_plan_lint_apply_and_drift_each_have_a_workflow_that_runs_that_command_through_the_action() -> None:
+    by_command = {p.stem.removeprefix("sfconnect-"): _action_commands(_load(p)) for p in WORKFLOWS}
+    assert {"plan", "lint", "apply", "drift"} <= set(by_command)
+    for command, commands in by_command.items():
+        assert command in commands, f"sfconnect-{command}.yml never runs `{command}` through the action"
 
 
 # --- JSON schemas ----------------------------------------------------------------------------------------

@@ -27,8 +27,23 @@ def _sarif_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def test_there_are_at_least_thirty_rules_with_complete_metadata() -> None:
-    assert len(RULES) >= 30
+def test_every_rule_defined_is_registered_once_in_catalog_order_and_found_by_id_or_slug() -> None:
+    from sfconnect.lint import rules_app, rules_migration, rules_org, rules_project
+    from sfconnect.lint.model import Rule
+    from sfconnect.lint.registry import AREAS, find_rule
+
+    defined = [v for m in (rules_app, rules_project, rules_org, rules_migration) for v in vars(m).values()]
+    assert {id(v) for v in defined if isinstance(v, Rule)} == {id(rule) for rule in RULES}
+    assert len({rule.id for rule in RULES}) == len({rule.slug for rule in RULES}) == len(RULES)
+    areas = [AREAS.index(rule.id.split("-")[1]) for rule in RULES]
+    assert areas == sorted(areas)
+    for rule in RULES:
+        assert find_rule(rule.id) is rule and find_rule(rule.slug) is rule
+    with pytest.raises(KeyError):
+        find_rule("SFC-NOPE-001")
+
+
+def test_every_rule_has_complete_metadata() -> None:
     for rule in RULES:
         assert re.fullmatch(r"SFC-[A-Z]+-\d{3}", rule.id)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.slug)

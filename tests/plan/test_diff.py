@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
+from typing import cast
 
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component, Record
+from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.plan.diff import diff_app, family_of, unit_map
 from sfconnect.plan.model import Plan
 from sfconnect.plan.render import render_text
@@ -171,23 +174,43 @@ def test_grouping_matches_family_of() -> None:
     assert groups[("ConnectedApp", "Legacy")] == family_of("Legacy", "ConnectedApp", live)
 
 
-def test_unmanaged_apps_report_their_package(tmp_path) -> None:
-    from sfconnect.org.metadata_api import FileProperties
-    from sfconnect.plan.service import _unmanaged
+class _ListingOnlyOrg:
+    """An org that lists components and is never asked to read one: enough to plan a project of no apps."""
+
+    def __init__(self, listed: list[FileProperties]) -> None:
+        self.listed = listed
+        self.calls: dict[str, int] = {"listMetadata": 0}
+
+    def list_metadata(self, types: list[str]) -> list[FileProperties]:
+        self.calls["listMetadata"] += 1
+        return [f for f in self.listed if f.type in types]
+
+
+def test_a_plan_names_the_unmanaged_apps_and_their_package(tmp_path: Path) -> None:
+    from sfconnect.plan.service import make_plan
     from sfconnect.spec.load import load_project
 
     (tmp_path / "apps").mkdir()
+    (tmp_path / "sfconnect.yaml").write_text("targets:\n  local: {local: {org: default}}\n", encoding="utf-8")
     project = load_project(tmp_path, environ={})
-    listed = [
-        FileProperties("ConnectedApp", "ns__Installed", namespace_prefix="ns", manageable_state="installed"),
-        FileProperties("ExternalClientApplication", "Hand_Made"),
-        FileProperties("ExtlClntAppOauthSettings", "Hand_Made_oauth"),
-    ]
-    found = _unmanaged(project, [], listed)
-    assert [(u.kind, u.name, u.managed_package) for u in found] == [
+    org = _ListingOnlyOrg(
+        [
+            FileProperties(
+                "ConnectedApp", "ns__Installed", namespace_prefix="ns", manageable_state="installed"
+            ),
+            FileProperties("ExternalClientApplication", "Hand_Made"),
+            FileProperties("ExtlClntAppOauthSettings", "Hand_Made_oauth"),
+        ]
+    )
+
+    plan = make_plan(project, "local", cast(MetadataApi, org)).plan
+
+    assert {(u.kind, u.name, u.managed_package) for u in plan.unmanaged} == {
         ("ConnectedApp", "ns__Installed", "ns"),
         ("ExternalClientApp", "Hand_Made", ""),
-    ]
+    }
+    assert org.calls == {"listMetadata": 1}
+    assert not plan.has_changes()
 
 
 def test_values_are_shown_as_the_yaml_says_them() -> None:

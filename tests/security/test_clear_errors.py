@@ -20,7 +20,7 @@ from sfconnect.metadata.formats import read_source_tree
 from sfconnect.metadata.xmlio import read_component
 from sfconnect.org.auth import JwtBearerAuth
 from sfconnect.spec._yaml import load_document
-from sfconnect.spec.load import load_project
+from sfconnect.spec.load import Project, load_project
 from sfconnect.spec.refs import parse_ref, resolve_ref
 
 NS = "http://soap.sforce.com/2006/04/metadata"
@@ -160,10 +160,10 @@ apps:
 """
 
 
-def _load(tmp_path: Path, *, url: str = '"https://a.example.com/cb"', label: str = "Alpha") -> None:
+def _load(tmp_path: Path, *, url: str = '"https://a.example.com/cb"', label: str = "Alpha") -> Project:
     (tmp_path / "apps").mkdir(exist_ok=True)
     (tmp_path / "apps" / "app.yaml").write_text(APP.format(url=url, label=label), encoding="utf-8")
-    load_project(tmp_path, environ={})
+    return load_project(tmp_path, environ={})
 
 
 def _errors(tmp_path: Path, **kwargs: str) -> str:
@@ -204,7 +204,8 @@ def test_callbacks_that_salesforce_would_never_want_are_refused(tmp_path: Path, 
     ],
 )
 def test_https_loopback_and_custom_scheme_callbacks_stay_accepted(tmp_path: Path, url: str) -> None:
-    _load(tmp_path, url=f'"{url}"')
+    [app] = _load(tmp_path, url=f'"{url}"').apps
+    assert app.oauth is not None and app.oauth.callback_urls == (url,)
 
 
 def test_strings_are_capped_as_salesforce_caps_them(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic.fields import FieldInfo
 
 from sfconnect.spec import _wsdl as _wsdl_table
 from sfconnect.spec.models import ConnectedAppSpec, ExternalClientAppSpec
@@ -30,16 +32,36 @@ def test_wsdl_table_covers_the_corpus_fields() -> None:
     assert {"distributionState", "isProtected"} <= set(_wsdl_table.TYPES["ExternalClientApplication"])
 
 
+def _field_at(model: Any, path: str) -> FieldInfo | None:
+    """The model field a dotted YAML path leads to (through optional and union types), or None."""
+    info: FieldInfo | None = None
+    for part in path.split("."):
+        fields: dict[str, FieldInfo] = getattr(model, "model_fields", {})
+        info = fields.get(part)
+        if info is None:
+            return None
+        annotation = info.annotation
+        model = next(
+            (a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")),
+            annotation,
+        )
+    return info
+
+
 def test_every_switch_path_is_a_model_field() -> None:
+    unknown = []
     for item in SWITCHES:
-        model: type = ExternalClientAppSpec if item.connected_app.where == "unsupported" else ConnectedAppSpec
-        for part in item.path.split("."):
-            info = model.model_fields[part]  # type: ignore[attr-defined]
-            annotation = info.annotation
-            model = next(
-                (a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")),
-                annotation,
-            )
+        model = ExternalClientAppSpec if item.connected_app.where == "unsupported" else ConnectedAppSpec
+        if _field_at(model, item.path) is None:
+            unknown.append(item.path)
+    assert unknown == []
+
+
+def test_the_field_walk_finds_leaves_and_refuses_paths_that_are_not_fields() -> None:
+    leaf = _field_at(ExternalClientAppSpec, "oauth.flows.device.enabled")
+    assert leaf is not None and leaf.annotation is bool
+    assert _field_at(ExternalClientAppSpec, "oauth.flows.device.nope") is None
+    assert _field_at(ConnectedAppSpec, "oauth.nope.enabled") is None
 
 
 def test_switch_lookup() -> None:
