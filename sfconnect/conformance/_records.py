@@ -1,4 +1,7 @@
-"""Reading fields of the Metadata API records the probes get back from `sfconnect.org.raw_metadata`."""
+"""Reading fields of the Metadata API records the probes get back from `sfconnect.org.raw_metadata`.
+
+Read by: `sfconnect.conformance.*`.
+"""
 
 from __future__ import annotations
 

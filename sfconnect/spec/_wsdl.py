@@ -3,6 +3,8 @@
 A view of the one generated WSDL table (`sfconnect._wsdl_table`), shaped for validating YAML values: each field
 of a type maps to ``(type, required, repeated)``, where a type is an XSD name (``string``, ``boolean``,
 ``int``, ...), ``enum:<Name>``, or another complex type of `TYPES`. The inherited ``fullName`` is left out.
+
+Read by: `sfconnect.spec.rules`, `sfconnect.spec.schema`, `sfconnect.spec.scopes`.
 """
 
 from __future__ import annotations
