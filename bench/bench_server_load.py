@@ -10,7 +10,6 @@ within 20% of before).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.client
 import json
 import os
@@ -27,12 +26,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from sfconnect.localorg import find_running, open_local_org
+from sfconnect.metadata.certificates import new_key_and_certificate
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 APP = "Bench_Load_App"
@@ -40,20 +37,7 @@ MD = "http://soap.sforce.com/2006/04/metadata"
 
 
 def _key_and_cert() -> tuple[rsa.RSAPrivateKey, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sfconnect bench")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    return new_key_and_certificate("sfconnect bench", days=2)
 
 
 def _prepare(data_dir: Path, cert_pem: str) -> tuple[str, str, str]:

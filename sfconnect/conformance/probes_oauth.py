@@ -7,18 +7,13 @@ client. Interactive flows log in as the browser user given to the kit; without o
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, TypeVar, cast
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from sfconnect.conformance import apps
 from sfconnect.conformance._records import field_text
 from sfconnect.conformance.context import BrowserUser, ProbeContext
 from sfconnect.conformance.model import NotRun, Observation, Probe
+from sfconnect.metadata.certificates import new_key_and_certificate, private_key_pem
 from sfconnect.org.oauth_client import AuthorizeAnswer, Refusal, Tokens, jwt_assertion, pkce_pair
 
 __all__ = ["PROBES"]
@@ -228,23 +223,8 @@ def wrong_secret(ctx: ProbeContext) -> Observation:
 
 
 def _key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sfconnect conformance")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .sign(key, hashes.SHA256())
-    )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode("ascii")
-    return pem, cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    key, cert = new_key_and_certificate("sfconnect conformance", days=2)
+    return private_key_pem(key), cert
 
 
 def _jwt_app(ctx: ProbeContext, suffix: str, **policies: Any) -> tuple[App, str]:

@@ -17,13 +17,23 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from sfconnect.errors import ConfigError
 from sfconnect.spec.load import Project
 
-__all__ = ["KeyJob", "finish_rotation", "former", "generate", "keygen_jobs", "start_rotation"]
+__all__ = [
+    "KeyJob",
+    "finish_rotation",
+    "former",
+    "generate",
+    "keygen_jobs",
+    "new_key_and_certificate",
+    "private_key_pem",
+    "self_signed_certificate",
+    "start_rotation",
+]
 
 _VALIDITY_DAYS = 730
 
@@ -69,6 +79,48 @@ def keygen_jobs(project: Project) -> list[KeyJob]:
     return sorted(jobs.values(), key=lambda j: str(j.key_path))
 
 
+def self_signed_certificate(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    common_name: str,
+    *,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> str:
+    """A self-signed X.509 certificate (PEM) of `key`'s public key, signed with SHA-256, its subject and issuer
+    ``CN=<common_name>``."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def new_key_and_certificate(common_name: str, *, days: int) -> tuple[rsa.RSAPrivateKey, str]:
+    """A new RSA-2048 key and its self-signed certificate (PEM), valid from a day ago until `days` from now.
+
+    For code that needs a throwaway JWT bearer pair at run time (the conformance kit, tests, benchmarks).
+    """
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    return key, self_signed_certificate(
+        key, common_name, not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=days)
+    )
+
+
+def private_key_pem(key: rsa.RSAPrivateKey) -> str:
+    """The key as unencrypted PKCS#8 PEM (a secret: never log or print it)."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
+
+
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -96,26 +148,18 @@ def generate(job: KeyJob, *, now: dt.datetime | None = None) -> list[Path]:
             )
     else:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        _write_private(job.key_path, pem)
+        _write_private(job.key_path, private_key_pem(key).encode("ascii"))
         written.append(job.key_path)
     if job.cert_path is not None and not job.cert_path.exists():
         start = now or dt.datetime.now(dt.UTC)
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, job.app or job.cert_path.stem)])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start - dt.timedelta(minutes=5))
-            .not_valid_after(start + dt.timedelta(days=_VALIDITY_DAYS))
-            .sign(key, hashes.SHA256())
+        cert = self_signed_certificate(
+            key,
+            job.app or job.cert_path.stem,
+            not_before=start - dt.timedelta(minutes=5),
+            not_after=start + dt.timedelta(days=_VALIDITY_DAYS),
         )
         job.cert_path.parent.mkdir(parents=True, exist_ok=True)
-        job.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        job.cert_path.write_bytes(cert.encode("ascii"))
         written.append(job.cert_path)
     return written
 

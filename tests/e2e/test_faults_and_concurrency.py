@@ -12,18 +12,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sfconnect.apply.service import DeployUnfinished, follow_deploy
 from sfconnect.errors import OrgError
-from sfconnect.localorg import find_running
+from sfconnect.localorg import ServerInfo, find_running
 from sfconnect.localorg.service import local_org_dir
 from sfconnect.org.auth import UsernamePasswordAuth
 from sfconnect.org.metadata_api import DeployOptions, RetryPolicy
 from sfconnect.org.session import Timeouts
-from sfconnect.org.targets import connect
+from sfconnect.org.targets import Connection, connect
 from tests.e2e.conftest import Cli
 from tests.localorg.zips import eca_zip
 from tests.served import _env, served_in_subprocess
@@ -46,21 +47,35 @@ FAST = Timeouts(connect=1.0, read=1.0, deploy=30.0)
 FEW_RETRIES = RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.2)
 
 
+def _connect(
+    data_dir: Path,
+    info: ServerInfo,
+    *,
+    password: str | None = None,
+    retry: RetryPolicy = FEW_RETRIES,
+    timeouts: Timeouts = FAST,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Connection:
+    """Log in to the org served from `data_dir` as its admin (with `password` instead, when given)."""
+    user, admin_password = _admin(data_dir)
+    return connect(
+        "local",
+        UsernamePasswordAuth(info.instance_url, user, password or admin_password),
+        info.ca_bundle,
+        api_version="63.0",
+        timeouts=timeouts,
+        retry=retry,
+        sleep=sleep,
+    )
+
+
 # --- 1. timeouts: a stalled org ------------------------------------------------------------------------
 
 
 def test_a_stalled_org_ends_polling_with_the_host_and_the_deploy_id(tmp_path: Path) -> None:
     data_dir = tmp_path / "org"
     with served_in_subprocess(data_dir, "deploy_seconds=60") as (proc, info):
-        user, password = _admin(data_dir)
-        connection = connect(
-            "local",
-            UsernamePasswordAuth(info.instance_url, user, password),
-            info.ca_bundle,
-            api_version="63.0",
-            timeouts=FAST,
-            retry=FEW_RETRIES,
-        )
+        connection = _connect(data_dir, info)
         api = connection.api
         deploy_id = api.deploy(eca_zip("Stalled_App"), DeployOptions())
         seen: list[str] = []
@@ -105,15 +120,7 @@ def test_a_stalled_org_makes_plan_fail_fast_with_the_target_timeouts(tmp_path: P
 def test_a_crashed_org_ends_polling_with_the_deploy_id_and_last_state(tmp_path: Path) -> None:
     data_dir = tmp_path / "org"
     with served_in_subprocess(data_dir, "deploy_seconds=60") as (proc, info):
-        user, password = _admin(data_dir)
-        connection = connect(
-            "local",
-            UsernamePasswordAuth(info.instance_url, user, password),
-            info.ca_bundle,
-            api_version="63.0",
-            timeouts=FAST,
-            retry=FEW_RETRIES,
-        )
+        connection = _connect(data_dir, info)
         deploy_id = connection.api.deploy(eca_zip("Crashed_App"), DeployOptions())
         seen: list[str] = []
 
@@ -313,15 +320,13 @@ def test_login_is_retried_through_transient_faults(tmp_path: Path) -> None:
         _proc,
         info,
     ):
-        user, password = _admin(data_dir)
         sleeps: list[float] = []
         with pytest.raises(OrgError) as caught:
-            connect(
-                "local",
-                UsernamePasswordAuth(info.instance_url, user, password),
-                info.ca_bundle,
-                api_version="63.0",
+            _connect(
+                data_dir,
+                info,
                 retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02),
+                timeouts=Timeouts(),
                 sleep=sleeps.append,
             )
     assert len(sleeps) == 2  # three attempts, the same backoff as other calls
@@ -332,14 +337,14 @@ def test_login_is_retried_through_transient_faults(tmp_path: Path) -> None:
 def test_a_refused_login_is_not_retried_and_its_message_is_complete(tmp_path: Path) -> None:
     data_dir = tmp_path / "org"
     with served_in_subprocess(data_dir) as (_proc, info):
-        user, _password = _admin(data_dir)
         sleeps: list[float] = []
         with pytest.raises(OrgError) as caught:
-            connect(
-                "local",
-                UsernamePasswordAuth(info.instance_url, user, "wrong-password"),
-                info.ca_bundle,
-                api_version="63.0",
+            _connect(
+                data_dir,
+                info,
+                password="wrong-password",
+                retry=RetryPolicy(),
+                timeouts=Timeouts(),
                 sleep=sleeps.append,
             )
     assert sleeps == []

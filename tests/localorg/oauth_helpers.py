@@ -4,7 +4,6 @@ scripted browser that submits the login and consent forms with plain `requests`.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import itertools
 import re
@@ -18,13 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from sfconnect.localorg import LocalOrgHandle, serve_local_org
 from sfconnect.localorg.oauth import TEST_CLIENT_IP_HEADER, configure_oauth
+from sfconnect.metadata.certificates import new_key_and_certificate
 from tests.localorg.conftest import FakeClock, trusting_session
 
 CALLBACK = "https://app.example.com/oauth/callback"
@@ -53,20 +50,7 @@ class KeyPair:
 
 
 def make_key_pair() -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sfconnect test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return KeyPair(key, cert.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+    return KeyPair(*new_key_and_certificate("sfconnect test", days=30))
 
 
 def _wire(value: Any) -> Any:
