@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sfconnect.conformance.masking import Masker
-from sfconnect.conformance.model import ProbeResult, Report
+from sfconnect.conformance._masking import Masker
+from sfconnect.conformance._model import ProbeResult, Report
 
 __all__ = ["FORMAT_VERSION", "render", "render_json", "render_markdown", "render_text", "report_data"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from sfconnect.conformance import ALL_PROBES, CatalogError, Probe, compare, load_catalog
-from sfconnect.conformance.catalog import parse_expected
-from sfconnect.conformance.masking import Masker
+from sfconnect.conformance._catalog import parse_expected
+from sfconnect.conformance._masking import Masker
 from tests.conformance.conftest import PENDING_ISSUE_15
 
 FIDELITY_ROWS = range(1, 16)

@@ -22,9 +22,9 @@ from sfconnect.conformance import (
     render,
     run_conformance,
 )
-from sfconnect.conformance import apps as conf_apps
-from sfconnect.conformance.catalog import load_catalog, parse_expected
-from sfconnect.conformance.context import ProbeContext
+from sfconnect.conformance import _apps as conf_apps
+from sfconnect.conformance._catalog import load_catalog, parse_expected
+from sfconnect.conformance._context import ProbeContext
 from sfconnect.localorg import LocalOrg, serve_local_org
 from sfconnect.org.auth import UsernamePasswordAuth
 from sfconnect.org.targets import connect

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from sfconnect.conformance._apps import APP_TYPES, ECA_CHILD_TYPES
+from sfconnect.conformance._catalog import Entry, compare, load_catalog
+from sfconnect.conformance._context import PREFIX, BrowserUser, OrgFacts, ProbeContext, new_run_id
+from sfconnect.conformance._masking import Masker
+from sfconnect.conformance._model import AREAS, NotRun, ProbeResult, Report
 from sfconnect.conformance._records import field_text
-from sfconnect.conformance.apps import APP_TYPES, ECA_CHILD_TYPES
-from sfconnect.conformance.catalog import Entry, compare, load_catalog
-from sfconnect.conformance.context import PREFIX, BrowserUser, OrgFacts, ProbeContext, new_run_id
-from sfconnect.conformance.masking import Masker
-from sfconnect.conformance.model import AREAS, NotRun, ProbeResult, Report
 from sfconnect.errors import MetadataFault, OrgError, SfconnectError
 from sfconnect.org.metadata_api import MetadataApi
 from sfconnect.org.oauth_client import OAuthClient

@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sfconnect.conformance import apps
+from sfconnect.conformance import _apps
+from sfconnect.conformance._model import NotRun
 from sfconnect.conformance._records import field_text
-from sfconnect.conformance.model import NotRun
 from sfconnect.org.metadata_api import DeployOptions, DeployStatus, MetadataApi
 from sfconnect.org.oauth_client import OAuthClient
 from sfconnect.org.raw_metadata import RawMetadataClient, SaveOutcome
@@ -140,13 +140,13 @@ class ProbeContext:
         """`createMetadata` of (type, values) records, each tracked for cleanup."""
         for type_name, values in records:
             self.track(type_name, str(values["fullName"]))
-        return self.raw.create([(t, apps.record_xml(t, v)) for t, v in records], **kwargs)
+        return self.raw.create([(t, _apps.record_xml(t, v)) for t, v in records], **kwargs)
 
     def update(self, records: Sequence[tuple[str, dict[str, Any]]], **kwargs: Any) -> list[SaveOutcome]:
         """`updateMetadata` of (type, values) records inside the prefix."""
         for _type, values in records:
             self._own(str(values["fullName"]))
-        return self.raw.update([(t, apps.record_xml(t, v)) for t, v in records], **kwargs)
+        return self.raw.update([(t, _apps.record_xml(t, v)) for t, v in records], **kwargs)
 
     def deploy(
         self,
@@ -159,7 +159,7 @@ class ProbeContext:
         """Deploy (type, name, file XML) components in one zip and wait for the result."""
         for type_name, full_name, _xml in components:
             self.track(type_name, full_name)
-        data = apps.deploy_zip(components, self.api.session.api_version, extra_files=extra_files)
+        data = _apps.deploy_zip(components, self.api.session.api_version, extra_files=extra_files)
         deploy_id = self.api.deploy(data, DeployOptions(check_only=check_only, rollback_on_error=True))
         deadline = time.monotonic() + timeout
         delay = 0.2
@@ -172,9 +172,9 @@ class ProbeContext:
             self.sleep(delay)
             delay = min(delay * 2, 5.0)
 
-    def deploy_eca(self, parts: apps.EcaParts) -> DeployStatus:
+    def deploy_eca(self, parts: _apps.EcaParts) -> DeployStatus:
         """Deploy a whole External Client App; a failed deploy stops the probe (it reports an error)."""
-        files = [(t, str(v["fullName"]), apps.file_xml(t, v)) for t, v in parts.records()]
+        files = [(t, str(v["fullName"]), _apps.file_xml(t, v)) for t, v in parts.records()]
         status = self.deploy(files)
         if not status.success:
             problems = "; ".join(f"{m.full_name}: {m.problem}" for m in status.component_failures)
@@ -218,7 +218,7 @@ class ProbeContext:
         """Whether this org lets the kit create a Connected App (observed once, with a probe-owned app)."""
         if "ca_allowed" not in self.cache:
             name = self.name("CaProbe")
-            results = self.create([("ConnectedApp", apps.connected_app(name))])
+            results = self.create([("ConnectedApp", _apps.connected_app(name))])
             self.cache["ca_allowed"] = bool(results and results[0].success)
             self.cache["ca_outcome"] = results[0] if results else None
         return bool(self.cache["ca_allowed"])

@@ -7,9 +7,9 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 
-from sfconnect.conformance import apps
-from sfconnect.conformance.context import ProbeContext
-from sfconnect.conformance.model import Observation, Probe
+from sfconnect.conformance import _apps
+from sfconnect.conformance._context import ProbeContext
+from sfconnect.conformance._model import Observation, Probe
 from sfconnect.errors import MetadataFault
 from sfconnect.org.raw_metadata import RawMetadataClient
 
@@ -20,8 +20,8 @@ ECA = "ExternalClientApplication"
 
 def _header_file(ctx: ProbeContext, suffix: str, **extra: str) -> tuple[str, str, str]:
     name = ctx.name(suffix)
-    values = apps.eca_family(name, oauth=False)["header"][1] | extra
-    return ECA, name, apps.file_xml(ECA, values)
+    values = _apps.eca_family(name, oauth=False)["header"][1] | extra
+    return ECA, name, _apps.file_xml(ECA, values)
 
 
 def rollback_on_error(ctx: ProbeContext) -> Observation:
@@ -57,7 +57,7 @@ def parse_error_position(ctx: ProbeContext) -> Observation:
     name = ctx.name("Malformed")
     broken = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<ExternalClientApplication xmlns="{apps.MD_NS}">\n'
+        f'<ExternalClientApplication xmlns="{_apps.MD_NS}">\n'
         "    <label>Malformed\n"
         "</ExternalClientApplication>\n"
     )
@@ -83,8 +83,8 @@ def _retrieved_scopes(zip_bytes: bytes, name: str) -> list[str]:
 def scope_folding(ctx: ProbeContext) -> Observation:
     ctx.require_connected_apps()
     name = ctx.name("Scopes")
-    record = apps.connected_app(name, oauth={"scopes": ["Api", "Profile", "Email", "OfflineAccess"]})
-    status = ctx.deploy([("ConnectedApp", name, apps.file_xml("ConnectedApp", record))])
+    record = _apps.connected_app(name, oauth={"scopes": ["Api", "Profile", "Email", "OfflineAccess"]})
+    status = ctx.deploy([("ConnectedApp", name, _apps.file_xml("ConnectedApp", record))])
     if not status.success:
         raise RuntimeError(f"setup deploy failed: {status.error_message or status.status}")
     retrieved = ctx.raw.retrieve({"ConnectedApp": [name]})

@@ -3,10 +3,10 @@ credentials. They observe the org setting that gates secrets over REST, never ch
 
 from __future__ import annotations
 
+from sfconnect.conformance._context import ProbeContext
+from sfconnect.conformance._model import NotRun, Observation, Probe
+from sfconnect.conformance._probes_oauth import App, _deploy_app
 from sfconnect.conformance._records import field_text
-from sfconnect.conformance.context import ProbeContext
-from sfconnect.conformance.model import NotRun, Observation, Probe
-from sfconnect.conformance.probes_oauth import App, _deploy_app
 from sfconnect.errors import CredentialsApiError
 from sfconnect.org.credentials import CredentialsClient
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar, cast
 
-from sfconnect.conformance import apps
+from sfconnect.conformance import _apps
+from sfconnect.conformance._context import BrowserUser, ProbeContext
+from sfconnect.conformance._model import NotRun, Observation, Probe
 from sfconnect.conformance._records import field_text
-from sfconnect.conformance.context import BrowserUser, ProbeContext
-from sfconnect.conformance.model import NotRun, Observation, Probe
 from sfconnect.metadata.certificates import new_key_and_certificate, private_key_pem
 from sfconnect.org.oauth_client import AuthorizeAnswer, Refusal, Tokens, jwt_assertion, pkce_pair
 
@@ -47,7 +47,7 @@ def _deploy_app(
     ctx.require_secret_access()
     name = ctx.name(suffix)
     secret = ctx.new_secret()
-    parts = apps.eca_family(
+    parts = _apps.eca_family(
         name,
         scopes=scopes,
         consumer_secret=secret,
@@ -80,7 +80,7 @@ def _remember(ctx: ProbeContext, answer: T) -> T:
 
 
 def _authorize(ctx: ProbeContext, app: App, params: dict[str, str]) -> AuthorizeAnswer:
-    query = {"client_id": app.client_id, "redirect_uri": apps.CALLBACK, "state": "sfcconf", **params}
+    query = {"client_id": app.client_id, "redirect_uri": _apps.CALLBACK, "state": "sfcconf", **params}
 
     def ready(a: AuthorizeAnswer) -> bool:
         return not (a.kind == "error_page" and a.error in NOT_YET_KNOWN)
@@ -133,7 +133,7 @@ def _code(
 
 def _exchange(ctx: ProbeContext, app: App, code: str, verifier: str | None) -> Tokens | Refusal:
     return _remember(
-        ctx, ctx.oauth.authorization_code(app.client_id, app.client_secret, code, apps.CALLBACK, verifier)
+        ctx, ctx.oauth.authorization_code(app.client_id, app.client_secret, code, _apps.CALLBACK, verifier)
     )
 
 
@@ -150,7 +150,7 @@ def web_server(ctx: ProbeContext) -> Observation:
 def callback_mismatch(ctx: ProbeContext) -> Observation:
     app = _deploy_app(ctx, "Callback")
     answer = _authorize(
-        ctx, app, {"response_type": "code", "redirect_uri": apps.CALLBACK.replace("/callback", "/elsewhere")}
+        ctx, app, {"response_type": "code", "redirect_uri": _apps.CALLBACK.replace("/callback", "/elsewhere")}
     )
     return {"answer": answer.kind, "error": answer.error or ""}
 
@@ -328,7 +328,7 @@ def device_flow_connected_app(ctx: ProbeContext) -> Observation:
             (
                 "ConnectedApp",
                 name,
-                apps.file_xml("ConnectedApp", apps.connected_app(name, oauth={"consumerSecret": secret})),
+                _apps.file_xml("ConnectedApp", _apps.connected_app(name, oauth={"consumerSecret": secret})),
             )
         ]
     )

@@ -14,22 +14,22 @@ from typing import Any
 import yaml
 
 from sfconnect.conformance import (
-    probes_credentials,
-    probes_deploy,
-    probes_metadata,
-    probes_oauth,
-    probes_rest,
+    _probes_credentials,
+    _probes_deploy,
+    _probes_metadata,
+    _probes_oauth,
+    _probes_rest,
 )
-from sfconnect.conformance.model import AREAS, Expected, Probe, Source
+from sfconnect.conformance._model import AREAS, Expected, Probe, Source
 
 __all__ = ["ALL_PROBES", "CatalogError", "Entry", "compare", "load_catalog", "parse_expected"]
 
 ALL_PROBES: tuple[Probe, ...] = (
-    *probes_metadata.PROBES,
-    *probes_deploy.PROBES,
-    *probes_oauth.PROBES,
-    *probes_rest.PROBES,
-    *probes_credentials.PROBES,
+    *_probes_metadata.PROBES,
+    *_probes_deploy.PROBES,
+    *_probes_oauth.PROBES,
+    *_probes_rest.PROBES,
+    *_probes_credentials.PROBES,
 )
 SOURCE_KINDS = ("documentation", "real-org")
 

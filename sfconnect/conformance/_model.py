@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from sfconnect.conformance.context import ProbeContext
+    from sfconnect.conformance._context import ProbeContext
 
 __all__ = [
     "AREAS",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sfconnect.conformance.context import ProbeContext
-from sfconnect.conformance.model import Observation, Probe
+from sfconnect.conformance._context import ProbeContext
+from sfconnect.conformance._model import Observation, Probe
 
 __all__ = ["PROBES"]
 

@@ -7,10 +7,10 @@ import secrets
 import string
 from typing import Any
 
-from sfconnect.conformance import apps
+from sfconnect.conformance import _apps
+from sfconnect.conformance._context import ProbeContext
+from sfconnect.conformance._model import NotRun, Observation, Probe
 from sfconnect.conformance._records import field_text
-from sfconnect.conformance.context import ProbeContext
-from sfconnect.conformance.model import NotRun, Observation, Probe
 from sfconnect.errors import MetadataFault
 from sfconnect.org.raw_metadata import SaveOutcome
 
@@ -28,7 +28,7 @@ def _outcome(result: SaveOutcome) -> Observation:
 
 def _header(ctx: ProbeContext, suffix: str, **extra: Any) -> tuple[str, dict[str, Any]]:
     name = ctx.name(suffix)
-    values = apps.eca_family(name, oauth=False)["header"][1] | extra
+    values = _apps.eca_family(name, oauth=False)["header"][1] | extra
     return name, values
 
 
@@ -53,7 +53,7 @@ def _eca_with_key(ctx: ProbeContext, suffix: str) -> tuple[str, str, SaveOutcome
     if not created or not created[0].success:
         raise RuntimeError(f"setup: creating {name} failed: {created[0].errors if created else 'no result'}")
     key = _key()
-    glob = apps.eca_family(name, consumer_key=key, consumer_secret=ctx.new_secret())["global"][1]
+    glob = _apps.eca_family(name, consumer_key=key, consumer_secret=ctx.new_secret())["global"][1]
     result = ctx.create([("ExtlClntAppGlobalOauthSettings", glob)])
     return name, key, result[0]
 
@@ -70,7 +70,7 @@ def consumer_key_on_update(ctx: ProbeContext) -> Observation:
     name, _key_given, result = _eca_with_key(ctx, "KeyUpdate")
     if not result.success:
         raise NotRun("the org refused a consumer key on create, so a change of key cannot be tried")
-    glob = apps.eca_family(name, consumer_key=_key())["global"][1]
+    glob = _apps.eca_family(name, consumer_key=_key())["global"][1]
     return _outcome(ctx.update([("ExtlClntAppGlobalOauthSettings", glob)])[0])
 
 
@@ -80,7 +80,7 @@ def consumer_secret_setting(ctx: ProbeContext) -> Observation:
         raise NotRun("the org's External Client App settings could not be read")
     name, header = _header(ctx, "Secret")
     ctx.create([("ExternalClientApplication", header)])
-    glob = apps.eca_family(name, consumer_secret=ctx.new_secret())["global"][1]
+    glob = _apps.eca_family(name, consumer_secret=ctx.new_secret())["global"][1]
     result = ctx.create([("ExtlClntAppGlobalOauthSettings", glob)])[0]
     return {"setting_on": setting, "deploy_accepted": result.success, "consistent": result.success == setting}
 
@@ -125,7 +125,7 @@ def unknown_name_update(ctx: ProbeContext) -> Observation:
 
 def delete_header_children(ctx: ProbeContext) -> Observation:
     name, header = _header(ctx, "Cascade")
-    parts = apps.eca_family(name)
+    parts = _apps.eca_family(name)
     ctx.create([("ExternalClientApplication", header)])
     oauth_values = parts["oauth"][1]
     child = ctx.create([("ExtlClntAppOauthSettings", oauth_values)])[0]
@@ -139,7 +139,7 @@ def delete_header_children(ctx: ProbeContext) -> Observation:
 def enumeration_check(ctx: ProbeContext) -> Observation:
     name, header = _header(ctx, "Enum")
     ctx.create([("ExternalClientApplication", header)])
-    policies = apps.eca_family(name, policies={"ipRelaxationPolicyType": "Not_A_Relaxation"})["policies"][1]
+    policies = _apps.eca_family(name, policies={"ipRelaxationPolicyType": "Not_A_Relaxation"})["policies"][1]
     try:
         result = ctx.create([("ExtlClntAppOauthConfigurablePolicies", policies)])[0]
     except MetadataFault as fault:
@@ -148,7 +148,7 @@ def enumeration_check(ctx: ProbeContext) -> Observation:
 
 
 def _accepted(ctx: ProbeContext, name: str, version: str) -> bool:
-    glob = apps.eca_family(
+    glob = _apps.eca_family(
         name, consumer_secret=ctx.new_secret(), global_settings={"isCodeCredFlowEnabled": True}
     )["global"][1]
     try:
@@ -172,14 +172,14 @@ def field_by_version(ctx: ProbeContext) -> Observation:
 def client_credentials_without_user(ctx: ProbeContext) -> Observation:
     ctx.require_connected_apps()
     name = ctx.name("CcNoUser")
-    record = apps.connected_app(name, oauth={"isClientCredentialEnabled": True})
+    record = _apps.connected_app(name, oauth={"isClientCredentialEnabled": True})
     return _outcome(ctx.create([("ConnectedApp", record)])[0])
 
 
 def unknown_permission_set(ctx: ProbeContext) -> Observation:
     name, header = _header(ctx, "PermSet")
     ctx.create([("ExternalClientApplication", header)])
-    policies = apps.eca_family(
+    policies = _apps.eca_family(
         name,
         policies={
             "permittedUsersPolicyType": "AdminApprovedPreAuthorized",
