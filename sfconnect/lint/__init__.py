@@ -2,7 +2,8 @@
 
 Entry points: `lint_project` (the YAML, per target), `lint_live` / `lint_live_project` (an org's apps and
 settings), `lint_apps` (what ``plan`` lists for the apps it changes). Rules live in ``rules_app.py``,
-``rules_project.py`` and ``rules_org.py``; `RULES` collects them. Renderers are in `sfconnect.lint.render`.
+``rules_project.py`` and ``rules_org.py``; `RULES` collects them. Renderers are in `sfconnect.lint.render`;
+`gate` holds the apply gate and the lint warnings a plan shows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "ProjectView",
     "Rule",
     "find_rule",
+    "gate",
     "lint_apps",
     "lint_live",
     "lint_live_project",
