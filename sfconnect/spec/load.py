@@ -261,87 +261,23 @@ def load_project(
     """
     issues: list[Issue] = []
     documents: dict[str, Document] = {}
-
-    config_file: Path | None = project_dir / PROJECT_FILE
-    config, config_doc = ProjectConfig(), None
-    if config_file is not None and config_file.is_file():
-        config_doc, found = read_file(config_file, environ, require_values=require_values)
-        issues.extend(found)
-        if config_doc is not None:
-            documents[config_doc.path] = config_doc
-            validated, found = validate_config(config_doc, config_doc.data)
-            issues.extend(found)
-            config = validated or config
-    else:
-        config_file = None
-
+    config_file, config_doc, config = _project_file(project_dir, environ, require_values, documents, issues)
     app_files = find_app_files(project_dir, config.apps, paths)
     if paths is None:
         seeds = [project_dir / t.local.seed for t in config.targets.values() if t.local and t.local.seed]
         issues.extend(unmatched_app_files(project_dir, config.apps, [*app_files, *seeds]))
-    entries: list[AppEntry] = []
-    for path in app_files:
-        document, found = read_file(path, environ, require_values=require_values)
-        issues.extend(found)
-        if document is None:
-            continue
-        documents[document.path] = document
-        if (issue := app_file_issue(document)) is not None:
-            issues.append(issue)
-            continue
-        assert isinstance(document.data, dict)
-        issues.extend(validate_app_file(document, document.data))
-        found_entries, found = app_entries(document)
-        entries.extend(found_entries)
-        issues.extend(found)
-
-    apps: list[AppSpec] = []
-    invalid_names: list[str] = []
-    entry_of: dict[int, AppEntry] = {}
-    for entry in entries:
-        app, found = validate_app(entry.data, entry.source, api_version=config.api_version)
-        issues.extend(found)
-        if app is None:
-            name = entry.data.get("name") if isinstance(entry.data, dict) else None
-            if isinstance(name, str):
-                invalid_names.append(name)
-            continue
-        apps.append(app)
-        entry_of[id(app)] = entry
-
-    for app in apps:
-        source = app.source
-        assert source is not None
-        issues.extend(
-            app_rules(app, api_version=config.api_version, prefix=source.loc, locate=source.position)
-        )
-    issues.extend(unique_names(apps))
+    entries = _app_entries(app_files, environ, require_values, documents, issues)
+    apps, entry_of, invalid_names = _validated_apps(entries, config, issues)
     if config_doc is not None:
         issues.extend(
             project_rules(
                 config, apps, locate=config_doc.where, invalid_names=invalid_names, partial=paths is not None
             )
         )
-
-    targets: dict[str, tuple[AppSpec, ...]] = {}
-    for target_name, target in config.targets.items():
-        chosen: list[AppSpec] = []
-        for app in apps:
-            if not any(fnmatch.fnmatchcase(app.name, pattern) for pattern in target.apps):
-                continue
-            override = target.overrides.get(app.name)
-            if override is None or config_doc is None:
-                chosen.append(app)
-                continue
-            merged = with_override(
-                entry_of[id(app)], override, project_file=config_doc, target=target_name, app=app.name
-            )
-            merged_app, found = _validate_override(merged, config_doc, config.api_version)
-            issues.extend(found)
-            if merged_app is not None:
-                chosen.append(merged_app)
-        targets[target_name] = tuple(chosen)
-
+    targets = {
+        name: tuple(_target_apps(name, target, apps, entry_of, config_doc, config.api_version, issues))
+        for name, target in config.targets.items()
+    }
     if any(i.severity == "error" for i in issues):
         raise SpecValidationError(sort_issues(issues))
     return Project(
@@ -355,19 +291,119 @@ def load_project(
     )
 
 
-def _validate_override(
-    merged: AppEntry, project_file: Document, api_version: str
-) -> tuple[AppSpec | None, list[Issue]]:
-    """An app with a target's override, validated once; of its rules' issues, those in the project file."""
-    app, issues = validate_app(
-        merged.data, merged.source, api_version=api_version, rules_despite_errors=False
-    )
-    if app is None:
-        return None, issues
-    rule_issues = app_rules(
-        app, api_version=api_version, prefix=merged.source.loc, locate=merged.source.position
-    )
-    return app, [i for i in rule_issues if i.file == project_file.path]
+def _project_file(
+    project_dir: Path,
+    environ: Mapping[str, str],
+    require_values: bool,
+    documents: dict[str, Document],
+    issues: list[Issue],
+) -> tuple[Path | None, Document | None, ProjectConfig]:
+    """Source and validation of ``sfconnect.yaml``: its path (None when absent), document and model.
+
+    The defaults stand in for a missing or invalid project file, so that the apps are still checked.
+    """
+    path = project_dir / PROJECT_FILE
+    if not path.is_file():
+        return None, None, ProjectConfig()
+    document, found = read_file(path, environ, require_values=require_values)
+    issues.extend(found)
+    if document is None:
+        return path, None, ProjectConfig()
+    documents[document.path] = document
+    config, found = validate_config(document, document.data)
+    issues.extend(found)
+    return path, document, config or ProjectConfig()
+
+
+def _app_entries(
+    paths: Sequence[Path],
+    environ: Mapping[str, str],
+    require_values: bool,
+    documents: dict[str, Document],
+    issues: list[Issue],
+) -> list[AppEntry]:
+    """Source of the apps: every entry of every app file, as plain data with its position (file keys checked)."""
+    entries: list[AppEntry] = []
+    for path in paths:
+        document, found = read_file(path, environ, require_values=require_values)
+        issues.extend(found)
+        if document is None:
+            continue
+        documents[document.path] = document
+        if (issue := app_file_issue(document)) is not None:
+            issues.append(issue)
+            continue
+        assert isinstance(document.data, dict)
+        issues.extend(validate_app_file(document, document.data))
+        found_entries, found = app_entries(document)
+        entries.extend(found_entries)
+        issues.extend(found)
+    return entries
+
+
+def _validated_apps(
+    entries: Sequence[AppEntry], config: ProjectConfig, issues: list[Issue]
+) -> tuple[list[AppSpec], dict[int, AppEntry], list[str]]:
+    """Each entry validated once, then the rules over the valid apps.
+
+    Returns the valid apps, the entry each came from (by ``id``), and the names of the invalid ones.
+    """
+    apps: list[AppSpec] = []
+    entry_of: dict[int, AppEntry] = {}
+    invalid_names: list[str] = []
+    for entry in entries:
+        app, found = validate_app(entry.data, entry.source, api_version=config.api_version)
+        issues.extend(found)
+        if app is None:
+            name = entry.data.get("name") if isinstance(entry.data, dict) else None
+            if isinstance(name, str):
+                invalid_names.append(name)
+            continue
+        apps.append(app)
+        entry_of[id(app)] = entry
+    for app in apps:
+        source = app.source
+        assert source is not None
+        issues.extend(
+            app_rules(app, api_version=config.api_version, prefix=source.loc, locate=source.position)
+        )
+    issues.extend(unique_names(apps))
+    return apps, entry_of, invalid_names
+
+
+def _target_apps(
+    name: str,
+    target: Target,
+    apps: Sequence[AppSpec],
+    entry_of: Mapping[int, AppEntry],
+    project_file: Document | None,
+    api_version: str,
+    issues: list[Issue],
+) -> list[AppSpec]:
+    """The apps of target `name`: an app with an override is its entry merged with the override, validated once."""
+    chosen: list[AppSpec] = []
+    for app in apps:
+        if not any(fnmatch.fnmatchcase(app.name, pattern) for pattern in target.apps):
+            continue
+        override = target.overrides.get(app.name)
+        if override is None or project_file is None:
+            chosen.append(app)
+            continue
+        merged = with_override(
+            entry_of[id(app)], override, project_file=project_file, target=name, app=app.name
+        )
+        merged_app, found = validate_app(
+            merged.data, merged.source, api_version=api_version, rules_despite_errors=False
+        )
+        if merged_app is None:
+            issues.extend(found)
+            continue
+        rule_issues = app_rules(
+            merged_app, api_version=api_version, prefix=merged.source.loc, locate=merged.source.position
+        )
+        issues.extend(i for i in rule_issues if i.file == project_file.path)
+        chosen.append(merged_app)
+    return chosen
 
 
 def sort_issues(issues: Sequence[Issue]) -> list[Issue]:
