@@ -53,8 +53,9 @@ class FakeApi:
     seconds: dict[str, float] = field(default_factory=dict)
     canceled: list[str] = field(default_factory=list)
 
-    def as_metadata_api(self) -> MetadataApi:
-        """This fake where a `MetadataApi` is expected (it answers the calls apply and plan make)."""
+    @property
+    def as_api(self) -> MetadataApi:
+        """This fake where a `MetadataApi` is expected (it has every method apply and plan call)."""
         return cast(MetadataApi, self)
 
     def put(self, *components: Component, api_version: str = "63.0") -> None:
