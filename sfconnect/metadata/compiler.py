@@ -15,6 +15,7 @@ plans speak the reviewer's language. The result is normalised like anything read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -114,13 +115,31 @@ def eca_component_names(app: ExternalClientAppSpec) -> dict[str, str]:
     return names
 
 
-def _get(obj: object, path: str) -> Any:
-    """The value at a dotted YAML path of a spec (None when a step is absent or None)."""
-    for part in path.split("."):
+def _get(obj: object, path: str | tuple[str, ...]) -> Any:
+    """The value at a dotted YAML path (or its parts) of a spec (None when a step is absent or None)."""
+    for part in path.split(".") if isinstance(path, str) else path:
         if obj is None:
             return None
         obj = getattr(obj, part, None)
     return obj
+
+
+_Step = tuple[fieldmap.Row, fieldmap.Place, tuple[tuple[str, ...], ...], tuple[str, ...] | None]
+
+
+@functools.cache
+def _steps(kind: str) -> tuple[_Step, ...]:
+    """The rows one kind compiles, with their YAML paths split once (the compiler runs per app)."""
+    return tuple(
+        (
+            row,
+            place,
+            tuple(tuple(p.split(".")) for p in row.yaml_paths),
+            tuple(row.when.split(".")) if row.when else None,
+        )
+        for row, place in fieldmap.rows_for(kind)
+        if row.yaml != fieldmap.SECRET_ROW
+    )
 
 
 def _explicit(obj: object, path: str) -> bool:
@@ -134,11 +153,9 @@ def _explicit(obj: object, path: str) -> bool:
 
 def _encode_rows(app: AppSpec, builders: Mapping[str, _Builder], files: FileReader) -> None:
     """Every row of the field map, compiled into the builders of the app's components."""
-    for row, place in fieldmap.rows_for(app.kind):
-        if row.yaml == fieldmap.SECRET_ROW:
-            continue
-        values = tuple(_get(app, p) for p in row.yaml_paths)
-        if values[0] is None or (row.when is not None and not _get(app, row.when)):
+    for row, place, paths, when in _steps(app.kind):
+        values = tuple([_get(app, p) for p in paths])
+        if values[0] is None or (when is not None and not _get(app, when)):
             continue
         if place.codec.name == "certificate":
             values = (files(values[0]).strip(),)
