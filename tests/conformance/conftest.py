@@ -19,28 +19,9 @@ RESTRICTED_USER = "restricted@localorg.sfconnect.test"
 RESTRICTED_PASSWORD = "Restricted-Password-12345"
 RESTRICTED_PROFILE = "Standard User"
 
-# Probes that cannot match the embedded org until the fidelity issue (15) lands the behaviour they check.
-# Each is kept out of the "every probe matches" runs with its reason; remove an entry when its row lands.
-PENDING_ISSUE_15: dict[str, str] = {
-    "metadata.consumer_key_on_create": "row 5: a consumer key on create is refused",
-    "metadata.consumer_key_on_update": "row 5: depends on a consumer key being accepted on create",
-    "metadata.crud_limit": "row 12: the CRUD-limit fault still reads 'into this call'",
-    "metadata.enumeration_check": "row 13: ipRelaxationPolicyType strings are not checked on deploy",
-    "metadata.field_by_version": "API versions: a field is accepted below the version it arrived in",
-    "metadata.client_credentials_without_user": "row 6: refused without a run-as user",
-    "metadata.unknown_permission_set": "row 15: ECA policies do not check permission sets",
-    "deploy.identical_redeploy": "identical redeploys are reported as changed",
-    "deploy.parse_error_position": "deploy failures carry no line or column",
-    "deploy.scope_folding": "row 11: scopes are returned as deployed",
-    "oauth.web_server": "row 9: token responses lack api_instance_url",
-    "oauth.client_credentials": "row 9: token responses lack api_instance_url",
-    "oauth.verifier_without_challenge": "row 2: a verifier without a challenge is accepted",
-    "oauth.wrong_verifier": "row 2: a wrong verifier is invalid_request",
-    "oauth.jwt_audience": "row 13: test.salesforce.com is accepted for any org",
-    "oauth.device_flow_connected_app": "row 1: the device flow is always on for Connected Apps",
-    "oauth.user_agent_default": "row 7: the default seed blocks the user-agent flow",
-    "oauth.ip_relaxation": "rows 4 and 7: the user-agent flow is blocked by default, and relaxed in trusted ranges",
-}
+# Probes that cannot match the embedded org until the fidelity issue (15) lands the behaviour they check,
+# each with its reason; they are kept out of the "every probe matches" runs. Empty: issue 15 landed them all.
+PENDING_ISSUE_15: dict[str, str] = {}
 
 
 @dataclass
