@@ -14,6 +14,7 @@ YAML; the metadata path otherwise), applies the profile and the suppressions, an
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,8 +344,15 @@ class ProjectView:
     config_file: str | None = None
 
     def read_text(self, relative: str, limit: int = 1_000_000) -> str:
-        """A project file's text (at most `limit` bytes; undecodable bytes replaced)."""
-        with (self.directory / relative).open("rb") as handle:
+        """A project file's text (at most `limit` bytes; undecodable bytes replaced).
+
+        Raises:
+            OSError: unreadable, or not a regular file (a FIFO would block, a device never end).
+        """
+        path = self.directory / relative
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise OSError(f"{path} is not a regular file")
+        with path.open("rb") as handle:
             return handle.read(limit).decode("utf-8", "replace")
 
 

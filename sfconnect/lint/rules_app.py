@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sfconnect.lint.model import AppView, Hit, Severity, define, step_up
 from sfconnect.metadata.component import Record
+from sfconnect.spec.files import read_file_bytes
+from sfconnect.spec.refs import MAX_REFERENCED_BYTES
 
 _CB_CA = "ConnectedApp.oauthConfig.callbackUrl"
 _CB_ECA = "ExtlClntAppGlobalOauthSettings.callbackUrl"
@@ -1027,8 +1029,8 @@ def certificate_text(app: AppView) -> str | None:
             return None
         path = app.project_dir / ref.removeprefix("file:")
         try:
-            return path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            return read_file_bytes(path, limit=MAX_REFERENCED_BYTES).decode("utf-8", "replace")
+        except OSError:  # missing, not a regular file, or too large: compiling reports it
             return None
     raw = app.pick(f"{_CFG}.certificate", f"{_GLB}.certificate")
     return raw if isinstance(raw, str) and raw.strip() else None

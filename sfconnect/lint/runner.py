@@ -41,9 +41,11 @@ from sfconnect.metadata.xmlio import read_component
 from sfconnect.org.metadata_api import MetadataApi
 from sfconnect.org.reader import read_components
 from sfconnect.plan.service import ALL_APP_TYPES
+from sfconnect.spec.files import read_file_bytes
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec
 from sfconnect.spec.project import Suppression
+from sfconnect.spec.refs import MAX_REFERENCED_BYTES
 
 __all__ = [
     "apply_suppressions",
@@ -68,7 +70,7 @@ def _lenient_files(project_dir: Path) -> FileReader:
     def read(ref: str) -> str:
         path = project_dir / ref.removeprefix("file:")
         try:
-            return path.read_text(encoding="utf-8", errors="replace")
+            return read_file_bytes(path, limit=MAX_REFERENCED_BYTES).decode("utf-8", "replace")
         except OSError:
             return ""
 
@@ -151,7 +153,7 @@ def project_files(directory: Path) -> tuple[str, ...]:
 
 def _gitignore(directory: Path) -> list[str]:
     try:
-        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        text = read_file_bytes(directory / ".gitignore", limit=1 << 20).decode("utf-8", "replace")
     except OSError:
         return []
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith(("#", "!"))]

@@ -209,13 +209,17 @@ class Deployments:
                     if job.status != "InProgress":
                         org.store.finish_job(org.org_id, job.id, "InProgress", {"started": start})
                     break
-                result = self._execute(job, start, end)
-                validated = (
-                    bool(job.request.get("options", {}).get("checkOnly")) and result["status"] == "Succeeded"
-                )
-                org.store.finish_job(
-                    org.org_id, job.id, str(result["status"]), result, keep_payload=validated
-                )
+                # the deploy's changes and its final status commit together: a crash leaves it done or
+                # undone, never done but still queued (which would run it again on restart)
+                with org.store.transaction():
+                    result = self._execute(job, start, end)
+                    validated = (
+                        bool(job.request.get("options", {}).get("checkOnly"))
+                        and result["status"] == "Succeeded"
+                    )
+                    org.store.finish_job(
+                        org.org_id, job.id, str(result["status"]), result, keep_payload=validated
+                    )
                 previous_end = end
 
     def deploy_result(self, job_id: str, include_details: bool) -> dict[str, Any]:

@@ -8,6 +8,7 @@ whole request or returned as a per-record `RecordError`, as Salesforce does.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hmac
 import re
 import time
@@ -26,6 +27,13 @@ from sfconnect.localorg.exceptions import (
 )
 from sfconnect.localorg.faults import Faults
 from sfconnect.localorg.ids import IdSource, RandomIds
+from sfconnect.localorg.private import (
+    hash_password,
+    is_password_hash,
+    load_passwords,
+    save_passwords,
+    verify_password,
+)
 from sfconnect.localorg.records import TYPE_KEY, Record, missing_required, validate_record
 from sfconnect.localorg.seed import Seed, default_seed
 from sfconnect.localorg.store import ComponentRow, SessionRow, Store, UserRow
@@ -263,15 +271,23 @@ class LocalOrg:
         self.db_path = db_path
         self.clock = clock
         self.ids: IdSource = ids or RandomIds()
-        self.schema = schema or load_schema()
+        self._schema = schema
         self.store = Store(db_path)
         self.faults = Faults()
         self.deployments = Deployments(self)
         existing = self.store.org_ids()
         if existing:
             self.org_id = existing[0]
+            self._protect_plaintext_passwords()
         else:
             self.org_id = self._apply_seed(seed or default_seed())
+
+    @property
+    def schema(self) -> MetadataSchema:
+        """The Metadata API schema, parsed on first use (opening an org to read a password needs none)."""
+        if self._schema is None:
+            self._schema = load_schema()
+        return self._schema
 
     def close(self) -> None:
         """Close the database."""
@@ -292,6 +308,7 @@ class LocalOrg:
             profiles = self.store.profiles(org_id)
             permsets = self.store.permission_sets(org_id)
             admin_id = ""
+            passwords: dict[str, str] = {}
             for u in seed.users:
                 if u.profile not in profiles:
                     raise ValueError(f"seed user {u.username}: unknown profile {u.profile!r}")
@@ -300,12 +317,13 @@ class LocalOrg:
                     raise ValueError(f"seed user {u.username}: unknown permission sets {unknown}")
                 user_id = self.ids.new_id("005")
                 admin_id = admin_id or (user_id if u.role == "admin" else "")
+                passwords[u.username] = u.password or self.ids.token(20)
                 self.store.add_user(
                     UserRow(
                         org_id,
                         user_id,
                         u.username,
-                        u.password or self.ids.token(20),
+                        hash_password(passwords[u.username]),
                         {
                             "profile": u.profile,
                             "permission_sets": list(u.permission_sets),
@@ -334,6 +352,8 @@ class LocalOrg:
                     )
                 )
             self.store.set_meta("admin_user_id", admin_id)
+            # written before the seed commits: a crash in between re-seeds and rewrites it
+            save_passwords(self.db_path.parent, passwords)
             for app in seed.apps:
                 info = self._type_info(app.type)
                 record = validate_record(self.schema, app.type, app.record)
@@ -453,7 +473,7 @@ class LocalOrg:
     def check_password(self, username: str, password: str) -> User | None:
         """The user when the password matches, else None."""
         row = self.store.user_by_username(username)
-        if row is None or row.org_id != self.org_id or not _same(row.password, password):
+        if row is None or row.org_id != self.org_id or not verify_password(row.password, password):
             return None
         user = self._user(row)
         return user if user.is_active else None
@@ -467,11 +487,28 @@ class LocalOrg:
         return user
 
     def password_of(self, username: str) -> str:
-        """A seeded user's password (the local org prints its own test credentials on request)."""
+        """A seeded user's password (the local org prints its own test credentials on request).
+
+        Read from `passwords.json` (0600, written at seeding); the database holds only hashes.
+
+        Raises:
+            KeyError: no such seeded user, or its password file is gone (`localorg reset` makes a new one).
+        """
         row = self.store.user_by_username(username)
         if row is None:
             raise KeyError(username)
-        return row.password
+        return load_passwords(self.db_path.parent)[row.username]
+
+    def _protect_plaintext_passwords(self) -> None:
+        """Move the plaintext passwords of an org made by an older version to `passwords.json`; hash them."""
+        rows = [r for r in self.store.users(self.org_id) if not is_password_hash(r.password)]
+        if not rows:
+            return
+        with self.store.transaction():
+            passwords = load_passwords(self.db_path.parent) | {r.username: r.password for r in rows}
+            save_passwords(self.db_path.parent, passwords)
+            for r in rows:
+                self.store.update_user(dataclasses.replace(r, password=hash_password(r.password)))
 
     # sessions -----------------------------------------------------------------------------------------
     @property

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sfconnect.localorg.exceptions import LocalOrgFault
 from sfconnect.localorg.models import LocalOrg, User
 from sfconnect.localorg.oauth_apps import REFRESH_SCOPES, OAuthApp, in_ranges, read_app
+from sfconnect.localorg.private import token_digest
 
 __all__ = [
     "AUTH_CODE_SECONDS",
@@ -65,7 +66,8 @@ CREATE TABLE IF NOT EXISTS oauth_pending (
     id TEXT PRIMARY KEY, org_id TEXT NOT NULL, csrf TEXT NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL,
     user_id TEXT, created REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS oauth_refresh (
-    token TEXT PRIMARY KEY, org_id TEXT NOT NULL, family TEXT NOT NULL, client_id TEXT NOT NULL,
+    token TEXT PRIMARY KEY, -- the token's SHA-256 digest (private.token_digest), never the token
+    org_id TEXT NOT NULL, family TEXT NOT NULL, client_id TEXT NOT NULL,
     user_id TEXT NOT NULL, scopes TEXT NOT NULL, created REAL NOT NULL, last_used REAL NOT NULL,
     status TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS oauth_refresh_family ON oauth_refresh (family);
@@ -407,7 +409,16 @@ class OAuthBackend:
         self.store._exec(
             "INSERT INTO oauth_refresh (token, org_id, family, client_id, user_id, scopes, created,"
             " last_used, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')",
-            (token, self.org.org_id, family, app.consumer_key, user.id, " ".join(scopes), now, now),
+            (
+                token_digest(token),
+                self.org.org_id,
+                family,
+                app.consumer_key,
+                user.id,
+                " ".join(scopes),
+                now,
+                now,
+            ),
         )
         return token
 
@@ -717,7 +728,7 @@ class OAuthBackend:
             row = self.store._one(
                 "SELECT family, client_id, user_id, scopes, created, last_used, status FROM oauth_refresh "
                 "WHERE token = ? AND org_id = ?",
-                (token, self.org.org_id),
+                (token_digest(token), self.org.org_id),
             )
             expired = OAuthError("invalid_grant", "expired access/refresh token")
             if row is None or str(row[1]) != app.consumer_key:
@@ -743,10 +754,14 @@ class OAuthBackend:
             scopes = tuple(str(row[3]).split())
             new_refresh = None
             if app.rotation:
-                self.store._exec("UPDATE oauth_refresh SET status = 'rotated' WHERE token = ?", (token,))
+                self.store._exec(
+                    "UPDATE oauth_refresh SET status = 'rotated' WHERE token = ?", (token_digest(token),)
+                )
                 new_refresh = self._new_refresh(app, user, scopes, family)
             else:
-                self.store._exec("UPDATE oauth_refresh SET last_used = ? WHERE token = ?", (now, token))
+                self.store._exec(
+                    "UPDATE oauth_refresh SET last_used = ? WHERE token = ?", (now, token_digest(token))
+                )
             grant = self.issue(app, user, scopes, "refresh", issuer, family=family)
             return replace(grant, refresh_token=new_refresh)
 
@@ -935,7 +950,7 @@ class OAuthBackend:
         with self._serial():
             row = self.store._one(
                 "SELECT family, status FROM oauth_refresh WHERE token = ? AND org_id = ?",
-                (token, self.org.org_id),
+                (token_digest(token), self.org.org_id),
             )
             if row is not None and str(row[1]) == "active":
                 self.revoke_family(str(row[0]))
@@ -955,7 +970,7 @@ class OAuthBackend:
         refresh = self.store._one(
             "SELECT client_id, user_id, scopes, created, status FROM oauth_refresh "
             "WHERE token = ? AND org_id = ?",
-            (token, self.org.org_id),
+            (token_digest(token), self.org.org_id),
         )
         if refresh is not None:
             owner, user_id, scopes, created, kind = (

@@ -23,12 +23,16 @@ Everything in a file is added to the default seed; `settings` override the defau
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+MAX_SEED_BYTES = 5 * 1024 * 1024
+"""Largest seed file read (seeds are a few KB)."""
 
 __all__ = [
     "DEFAULT_PERMISSION_SETS",
@@ -238,8 +242,15 @@ def load_seed_file(path: Path, base: Seed | None = None) -> Seed:
         SeedError: unreadable file, bad YAML, unknown keys or wrong value types.
     """
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SeedError(f"{path}: not a regular file; give the path of a seed YAML file")
+        if info.st_size > MAX_SEED_BYTES:
+            raise SeedError(
+                f"{path}: {info.st_size:,} bytes, over the {MAX_SEED_BYTES:,}-byte limit for seeds"
+            )
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SeedError(f"{path}: {exc}") from exc
     if not isinstance(data, Mapping):
         raise SeedError(f"{path}: the seed must be a mapping")

@@ -26,6 +26,7 @@ from sfconnect.localorg.behaviour import SETTING as PROFILE_SETTING
 from sfconnect.localorg.behaviour import check_flags
 from sfconnect.localorg.ids import IdSource
 from sfconnect.localorg.models import LocalOrg
+from sfconnect.localorg.private import PASSWORDS_FILE, private_dir, write_private
 from sfconnect.localorg.seed import Seed, load_seed_file
 from sfconnect.localorg.server import LocalOrgServer
 from sfconnect.localorg.tls import ensure_tls_files
@@ -116,7 +117,7 @@ def find_running(data_dir: Path) -> ServerInfo | None:
     """The running server of this org, or None. A stale `server.json` (its server died) is removed."""
     if not (data_dir / SERVER_JSON).exists():
         return None
-    lock = FileLock(str(data_dir / LOCK_NAME))
+    lock = FileLock(str(data_dir / LOCK_NAME), mode=0o600)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -168,8 +169,8 @@ def serve_local_org(
         AlreadyServed: another server (in this process or another) serves this org.
         ValueError: a non-loopback `host` without `allow_remote`, or an unknown profile flag.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(data_dir / LOCK_NAME))
+    private_dir(data_dir)
+    lock = FileLock(str(data_dir / LOCK_NAME), mode=0o600)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -196,9 +197,7 @@ def serve_local_org(
                     org_id=org.org_id,
                     started=time.time(),
                 )
-                tmp = data_dir / (SERVER_JSON + ".tmp")
-                tmp.write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
-                tmp.replace(data_dir / SERVER_JSON)
+                write_private(data_dir / SERVER_JSON, json.dumps(asdict(info), indent=2).encode("utf-8"))
                 admin = org.admin_user()
                 yield LocalOrgHandle(
                     instance_url=server.base_url,
@@ -229,14 +228,14 @@ def reset_local_org(data_dir: Path, *, seed: Seed | None = None, seed_file: Path
     running = find_running(data_dir)
     if running is not None:
         raise AlreadyServed(data_dir, running)
-    lock = FileLock(str(data_dir / LOCK_NAME))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(data_dir / LOCK_NAME), mode=0o600)
+    private_dir(data_dir)
     try:
         lock.acquire(timeout=0)
     except Timeout:
         raise AlreadyServed(data_dir, _read_info(data_dir)) from None
     try:
-        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", PASSWORDS_FILE):
             (data_dir / name).unlink(missing_ok=True)
         for stale in data_dir.glob("wsdl-*"):  # caches of earlier versions, never read now
             stale.unlink(missing_ok=True)

@@ -6,6 +6,7 @@ The store knows tables and rows only; Salesforce's rules live in `models.py`.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sfconnect.localorg.private import private_dir
 
 __all__ = ["ComponentRow", "JobRow", "SessionRow", "StagedRow", "Store", "UserRow"]
 
@@ -137,7 +140,9 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700, and its files 0600
+        if not path.exists():  # created 0600; SQLite gives its -wal and -shm files the database's mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._lock = threading.RLock()
         self._depth = 0
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
@@ -158,11 +163,15 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run the block in one transaction (committed at the end, rolled back on any exception)."""
+        """Run the block in one transaction (committed at the end, rolled back on any exception).
+
+        A nested block is a savepoint of the outer transaction: an exception undoes the nested block's changes
+        only, and nothing is committed before the outer block ends.
+        """
         with self._lock:
             outer = self._depth == 0
-            if outer:
-                self._conn.execute("BEGIN IMMEDIATE")
+            savepoint = f"sp{self._depth}"
+            self._conn.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {savepoint}")
             self._depth += 1
             try:
                 yield
@@ -170,10 +179,12 @@ class Store:
                 self._depth -= 1
                 if outer:
                     self._conn.execute("ROLLBACK")
+                else:
+                    self._conn.execute(f"ROLLBACK TO {savepoint}")
+                    self._conn.execute(f"RELEASE {savepoint}")
                 raise
             self._depth -= 1
-            if outer:
-                self._conn.execute("COMMIT")
+            self._conn.execute("COMMIT" if outer else f"RELEASE {savepoint}")
 
     def _one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         with self._lock:

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from sfconnect.localorg.private import private_dir, restrict_file, write_private
+
 __all__ = ["TlsFiles", "ensure_tls_files"]
 
 
@@ -60,9 +62,11 @@ def ensure_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFil
     Args:
         hostnames: extra DNS names or IP addresses for the server certificate (besides loopback).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
     ca_key_path = directory / "ca-key.pem"
+    for path in (files.ca_cert, files.server_cert, files.server_key, ca_key_path):
+        restrict_file(path)  # files written by older versions were 0644
     now = dt.datetime.now(dt.UTC)
     names = ("localhost", "127.0.0.1", "::1", *hostnames)
     ca_cert: x509.Certificate | None = None
@@ -101,7 +105,7 @@ def ensure_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFil
             .sign(ca_key, hashes.SHA256())
         )
         _write_key(ca_key_path, ca_key)
-        files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+        write_private(files.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM))
         files.server_cert.unlink(missing_ok=True)
     if files.server_cert.is_file() and files.server_key.is_file():
         cert = x509.load_pem_x509_certificate(files.server_cert.read_bytes())
@@ -135,7 +139,7 @@ def ensure_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFil
         .sign(ca_key, hashes.SHA256())
     )
     _write_key(files.server_key, key)
-    files.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_private(files.server_cert, cert.public_bytes(serialization.Encoding.PEM))
     return files
 
 

@@ -17,6 +17,8 @@ from defusedxml import DefusedXmlException
 __all__ = ["XSI_NS", "Node", "XmlError", "local_name", "parse_xml", "serialize", "serialize_pretty"]
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+MAX_DEPTH = 64
+"""Deepest element nesting accepted in a request or a deployed file (SOAP envelopes nest about ten levels)."""
 
 
 @dataclass
@@ -87,8 +89,14 @@ def parse_xml(data: bytes) -> Element:
     """
     try:
         root: Element = SafeET.fromstring(data, forbid_dtd=True)
-    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+    except (SafeET.ParseError, DefusedXmlException, ValueError, LookupError) as exc:
         raise XmlError(str(exc)) from exc
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise XmlError(f"elements are nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in node)
     return root
 
 

@@ -25,7 +25,8 @@ from sfconnect._types import PathLike
 from sfconnect.errors import Issue, MetadataError
 from sfconnect.metadata import schema
 from sfconnect.metadata.component import Component
-from sfconnect.metadata.xmlio import read_component, write_component
+from sfconnect.metadata.xmlio import MAX_FILE_BYTES, read_component, write_component
+from sfconnect.spec.files import RefusedFile, read_file_bytes
 
 __all__ = [
     "MAX_ZIP_BYTES",
@@ -158,7 +159,7 @@ def read_source_tree(
     failures: list[str] = []
     for path, type_name, full_name in find_metadata_files(root):
         try:
-            data = path.read_bytes()
+            data = read_file_bytes(path, limit=MAX_FILE_BYTES)
             components.append(
                 read_component(
                     data, path=str(path), type_hint=type_name, full_name=full_name, normalized=normalized
@@ -169,9 +170,10 @@ def read_source_tree(
             if skipped is not None:
                 skipped.append(Issue("error", "unreadable-file", f"{path}: not imported: {exc}", str(path)))
         except OSError as exc:
-            failures.append(f"{path}: {exc.strerror}")
+            problem = str(exc) if isinstance(exc, RefusedFile) else f"{path}: {exc.strerror or exc}"
+            failures.append(problem)
             if skipped is not None:
-                skipped.append(Issue("error", "unreadable-file", f"{path}: {exc.strerror}", str(path)))
+                skipped.append(Issue("error", "unreadable-file", problem, str(path)))
     if failures and skipped is None:
         raise MetadataError(f"{len(failures)} file(s) could not be read:\n  " + "\n  ".join(failures))
     _check_unique(components)

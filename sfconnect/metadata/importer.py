@@ -9,6 +9,8 @@ app header is missing, and apps that cannot be expressed without loss. `render_a
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import tempfile
 from collections.abc import Sequence
@@ -17,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography import x509
 
 from sfconnect.errors import Issue, MetadataError
 from sfconnect.metadata.component import Component, eca_families
 from sfconnect.metadata.decompiler import DecompiledApp, decompile_app
 from sfconnect.metadata.schema import ComponentType
+from sfconnect.spec._yaml import reads_as_number_in_yaml_1_2
 
 __all__ = [
     "ImportResult",
@@ -134,9 +138,34 @@ def import_components(
         except MetadataError as exc:
             errors.append(Issue("error", "not-importable", str(exc), group[0].source))
             continue
+        unparsable = [rel for rel, text in app.files.items() if rel.endswith(".crt") and not _parses(text)]
+        if unparsable:
+            errors.append(
+                Issue(
+                    "error",
+                    "bad-certificate",
+                    f"{group[0].source}: app {app.name}: its certificate is not a PEM X.509 certificate that "
+                    "can be read; fix or remove the certificate field in the source file, then import again",
+                    group[0].source,
+                )
+            )
+            continue
         apps.append(app)
         warnings.extend(app.notes)
     return ImportResult(tuple(apps), tuple(errors), tuple(warnings))
+
+
+def _parses(text: str) -> bool:
+    """Whether `text` is one X.509 certificate that parses: PEM, or the bare base64 DER that files
+    retrieved from Salesforce hold."""
+    try:
+        if "-----BEGIN" in text:
+            x509.load_pem_x509_certificate(text.encode("utf-8"))
+            return text.count("-----BEGIN CERTIFICATE-----") == 1
+        x509.load_der_x509_certificate(base64.b64decode("".join(text.split()), validate=True))
+    except (ValueError, binascii.Error):
+        return False
+    return True
 
 
 class _Dumper(yaml.SafeDumper):
@@ -148,6 +177,8 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value and value == value.strip() + ("\n" if value.endswith("\n") else "") else None
+    if style is None and reads_as_number_in_yaml_1_2(value):
+        style = "'"  # '0982...' is text to YAML 1.1 but a number to YAML 1.2: quoted, both read text
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -18,9 +18,26 @@ from sfconnect.metadata import schema
 from sfconnect.metadata.component import Component, Record, Value, order_record
 from sfconnect.metadata.normalize import normalize
 
-__all__ = ["MAX_FILE_BYTES", "read_component", "too_new", "write_component"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "read_component", "too_new", "write_component"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_DEPTH = 32
+"""Deepest element nesting read (Connected App and External Client App files nest four levels at most)."""
+
+
+def _depth(root: Element) -> int:
+    """The nesting depth of a tree, without recursion; stops counting past `MAX_DEPTH`."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
 """Largest metadata file sfconnect reads (real ones are a few kilobytes)."""
 
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -137,15 +154,25 @@ def read_component(
     if len(data) > MAX_FILE_BYTES:
         raise MetadataError(f"file is larger than {MAX_FILE_BYTES} bytes", path=path)
     try:
-        root = SafeET.fromstring(data)
+        root = SafeET.fromstring(data, forbid_dtd=True)  # metadata files never have a DOCTYPE
     except defusedxml.DefusedXmlException as exc:
         raise MetadataError(
-            f"refused unsafe XML ({type(exc).__name__}: entity declarations and external references are not "
-            "allowed in metadata files)",
+            f"refused unsafe XML ({type(exc).__name__}: a DOCTYPE, entity declarations and external "
+            "references are not allowed in metadata files)",
             path=path,
         ) from exc
     except ParseError as exc:
         raise MetadataError(f"not well-formed XML: {exc}", path=path) from exc
+    except (LookupError, ValueError) as exc:  # an unknown encoding, or a multi-byte one expat cannot read
+        raise MetadataError(
+            f"the XML declares an encoding that cannot be read ({exc}); save the file as UTF-8", path=path
+        ) from None
+    depth = _depth(root)
+    if depth > MAX_DEPTH:
+        raise MetadataError(
+            f"elements are nested more than {MAX_DEPTH} levels deep; metadata files nest a few levels",
+            path=path,
+        )
     ns, root_name = _local(root.tag)
     info = schema.type_info(root_name)
     if info is None:

@@ -168,9 +168,11 @@ class JwtBearerAuth:
         return jwt.encode(claims, self.private_key_pem, algorithm="RS256")
 
     def login(self, http: requests.Session, api_version: str, *, target: str = "") -> OrgSession:
+        import jwt
+
         try:
             assertion = self.assertion()
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, jwt.PyJWTError) as exc:  # InvalidKeyError: not an RSA key
             raise AuthError(
                 f"the private key for {self.username} is not a usable RSA key: {type(exc).__name__}",
                 target=target,

@@ -15,6 +15,7 @@ Merge keys (``<<: *anchor``) are supported; keys written next to them override t
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -24,7 +25,15 @@ import yaml
 from sfconnect._types import Loc
 from sfconnect.errors import Issue, YamlSyntaxError
 
-__all__ = ["MAX_BYTES", "MAX_NODES", "Document", "Pos", "YamlValue", "load_document"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_NODES",
+    "Document",
+    "Pos",
+    "YamlValue",
+    "load_document",
+    "reads_as_number_in_yaml_1_2",
+]
 
 MAX_BYTES = 5 * 1024 * 1024
 """Largest file accepted (5 MiB): app files are a few kilobytes."""
@@ -40,6 +49,22 @@ YamlValue: TypeAlias = "bool | int | float | str | dt.date | list[YamlValue] | d
 _Loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_PLAIN_FLOAT = re.compile(
+    r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"
+)
+"""Numbers YAML 1.1 and 1.2 read alike: plain decimal integers and floats (and .inf / .nan)."""
+_YAML12_NUMBER = re.compile(
+    r"^(0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)$"
+)
+"""Plain text YAML 1.2 reads as a number but YAML 1.1 as a string (``0o17``, ``1e3``)."""
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def reads_as_number_in_yaml_1_2(text: str) -> bool:
+    """Whether plain `text` is a number to YAML 1.2 (writers quote such strings, so both versions agree)."""
+    return _YAML12_NUMBER.match(text) is not None
 
 
 @dataclass(frozen=True)
@@ -150,6 +175,8 @@ class _Builder:
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # plain (None, or "" from the C loader)
+            self._check_number(node, loc)
         value = self.constructor.construct_object(node, deep=False)
         if isinstance(value, bytes | set | tuple) or (
             not isinstance(value, str | int | float | bool | dt.date) and value is not None
@@ -157,6 +184,24 @@ class _Builder:
             raise _fail(self.path, f"unsupported YAML value of tag {node.tag}", _pos(node))
         result: YamlValue = value
         return result
+
+    def _check_number(self, node: yaml.ScalarNode, loc: Loc) -> None:
+        """Refuse the YAML 1.1 number forms that YAML 1.2 reads differently (or that surprise anyway)."""
+        text = node.value
+        if node.tag in _NUMBER_TAGS:
+            if _PLAIN_INT.match(text) or _PLAIN_FLOAT.match(text):
+                return
+        elif node.tag != _STR_TAG or not _YAML12_NUMBER.match(text):
+            return  # text both versions read as text
+        raise _fail(
+            self.path,
+            f"'{text[:40]}' is read differently by YAML 1.1 and YAML 1.2 (hexadecimal, octal, binary, base 60, "
+            "underscores, exponents without a dot)",
+            _pos(node),
+            code="yaml_ambiguous_number",
+            hint=f'quote it ("{text[:40]}") if it is text, or write the number in plain decimal',
+            loc=loc,
+        )
 
     def _pairs(self, node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node, bool]]:
         """Key/value nodes, merged ones (from ``<<``) first and flagged."""

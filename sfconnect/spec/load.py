@@ -22,7 +22,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from sfconnect._types import Loc
 from sfconnect.errors import Issue, SpecValidationError, YamlSyntaxError
-from sfconnect.spec._yaml import Document, YamlValue, load_document
+from sfconnect.spec._yaml import MAX_BYTES, Document, YamlValue, load_document
+from sfconnect.spec.files import read_file_bytes
 from sfconnect.spec.models import KINDS, AppFile, AppSource, AppSpec
 from sfconnect.spec.project import ProjectConfig, Target
 from sfconnect.spec.refs import InterpolationError, Ref, interpolate, parse_ref
@@ -179,7 +180,10 @@ def find_app_files(
                 found.extend(
                     p
                     for p in sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")])
-                    if p.name != PROJECT_FILE and not _is_hidden(p.relative_to(path)) and _declares_apps(p)
+                    if p.name != PROJECT_FILE
+                    and not _is_hidden(p.relative_to(path))
+                    and p.is_file()  # a FIFO named *.yaml would block the look below
+                    and _declares_apps(p)
                 )
             else:
                 found.append(path)
@@ -424,7 +428,7 @@ def _interpolate(
 
 def _read(path: Path) -> Document:
     try:
-        raw = path.read_bytes()
+        raw = read_file_bytes(path, limit=MAX_BYTES)
     except OSError as exc:
         issue = Issue("error", "io", f"cannot read the file: {exc.strerror or exc}", str(path))
         raise YamlSyntaxError(str(issue), issue=issue) from None

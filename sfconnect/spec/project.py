@@ -8,9 +8,10 @@ project's embedded local org ``default``.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from sfconnect.spec.models import SecretRef, SpecModel
@@ -262,6 +263,17 @@ class ProjectConfig(SpecModel):
     smoke: Smoke = Field(default_factory=Smoke, description="Smoke test settings.")
     lint: Lint = Field(default_factory=Lint, description="Lint settings.")
     unmanaged: Unmanaged = Field(default_factory=Unmanaged, description="Unmanaged app policy.")
+
+    @field_validator("apps")
+    @classmethod
+    def _relative_app_paths(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            if Path(pattern).is_absolute() or pattern.startswith("~"):
+                raise ValueError(
+                    f"'{pattern[:80]}' is an absolute path: app files are given relative to sfconnect.yaml "
+                    "(for example apps/*.yaml)"
+                )
+        return patterns
 
     @property
     def default_target_name(self) -> str | None:

@@ -13,15 +13,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from sfconnect.errors import ConfigError
+from sfconnect.spec.files import read_file_text
+
 __all__ = [
     "ENV_NAME",
     "INTERPOLATION",
+    "MAX_REFERENCED_BYTES",
     "InterpolationError",
     "Ref",
     "interpolate",
     "parse_ref",
     "resolve_ref",
 ]
+
+MAX_REFERENCED_BYTES = 1024 * 1024
+"""Largest file a ``file:`` reference may name (keys, certificates and secrets are a few KB)."""
 
 ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 """What an environment variable name may look like."""
@@ -69,6 +76,10 @@ def resolve_ref(ref: Ref, *, environ: Mapping[str, str], base_dir: Path) -> str 
 
     File references are read as UTF-8 text, relative to `base_dir` unless absolute; surrounding whitespace of
     an environment variable is kept as is.
+
+    Raises:
+        ConfigError: the file is a directory, FIFO or device, is larger than `MAX_REFERENCED_BYTES`, is not
+            UTF-8 text, or cannot be read (the message names the reference, never its content).
     """
     if ref.kind == "env":
         return environ.get(ref.name)
@@ -76,9 +87,13 @@ def resolve_ref(ref: Ref, *, environ: Mapping[str, str], base_dir: Path) -> str 
     if not path.is_absolute():
         path = base_dir / path
     try:
-        return path.read_text(encoding="utf-8")
+        return read_file_text(path, limit=MAX_REFERENCED_BYTES)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise ConfigError(
+            f"{ref}: {exc.strerror or exc}; a file: reference names a small text file"
+        ) from None
 
 
 class InterpolationError(ValueError):

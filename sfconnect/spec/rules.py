@@ -126,6 +126,43 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+DANGEROUS_SCHEMES = frozenset({"javascript", "data", "file", "vbscript"})
+"""URL schemes refused everywhere: a browser runs them as code or reads local data with them."""
+
+MAX_URL_LENGTH = 2400
+"""Salesforce's length of URL fields (StartUrl, MobileStartUrl: url(2400) in the ConnectedApplication object)."""
+
+MAX_LENGTHS: dict[tuple[str, ...], int] = {
+    ("label",): 80,
+    ("contact", "email"): 80,
+    ("contact", "phone"): 40,
+    ("description",): 32_000,
+}
+"""String lengths: the Connected App Name is string(80) (Salesforce Field Reference, ConnectedApplication);
+emails take 80 and phones 40 characters, as Salesforce's Email and Phone field types do; the description has
+no documented length, so sfconnect caps it at 32,000 characters (a long text area's size) to refuse nonsense."""
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    """`text` quoted for a message, cut to `limit` characters (a value may be megabytes long)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _check_lengths(out: _Collector, app: Any) -> None:
+    for path, limit in MAX_LENGTHS.items():
+        value: Any = app
+        for key in path:
+            value = getattr(value, key, None)
+        if isinstance(value, str) and len(value) > limit:
+            out.add(
+                "error",
+                "too_long",
+                path,
+                f"{'.'.join(path)} is {len(value)} characters; Salesforce takes at most {limit}",
+                hint=f"shorten it to {limit} characters",
+            )
+
+
 def _check_url(
     out: _Collector,
     loc: Loc,
@@ -137,6 +174,21 @@ def _check_url(
 ) -> None:
     """Check a URL. A start URL may also be a path in the org (``/lightning/n/X``), as Setup allows, and
     plain http there is a warning (real apps have such start URLs; tokens never travel to them)."""
+    shown = _shorten(url)
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        out.add(
+            "error",
+            "url_invalid",
+            loc,
+            f"{what} {shown} holds a line break, a space or a control character; a URL is one line",
+            hint="list each URL as its own item; percent-encode spaces (%20)",
+        )
+        return
+    if len(url) > MAX_URL_LENGTH:
+        out.add(
+            "error", "too_long", loc, f"{what} is {len(url)} characters, over Salesforce's {MAX_URL_LENGTH}"
+        )
+        return
     if "${env:" in url:
         return  # an unset variable, already reported
     if start_url and url.startswith("/") and not url.startswith("//"):
@@ -145,11 +197,19 @@ def _check_url(
         parts = urlsplit(url)
         host = parts.hostname or ""
     except ValueError:
-        out.add("error", "url_invalid", loc, f"{what} '{url}' is not a valid URL")
+        out.add("error", "url_invalid", loc, f"{what} {shown} is not a valid URL")
         return
     scheme = parts.scheme.lower()
-    if not scheme or (scheme in ("http", "https") and not host):
-        out.add("error", "url_invalid", loc, f"{what} '{url}' is not an absolute URL")
+    if scheme in DANGEROUS_SCHEMES:
+        out.add(
+            "error",
+            "url_scheme",
+            loc,
+            f"{what} {shown} uses the {scheme}: scheme, which runs code or reads local data in a browser",
+            hint="use an https URL, a loopback http URL, or your app's own scheme (myapp://callback)",
+        )
+    elif not scheme or (scheme in ("http", "https") and not host):
+        out.add("error", "url_invalid", loc, f"{what} {shown} is not an absolute URL")
     elif scheme == "https":
         return
     elif scheme == "http":
@@ -159,11 +219,11 @@ def _check_url(
             "warning" if start_url else "error",
             "url_insecure",
             loc,
-            f"{what} '{url}' uses http; only https is allowed (http only for loopback addresses)",
+            f"{what} {shown} uses http; only https is allowed (http only for loopback addresses)",
             hint=f"use https://{url[len('http://') :]}",
         )
     elif not allow_custom_scheme:
-        out.add("error", "url_scheme", loc, f"{what} '{url}' must be an https URL")
+        out.add("error", "url_scheme", loc, f"{what} {shown} must be an https URL")
 
 
 def _check_ip_ranges(out: _Collector, ranges: Sequence[Any], base: Loc) -> None:
@@ -221,6 +281,7 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
     out = _Collector(prefix, locate)
     kind = app.kind
     version = _version(api_version)
+    _check_lengths(out, app)
     if isinstance(app, ExternalClientAppSpec) and version < (60, 0):
         # every External Client App compiles to its plugin policies (ExtlClntAppConfigurablePolicies), API 60.0
         out.add(

@@ -42,8 +42,9 @@ def test_a_planted_pickle_and_cache_files_never_run(tmp_path: Path) -> None:
     ):
         (org_dir / name).write_bytes(payload)
         (root / ".sfconnect" / name).write_bytes(payload)
-    # a server.json nobody serves: stale, so never trusted
-    (org_dir / "server.json").write_bytes(payload)
+    # a server.json nobody serves (stale, so never trusted), and the other files the org writes: they are data
+    for name in ("server.json", "passwords.json", "server.lock"):
+        (org_dir / name).write_bytes(payload)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(REPO_ROOT)}
 
     result = subprocess.run(
