@@ -23,7 +23,9 @@ from sfconnect.org.reader import read_named
 from sfconnect.plan.diff import unit_map
 from sfconnect.plan.model import Plan
 
-__all__ = ["ApplyInput", "apply_plan", "build_request", "deletions_of", "verify"]
+__all__ = ["ApplyInput", "apply_plan", "build_request", "deletions_of", "destructive_manifest", "verify"]
+
+ECA_HEADER = "ExternalClientApplication"
 
 SecretResolver = Callable[[str], str]
 """Turns a secret reference (``env:NAME``, ``file:PATH``) into its value; raises `ConfigError` when unset."""
@@ -53,14 +55,38 @@ def build_request(data: ApplyInput, resolve: SecretResolver) -> ApplyRequest:
             values = {name: value for name, ref in refs.items() if (value := resolve(ref))}
             component = with_secrets(component, values)
         components.append(component)
-    return ApplyRequest(tuple(components), data.deletions, data.api_version)
+    manifest, cascaded = destructive_manifest(data.plan, data.deletions)
+    return ApplyRequest(tuple(components), manifest, data.api_version, cascaded=cascaded)
+
+
+def destructive_manifest(
+    plan: Plan, deletions: tuple[ComponentRef, ...]
+) -> tuple[tuple[ComponentRef, ...], tuple[ComponentRef, ...]]:
+    """Split a plan's deletions into what the destructive manifest names and what goes with it.
+
+    Deleting an External Client App's header deletes its settings and policies with it ("If you delete a
+    parent component, you delete its children automatically": Metadata API Developer Guide, deleteMetadata(),
+    Rules and Guidelines), so naming a child beside its header makes the child's own delete fail. The manifest
+    names the header alone; its children are verified gone afterwards. Children whose header stays (or is
+    already gone) are named themselves.
+
+    Returns:
+        ``(manifest, cascaded)``: the deletions to send, and those that the headers' deletion takes along.
+    """
+    wanted = set(deletions)
+    cascaded: list[ComponentRef] = []
+    for app in plan.apps:
+        refs = [ComponentRef(c.type, c.name) for c in app.components if c.action == "delete"]
+        if any(r.type == ECA_HEADER and r in wanted for r in refs):
+            cascaded += [r for r in refs if r.type != ECA_HEADER and r in wanted]
+    gone = set(cascaded)
+    return tuple(d for d in deletions if d not in gone), tuple(cascaded)
 
 
 def verify(api: MetadataApi, request: ApplyRequest) -> list[str]:
     """Read the deployed components back; returns what does not match (empty when all do)."""
-    keys = [(c.type, c.full_name) for c in request.components] + [
-        (d.type, d.full_name) for d in request.deletions
-    ]
+    removed = request.deletions + request.cascaded
+    keys = [(c.type, c.full_name) for c in request.components] + [(d.type, d.full_name) for d in removed]
     records = {(r.type, r.full_name): r for r in read_named(api, keys)}
     problems: list[str] = []
     for desired in request.components:
@@ -75,7 +101,7 @@ def verify(api: MetadataApi, request: ApplyRequest) -> list[str]:
                 problems.append(
                     f"{desired.type} {desired.full_name}: {path} is {got.get(path)!r}, expected {want.get(path)!r}"
                 )
-    for deletion in request.deletions:
+    for deletion in removed:
         if (deletion.type, deletion.full_name) in records:
             problems.append(f"{deletion.type} {deletion.full_name} is still in the org after the deploy")
     return problems
@@ -117,7 +143,7 @@ def apply_plan(
         status=status,
         created=tuple(sorted(f"{t} {n}" for (t, n), a in actions.items() if a == "create")),
         updated=tuple(sorted(f"{t} {n}" for (t, n), a in actions.items() if a == "update")),
-        deleted=tuple(sorted(f"{d.type} {d.full_name}" for d in request.deletions)),
+        deleted=tuple(sorted(f"{d.type} {d.full_name}" for d in request.deletions + request.cascaded)),
     )
 
 

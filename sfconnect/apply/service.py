@@ -43,6 +43,8 @@ class ApplyRequest:
     deletions: tuple[ComponentRef, ...] = ()
     api_version: str = "63.0"
     check_only: bool = False
+    cascaded: tuple[ComponentRef, ...] = ()
+    """Deleted with an External Client App's header, not named in the manifest; verified gone afterwards."""
 
     def is_empty(self) -> bool:
         """Nothing to deploy."""

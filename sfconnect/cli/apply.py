@@ -9,24 +9,21 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sfconnect.cli._progress import DeployProgress
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 
 if TYPE_CHECKING:
     from sfconnect.apply.run import ApplyInput
     from sfconnect.apply.service import ApplyResult
-    from sfconnect.org.metadata_api import DeployStatus
+    from sfconnect.plan.model import Plan
 
 __all__ = ["apply_command", "status_command"]
 
 
-def _progress(status: DeployStatus) -> None:
-    done = status.number_components_deployed + status.number_component_errors
-    total = status.number_components_total or "?"
-    click.echo(f"  deploy {status.id}: {status.status or 'Pending'} ({done}/{total} components)", err=True)
+def _report(result: ApplyResult, plan: Plan) -> None:
+    from sfconnect.plan.render import count_apps
 
-
-def _report(result: ApplyResult) -> None:
     for label, items in (
         ("created", result.created),
         ("updated", result.updated),
@@ -34,9 +31,11 @@ def _report(result: ApplyResult) -> None:
     ):
         for item in items:
             click.echo(f"  {label} {item}")
+    s = plan.summary()
     click.echo(
-        f"Apply complete (deploy {result.deploy_id}): {len(result.created)} created, {len(result.updated)} "
-        f"updated, {len(result.deleted)} deleted. The org matches the plan."
+        f"Apply complete (deploy {result.deploy_id}): {count_apps(s.add, s.add_components)} created, "
+        f"{count_apps(s.change, s.change_components)} updated, {count_apps(s.destroy, s.destroy_components)} "
+        "deleted. The org matches the plan."
     )
 
 
@@ -95,17 +94,22 @@ def apply_command(
     from sfconnect.apply.run import ApplyInput, apply_plan, deletions_of
     from sfconnect.cli._outputs import created_app_keys, write_apply_out
     from sfconnect.cli._runtime import connect_target, load, secret_resolver
+    from sfconnect.cli.plan import color_for, render_plan, with_lint_warnings
     from sfconnect.errors import PlanError
     from sfconnect.org.reader import read_named
     from sfconnect.plan.render import render_text
     from sfconnect.plan.saved import check_fresh, load_saved_plan
-    from sfconnect.plan.service import make_plan
+    from sfconnect.plan.service import make_plan, with_secret_checks
 
     project = load(app)
     if planfile is not None:
         saved = load_saved_plan(planfile)
         for warning in saved.warnings:
             click.echo(f"Warning: {warning}", err=True)
+        if saved.plan.has_errors():
+            raise PlanError(
+                f"{planfile}: some apps of this plan cannot be applied; see its errors (`sfconnect plan`)"
+            )
         if app.target is not None and app.target != saved.plan.target:
             raise PlanError(f"{planfile} was made for target {saved.plan.target!r}, not {app.target!r}")
         target_name: str | None = saved.plan.target
@@ -140,16 +144,27 @@ def apply_command(
             check_desired_matches_plan(saved, live)
             if any(saved.secret_fields.values()):
                 check_secret_refs(saved, compile_target(project, tc.name))
+            buffer = io.StringIO()
+            render_text(saved.plan, buffer, color=color_for(app))  # the plan being applied, as reviewed
+            click.echo(buffer.getvalue(), nl=False, color=color_for(app))
             data = ApplyInput(
                 saved.plan, saved.desired, saved.deletions, saved.secret_fields, saved.api_version
             )
         else:
             result = make_plan(project, tc.name, api)
-            buffer = io.StringIO()
-            render_text(
-                result.plan, buffer, color=bool(app.color) if app.color is not None else sys.stdout.isatty()
+            result = with_lint_warnings(project, with_secret_checks(result, secret_resolver(app, project)))
+            # exactly what `plan` shows, lint findings included
+            click.echo(
+                render_plan(
+                    result,
+                    "text",
+                    api_version=project.config.api_version,
+                    org_id=tc.connection.session.org_id,
+                    color=color_for(app),
+                ),
+                nl=False,
+                color=color_for(app),
             )
-            click.echo(buffer.getvalue(), nl=False)
             if result.plan.has_errors():
                 raise PlanError("some apps cannot be applied; see the errors above")
             secret_fields = {
@@ -170,14 +185,18 @@ def apply_command(
                 write_apply_out(out, tc.name, None, {})
             return Outcome.OK
         _confirm(app, data, auto_approve or planfile is not None)
-        applied = apply_plan(
-            api,
-            data,
-            secret_resolver(app, project),
-            progress=_progress,
-            on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
-        )
-        _report(applied)
+        progress = DeployProgress()
+        try:
+            applied = apply_plan(
+                api,
+                data,
+                secret_resolver(app, project),
+                progress=progress,
+                on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
+            )
+        finally:
+            progress.close()
+        _report(applied, data.plan)
         created = [a.name for a in data.plan.apps if a.action == "create"]
         outputs = created_app_keys(tc.connection.session, tc.name, created)
     if out is not None:
@@ -197,7 +216,11 @@ def status_command(app: AppContext, deploy_id: str) -> Outcome:
 
     project = load(app, require_values=False)
     with connect_target(app, project) as tc:
-        status = follow_deploy(tc.connection.api, deploy_id, progress=_progress)
+        progress = DeployProgress()
+        try:
+            status = follow_deploy(tc.connection.api, deploy_id, progress=progress)
+        finally:
+            progress.close()
     click.echo(
         f"Deploy {deploy_id} {status.status}: {status.number_components_deployed} component(s) deployed."
     )

@@ -123,6 +123,7 @@ def import_command(
     )
     for path in written:
         click.echo(f"wrote {path}")
+    _warn_outside_globs(app, written)
     click.echo(
         f"Imported {len(result.apps)} app(s); run `sfconnect validate` and `sfconnect plan` to check them."
     )
@@ -134,6 +135,30 @@ def import_command(
             f"{len(skipped)} file(s) or app(s) were skipped (see above); the others were written"
         )
     return Outcome.OK
+
+
+def _warn_outside_globs(app: AppContext, written: list[Path]) -> None:
+    """Say which written app files the project's ``apps:`` globs do not match (their apps would be ignored)."""
+    from sfconnect.errors import SfconnectError
+    from sfconnect.spec.load import find_app_files
+    from sfconnect.spec.project import DEFAULT_APP_GLOBS
+
+    patterns: tuple[str, ...] = DEFAULT_APP_GLOBS
+    if (app.project_dir / "sfconnect.yaml").is_file():
+        from sfconnect.cli._runtime import load
+
+        try:
+            patterns = tuple(load(app, require_values=False).config.apps)
+        except SfconnectError:
+            return
+    matched = {p.resolve() for p in find_app_files(app.project_dir, patterns)}
+    outside = [p for p in written if p.suffix in (".yaml", ".yml") and p.resolve() not in matched]
+    for path in outside:
+        click.echo(
+            f"warning: {path} matches no app glob of the project ({', '.join(patterns)}): validate, plan and "
+            "apply will ignore it; add a glob to `apps:` in sfconnect.yaml, or import into apps/",
+            err=True,
+        )
 
 
 def _deletions(project: Project, target: str, absent: list[str]) -> list[ComponentRef]:

@@ -175,6 +175,7 @@ def scaffold(ci: CiKind, ref: ActionRef) -> list[ScaffoldFile]:
     files = [
         ScaffoldFile("sfconnect.yaml", _read("project.yaml")),
         ScaffoldFile("apps/example-web-app.yaml", _read("example-app.yaml")),
+        ScaffoldFile("localorg-seed.yaml", _read("localorg-seed.yaml")),
     ]
     if ci == "github":
         files += [
@@ -297,6 +298,11 @@ def _next_steps(root: Path, ci: CiKind, ref: ActionRef) -> None:
     click.echo(f"  sfconnect validate{option}")
     click.echo(f"  sfconnect plan{option}")
     click.echo(f"  sfconnect apply{option}")
+    click.echo(f"  sfconnect smoke{option}")
+    click.echo(
+        "The local org is seeded from localorg-seed.yaml with the user the example app admits; give your own "
+        "apps' permission sets, profiles and test users there too, then `sfconnect localorg reset`."
+    )
 
 
 def _ref_origin(ref: ActionRef) -> str:

@@ -82,7 +82,7 @@ def lint_command(
     target; with -t, as they go to that target. --live audits the org instead (installed apps too).
     Exit 0: nothing at or above the gate; 2: findings at or above it; 1: an error prevented linting.
     """
-    from sfconnect.cli.plan import write_report
+    from sfconnect.cli.plan import color_for, write_report
     from sfconnect.lint.registry import RULES
     from sfconnect.lint.render import RENDERERS, render_rules_markdown, render_rules_text, render_sarif
 
@@ -95,9 +95,13 @@ def lint_command(
     report = _report(app, paths, live, fail_on, profile)
     if fmt == "sarif":
         text = render_sarif(report, uri_prefix=repo_prefix(app.project_dir), version=_version())
+    elif fmt == "text":
+        from sfconnect.lint.render import render_text
+
+        text = render_text(report, color=out is None and color_for(app))
     else:
         text = RENDERERS[fmt](report)
-    _emit(text, out, write_report)
+    _emit(text, out, write_report, color=fmt == "text" and out is None and color_for(app))
     if out is not None and fmt != "text":
         click.echo(RENDERERS["text"](report).splitlines()[-1])
     return Outcome.FOUND if report.failing() else Outcome.OK
@@ -125,12 +129,12 @@ def _report(
     return lint_project(project, targets=targets, profile=profile, gate=gate, paths=resolved)
 
 
-def _emit(text: str, out: Path | None, write: Callable[[str, Path], None]) -> None:
+def _emit(text: str, out: Path | None, write: Callable[[str, Path], None], *, color: bool = False) -> None:
     if out is not None:
         write(text, out)
         click.echo(f"Report written to {out}", err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)  # click strips ANSI codes off a terminal unless told
 
 
 def _version() -> str:

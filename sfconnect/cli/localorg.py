@@ -13,16 +13,40 @@ from typing import Any, TypeVar
 import click
 
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import project_dir_option
+from sfconnect.cli.options import project_dir_option, target_option
 from sfconnect.errors import ConfigError
 
 __all__ = ["localorg"]
 
 
-def _data_dir(app: AppContext, org: str, data_dir: Path | None) -> Path:
+def _data_dir(app: AppContext, org: str | None, data_dir: Path | None) -> Path:
     from sfconnect.localorg import local_org_dir
 
-    return data_dir if data_dir is not None else local_org_dir(app.project_dir, org)
+    return data_dir if data_dir is not None else local_org_dir(app.project_dir, _org_and_seed(app, org)[0])
+
+
+def _org_and_seed(app: AppContext, org: str | None) -> tuple[str, Path | None]:
+    """The org to act on (``--org``, else the one the project's target names) and the seed its target gives.
+
+    The target is ``-t``, else the project's default target; with no project (or a Salesforce target), the
+    org is ``default`` with no seed.
+    """
+    from sfconnect.errors import SfconnectError
+
+    if not (app.project_dir / "sfconnect.yaml").is_file():
+        return org or "default", None
+    from sfconnect.cli._runtime import load
+
+    try:
+        project = load(app, require_values=False)
+        targets = [project.target(app.target)] if org is None else list(project.config.targets.items())
+    except (SfconnectError, KeyError):
+        return org or "default", None
+    for _name, target in targets:
+        if target.local is not None and (org is None or target.local.org == org):
+            seed = project.directory / target.local.seed if target.local.seed else None
+            return target.local.org, seed
+    return org or "default", None
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,11 +62,11 @@ def _org_options(f: F) -> F:
     f = click.option(
         "--org",
         "org_name",
-        default="default",
-        show_default=True,
-        help="Name of the local org (a project can have several).",
+        default=None,
+        help="Name of the local org (a project can have several; default: the one the target names, "
+        "else `default`).",
     )(f)
-    return project_dir_option(f)
+    return target_option(project_dir_option(f))
 
 
 @click.group("localorg")
@@ -64,7 +88,7 @@ def localorg() -> None:
     "seed_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Seed YAML file used when the org is created.",
+    help="Seed YAML file used when the org is created (default: the target's `seed:`).",
 )
 @click.option(
     "--fault",
@@ -85,7 +109,7 @@ def localorg() -> None:
 @pass_app
 def serve(
     app: AppContext,
-    org_name: str,
+    org_name: str | None,
     data_dir: Path | None,
     port: int,
     host: str,
@@ -98,17 +122,22 @@ def serve(
     from sfconnect.localorg import AlreadyServed, SeedError, serve_local_org
 
     directory = _data_dir(app, org_name, data_dir)
+    if seed_file is None:
+        seed_file = _org_and_seed(app, org_name)[1]
     faults = _parse_faults(fault_values)
     try:
-        with serve_local_org(
-            directory,
-            port=port,
-            host=host,
-            seed_file=seed_file,
-            allow_remote=allow_remote,
-            faults=faults,
-            profile=profile_flags or None,
-        ) as h:
+        with (
+            serve_local_org(
+                directory,
+                port=port,
+                host=host,
+                seed_file=seed_file,
+                allow_remote=allow_remote,
+                faults=faults,
+                profile=profile_flags or None,
+            ) as h,
+            contextlib.suppress(KeyboardInterrupt),
+        ):  # Ctrl-C as soon as it serves stops it cleanly too
             click.echo(f"Serving local org {h.org_id} at {h.instance_url}")
             click.echo(f"CA bundle: {h.ca_bundle}")
             click.echo(f"Admin user: {h.admin_username} (password: sfconnect localorg info --json)")
@@ -149,7 +178,7 @@ def _wait_for_interrupt() -> None:
 @_org_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (includes the admin password).")
 @pass_app
-def info(app: AppContext, org_name: str, data_dir: Path | None, as_json: bool) -> Outcome:
+def info(app: AppContext, org_name: str | None, data_dir: Path | None, as_json: bool) -> Outcome:
     """Show the org's instance URL (when served), CA bundle and admin user."""
     from sfconnect.localorg import find_running, open_local_org
 
@@ -162,7 +191,7 @@ def info(app: AppContext, org_name: str, data_dir: Path | None, as_json: bool) -
         admin = org.admin_user()
         data = {
             "org_id": org.org_id,
-            "name": org_name,
+            "name": org_name or _org_and_seed(app, None)[0],
             "data_dir": str(directory),
             "running": running is not None,
             "instance_url": running.instance_url if running else None,
@@ -178,7 +207,7 @@ def info(app: AppContext, org_name: str, data_dir: Path | None, as_json: bool) -
         click.echo(json.dumps(data, indent=2))
     else:
         status = f"served at {data['instance_url']} (pid {data['pid']})" if running else "not running"
-        click.echo(f"Local org {data['org_id']} ({org_name}): {status}")
+        click.echo(f"Local org {data['org_id']} ({data['name']}): {status}")
         click.echo(f"Data directory: {directory}")
         click.echo(f"CA bundle: {data['ca_bundle']}")
         click.echo(f"Admin user: {data['admin_username']} (password: --json)")
@@ -192,14 +221,16 @@ def info(app: AppContext, org_name: str, data_dir: Path | None, as_json: bool) -
     "seed_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Seed YAML file for the new state.",
+    help="Seed YAML file for the new state (default: the target's `seed:`).",
 )
 @pass_app
-def reset(app: AppContext, org_name: str, data_dir: Path | None, seed_file: Path | None) -> Outcome:
+def reset(app: AppContext, org_name: str | None, data_dir: Path | None, seed_file: Path | None) -> Outcome:
     """Throw away the org's state and seed it again (refused while it is served)."""
     from sfconnect.localorg import AlreadyServed, SeedError, reset_local_org
 
     directory = _data_dir(app, org_name, data_dir)
+    if seed_file is None:
+        seed_file = _org_and_seed(app, org_name)[1]
     try:
         org = reset_local_org(directory, seed_file=seed_file)
     except (AlreadyServed, SeedError, ValueError) as exc:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import click
 
 from sfconnect.cli.context import AppContext, Outcome
-from sfconnect.errors import DeployFailed, SfconnectError, SpecValidationError, YamlSyntaxError
+from sfconnect.errors import SfconnectError
 
 __all__ = ["cli", "main", "run"]
 
@@ -69,20 +69,10 @@ def _register_commands() -> None:
 
 
 def _report_error(exc: SfconnectError) -> None:
-    if isinstance(exc, SpecValidationError):
-        for issue in exc.issues:
-            click.echo(str(issue), err=True)
-        click.echo(f"error: {exc}", err=True)
-    elif isinstance(exc, YamlSyntaxError):
-        click.echo(str(exc.issue), err=True)
-    elif isinstance(exc, DeployFailed):
-        click.echo(f"error: {exc}", err=True)
-        click.echo(f"Failures of deploy {exc.deploy_id} ({len(exc.component_errors)}):", err=True)
-        for e in exc.component_errors:
-            where = f" ({e.file_name}" + (f":{e.line}" if e.line else "") + ")" if e.file_name else ""
-            click.echo(f"  - {e.component_type} {e.full_name}{where}: {e.problem}", err=True)
-    else:
-        click.echo(f"error: {exc}", err=True)
+    from sfconnect.cli._errors import error_lines
+
+    for line in error_lines(exc):
+        click.echo(line, err=True)
 
 
 def run(args: Sequence[str] | None = None, obj: AppContext | None = None) -> int:

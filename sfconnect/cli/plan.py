@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,9 +19,18 @@ if TYPE_CHECKING:
     from sfconnect.plan.service import PlanResult
     from sfconnect.spec.load import Project
 
-__all__ = ["color_for", "plan_command", "render_plan", "write_report"]
+__all__ = ["color_for", "plan_command", "render_plan", "timings_line", "write_report"]
 
-_EXTENSIONS = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+_RENDERINGS = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
+"""Extensions that name a rendering for reading; any other file given to --out is a saved plan."""
+
+
+def out_format(out: Path, fmt: str | None, single: bool) -> str:
+    """The format of an --out file: its extension's rendering, else --format (one file), else a saved plan."""
+    rendering = _RENDERINGS.get(out.suffix.lower())
+    if rendering is not None:
+        return rendering
+    return fmt if fmt is not None and single else "json"
 
 
 def write_report(text: str, out: Path) -> None:
@@ -30,9 +41,17 @@ def write_report(text: str, out: Path) -> None:
     tmp.replace(out)
 
 
+def timings_line(calls: Mapping[str, int], seconds: Mapping[str, float], total: float, *, what: str) -> str:
+    """``-v``: the API calls per operation with the time each took, and the command's wall time."""
+    parts = ", ".join(f"{k}={v} ({seconds.get(k, 0.0):.2f}s)" for k, v in sorted(calls.items()))
+    return f"API calls: {parts or 'none'}; {what} took {total:.2f}s"
+
+
 def color_for(app: AppContext) -> bool:
-    """Colour when asked, else only on a terminal."""
-    return app.color if app.color is not None else sys.stdout.isatty()
+    """Colour when asked (``--color``/``--no-color``), else on a terminal unless ``NO_COLOR`` is set (no-color.org)."""
+    if app.color is not None:
+        return app.color
+    return sys.stdout.isatty() and not app.environ.get("NO_COLOR")
 
 
 def render_plan(result: PlanResult, fmt: str, *, api_version: str, org_id: str, color: bool = False) -> str:
@@ -95,15 +114,16 @@ def with_lint_warnings(project: Project, result: PlanResult) -> PlanResult:
     "fmt",
     type=click.Choice(["text", "markdown", "json"]),
     default=None,
-    help="Format of the output (default text). With --out, a file's format follows its extension (.json, .md).",
+    help="Format of the output (default text). With --out: the format of that file when its extension "
+    "names none (.md and .txt are renderings for reading; any other file is a saved plan).",
 )
 @click.option(
     "--out",
     "outs",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the plan to FILE (repeatable: plan.json for apply and plan.md for a comment, from one read). "
-    "A JSON plan is a saved plan that `apply FILE` applies.",
+    help="Write the plan to FILE (repeatable: tfplan for apply and plan.md for a comment, from one read). "
+    "FILE is a saved plan that `apply FILE` applies, unless its extension names a rendering (.md, .txt).",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without changes, 1 on error, 2 with changes.")
 @click.option(
@@ -136,33 +156,41 @@ def plan_command(
     from sfconnect.apply.validate import validate_plan
     from sfconnect.cli._runtime import connect_target, load, secret_resolver
     from sfconnect.errors import PlanError
-    from sfconnect.plan.service import make_plan
+    from sfconnect.plan.service import make_plan, with_secret_checks
 
+    started = time.monotonic()
     project = load(app)
     if apps:
         click.echo("Warning: partial plan (--app): other apps are not compared.", err=True)
     with connect_target(app, project) as tc:
         result = make_plan(project, tc.name, tc.connection.api, apps=apps, concurrency=concurrency)
+        result = with_secret_checks(result, secret_resolver(app, project))
         if check_only and result.plan.has_changes():
             result = validate_plan(
                 tc.connection.api, result, secret_resolver(app, project), project.config.api_version
             )
         org_id = tc.connection.session.org_id
+        seconds = dict(tc.connection.api.seconds)
     result = with_lint_warnings(project, result)
     version = project.config.api_version
     for out in outs:
-        out_fmt = fmt if fmt is not None and len(outs) == 1 else _EXTENSIONS.get(out.suffix.lower(), "text")
-        write_report(render_plan(result, out_fmt, api_version=version, org_id=org_id), out)
+        write_report(
+            render_plan(result, out_format(out, fmt, len(outs) == 1), api_version=version, org_id=org_id), out
+        )
     stdout_fmt = fmt if fmt is not None and not outs else "text"
+    color = stdout_fmt == "text" and color_for(app)
     click.echo(
-        render_plan(result, stdout_fmt, api_version=version, org_id=org_id, color=color_for(app)), nl=False
+        render_plan(result, stdout_fmt, api_version=version, org_id=org_id, color=color),
+        nl=False,
+        color=color,
     )
     for out in outs:
-        saved = out.suffix.lower() == ".json" or (fmt == "json" and len(outs) == 1)
+        saved = out_format(out, fmt, len(outs) == 1) == "json"
         click.echo(f"Plan written to {out}" + (f"; apply it with `sfconnect apply {out}`" if saved else ""))
     if app.verbose:
-        calls = ", ".join(f"{k}={v}" for k, v in result.plan.api_calls.items())
-        click.echo(f"API calls: {calls}", err=True)
+        click.echo(
+            timings_line(result.plan.api_calls, seconds, time.monotonic() - started, what="plan"), err=True
+        )
     if result.plan.has_errors():
         raise PlanError(f"{result.plan.summary().errors} app(s) cannot be planned; see the errors above")
     return Outcome.FOUND if detailed_exitcode and result.plan.has_changes() else Outcome.OK

@@ -57,7 +57,7 @@ def smoke_command(
     from fnmatch import fnmatchcase
 
     from sfconnect.cli._runtime import load, smoke_environment
-    from sfconnect.cli.plan import write_report
+    from sfconnect.cli.plan import color_for, write_report
     from sfconnect.smoke import render_json, render_junit, render_markdown, render_text, run_smoke
 
     project = load(app)
@@ -90,13 +90,16 @@ def smoke_command(
         )
     if not report.results and not report.errors:
         report.errors.append(f"target {env.target} has no app with OAuth to check")
-    text = {"text": render_text, "markdown": render_markdown}.get(fmt)
-    rendered = text(report) if text is not None else render_json([report])
+    color = fmt == "text" and out is None and color_for(app)
+    if fmt == "text":
+        rendered = render_text(report, color=color)
+    else:
+        rendered = render_markdown(report) if fmt == "markdown" else render_json([report])
     if out is not None:
         write_report(rendered, out)
         click.echo(f"wrote {out}", err=True)
     else:
-        click.echo(rendered, nl=False)
+        click.echo(rendered, nl=False, color=color)  # click strips ANSI codes off a terminal unless told
     if junit is not None:
         write_report(render_junit([report]), junit)
         click.echo(f"wrote {junit}", err=True)

@@ -50,11 +50,17 @@ def _summary(report: LintReport) -> str:
     return text + "."
 
 
-def render_text(report: LintReport) -> str:
-    """Human-readable: one line per finding (``file:line:col severity RULE slug: message``)."""
+_SEVERITY_PAINT = {"critical": "\x1b[1;31m", "high": "\x1b[31m", "medium": "\x1b[33m"}
+
+
+def render_text(report: LintReport, *, color: bool = False) -> str:
+    """Human-readable: one line per finding (``file:line:col severity RULE slug: message``), ANSI colour if asked."""
     lines = []
     for f in report.findings:
-        lines.append(f"{f.location()} {f.severity.upper()} {f.rule_id} {f.slug}: {f.message}")
+        severity = f.severity.upper()
+        if color:
+            severity = f"{_SEVERITY_PAINT.get(f.severity, chr(27) + '[36m')}{severity}\x1b[0m"
+        lines.append(f"{f.location()} {severity} {f.rule_id} {f.slug}: {f.message}")
         if f.field and f.file:
             lines.append(f"  at {f.field}")
     for s in report.suppressed:

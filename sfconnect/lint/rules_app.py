@@ -912,6 +912,37 @@ def range_too_broad(app: AppView) -> Iterator[Hit]:
         )
 
 
+@define(
+    "SFC-NETWORK-004",
+    "trusted-range-no-flow",
+    "low",
+    "app",
+    title="Trusted IP ranges that no flow of the app uses",
+    what="The app lists trusted IP ranges but does not enable the authorization code (web-server) flow, the "
+    "only flow they apply to.",
+    why="Salesforce applies an app's trusted IP ranges to the OAuth web-server flow (Setup: \"Trusted IP Range "
+    'for OAuth Web Server Flow"); on an app whose flows are client credentials or JWT bearer they restrict '
+    "nothing, so a reader is led to believe the app is locked to those addresses.",
+    fix="Restrict the run-as or integration user's profile login IP ranges instead, and drop the app's ranges.",
+    bad="flows: {authorization_code: {enabled: false}, client_credentials: {enabled: true}}, with "
+    "trusted_ip_ranges",
+    good="trusted ranges only on apps that use the authorization code flow",
+    tags=("network",),
+)
+def range_without_flow(app: AppView) -> Iterator[Hit]:
+    ranges = _ranges(app)
+    if not ranges or not app.has_oauth or "authorization_code" in app.flows():
+        return
+    flows = ", ".join(sorted(app.flows())) or "none"
+    yield app.hit(
+        f"lists {len(ranges)} trusted IP range(s), which apply to the authorization code (web-server) flow "
+        f"only, but its flows are: {flows}",
+        "access.trusted_ip_ranges",
+        "ConnectedApp.ipRanges",
+        "ExtlClntAppOauthSettings.trustedIpRanges",
+    )
+
+
 # --- ACCESS -----------------------------------------------------------------------------------------------
 
 

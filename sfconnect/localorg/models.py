@@ -213,6 +213,12 @@ class SaveResult:
     """False when an update left the component exactly as it was (a deploy reports it unchanged)."""
 
 
+_ACCESS_TYPES = {"Profile": ("profiles", "profile"), "PermissionSet": ("permissionsets", "permissionset")}
+"""Types listed from the org's profiles and permission sets: (folder, suffix)."""
+_PROFILE_FULL_NAMES = {"System Administrator": "Admin", "Standard User": "Standard"}
+"""Standard profiles whose metadata fullName differs from their name (retrieved as profiles/Admin.profile)."""
+
+
 @dataclass(frozen=True)
 class FileProperties:
     """One `listMetadata` row."""
@@ -1136,6 +1142,29 @@ class LocalOrg:
                         self.store.put_component(child)
         return SaveResult(new, True)
 
+    def _list_access(self, type_: str, admin: User) -> list[FileProperties]:
+        """Profiles and permission sets as `listMetadata` names them (standard profiles by their short name)."""
+        directory, suffix = _ACCESS_TYPES[type_]
+        rows = self.profiles() if type_ == "Profile" else self.permission_sets()
+        out = []
+        for name, id_ in sorted(rows.items()):
+            full_name = _PROFILE_FULL_NAMES.get(name, name) if type_ == "Profile" else name
+            out.append(
+                FileProperties(
+                    type=type_,
+                    full_name=full_name,
+                    file_name=f"{directory}/{full_name}.{suffix}",
+                    id=id_,
+                    created_by_id=admin.id,
+                    created_by_name=admin.username,
+                    created_date=0.0,
+                    last_modified_by_id=admin.id,
+                    last_modified_by_name=admin.username,
+                    last_modified_date=0.0,
+                )
+            )
+        return out
+
     def list_metadata(self, queries: Iterable[tuple[str, str | None]]) -> list[FileProperties]:
         """`listMetadata`: (type, folder) queries, at most 3."""
         queries = list(queries)
@@ -1143,7 +1172,11 @@ class LocalOrg:
             raise LimitExceeded(f"Too many queries: at most {MAX_LIST_QUERIES} ListMetadataQuery per call")
         names = {u.id: u.name for u in self.users()}
         out: list[FileProperties] = []
+        admin = self.admin_user()
         for type_, _folder in queries:
+            if type_ in _ACCESS_TYPES:
+                out += self._list_access(type_, admin)
+                continue
             try:
                 info = self._type_info(type_)
             except InvalidType:

@@ -190,6 +190,8 @@ class MetadataApi:
         self._http = trusting_session(session.verify)
         self._zeep: Any = None
         self.calls: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {}
+        """Wall time spent per operation (shown with ``-v``)."""
 
     @property
     def session(self) -> OrgSession:
@@ -227,9 +229,16 @@ class MetadataApi:
             header = api._client.get_element("ns0:SessionHeader")(sessionId=self._session.session_id)
             with self._lock:
                 self.calls[operation] += 1
+            started = time.monotonic()
             try:
                 with api._client.settings(raw_response=True):
-                    response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+                    try:
+                        response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+                    finally:
+                        with self._lock:
+                            self.seconds[operation] = (
+                                self.seconds.get(operation, 0.0) + time.monotonic() - started
+                            )
                 if response.status_code >= 500 and b"Fault" not in response.content:
                     raise TransientError(
                         f"{operation}: HTTP {response.status_code}", target=self.target, operation=operation
@@ -282,6 +291,50 @@ class MetadataApi:
                     )
                 )
         return sorted(found, key=lambda f: (f.type, f.full_name))
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        """Run a SOQL query through the REST ``query`` resource, following ``nextRecordsUrl``; returns the records.
+
+        It goes through this client's session (renewed once when expired) and counts as ``query`` calls.
+
+        Raises:
+            OrgError: the org refused the query or could not be reached.
+        """
+        base = self._session.instance_url.rstrip("/")
+        url = f"{base}/services/data/v{self._session.api_version}/query"
+        params: dict[str, str] | None = {"q": soql}
+        records: list[dict[str, Any]] = []
+        renewed = False
+        while True:
+            with self._lock:
+                self.calls["query"] += 1
+            headers = {"Authorization": f"Bearer {self._session.session_id}", "Accept": "application/json"}
+            started = time.monotonic()
+            try:
+                response = self._http.get(url, params=params, headers=headers, timeout=120)
+            except Exception as exc:  # third-party exceptions: translated here, at the boundary
+                raise translate(exc, target=self.target, operation="query") from exc
+            finally:
+                with self._lock:
+                    self.seconds["query"] = self.seconds.get("query", 0.0) + time.monotonic() - started
+            if response.status_code == 401 and self._renew is not None and not renewed:
+                self._session = self._renew()
+                renewed = True
+                continue
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if response.status_code != 200 or not isinstance(body, dict):
+                detail = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+                message = detail.get("message") or response.text[:300]
+                code = detail.get("errorCode") or f"HTTP {response.status_code}"
+                raise OrgError(f"query refused: {code}: {message}", target=self.target, operation="query")
+            records += [r for r in body.get("records", []) if isinstance(r, dict)]
+            following = body.get("nextRecordsUrl")
+            if body.get("done", True) or not isinstance(following, str):
+                return records
+            url, params = base + following, None
 
     def read_metadata(self, type_name: str, names: Sequence[str]) -> list[RawRecord]:
         """Read up to ten components of one type in one call; unknown names are left out."""

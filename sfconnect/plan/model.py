@@ -100,6 +100,9 @@ class PlanSummary:
     destroy: int = 0
     unchanged: int = 0
     errors: int = 0
+    add_components: int = 0
+    change_components: int = 0
+    destroy_components: int = 0
 
 
 @dataclass(frozen=True)
@@ -156,4 +159,11 @@ class Plan:
             destroy=actions.count("delete"),
             unchanged=actions.count("no-op"),
             errors=sum(1 for a in self.apps if a.errors),
+            add_components=self._components_of("create"),
+            change_components=self._components_of("update"),
+            destroy_components=self._components_of("delete"),
         )
+
+    def _components_of(self, action: str) -> int:
+        """How many components the apps with `action` deploy or delete."""
+        return sum(1 for a in self.apps if a.action == action for c in a.components if c.action != "no-op")

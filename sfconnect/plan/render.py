@@ -22,7 +22,7 @@ from sfconnect.plan.model import (
     Plan,
 )
 
-__all__ = ["RENDERERS", "Mode", "format_value", "render_json", "render_markdown", "render_text"]
+__all__ = ["RENDERERS", "Mode", "count_apps", "format_value", "render_json", "render_markdown", "render_text"]
 
 Mode = Literal["plan", "drift"]
 
@@ -84,7 +84,19 @@ def _summary_line(plan: Plan, mode: Mode) -> str:
         return f"Drift: {drifted} app(s) differ from the YAML ({s.add} missing, {s.change} changed, {s.destroy} to remove)."
     if not plan.has_changes():
         return "No changes. The org matches the YAML."
-    return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy."
+    return (
+        f"Plan: {count_apps(s.add, s.add_components)} to add, {count_apps(s.change, s.change_components)} to "
+        f"change, {count_apps(s.destroy, s.destroy_components)} to destroy."
+    )
+
+
+def count_apps(apps: int, components: int) -> str:
+    """``2 apps (10 components)``: how plan and apply count, the same way everywhere (``0`` for none)."""
+    if not apps and not components:
+        return "0"
+    app_word = "app" if apps == 1 else "apps"
+    component_word = "component" if components == 1 else "components"
+    return f"{apps} {app_word} ({components} {component_word})"
 
 
 def render_text(plan: Plan, stream: TextIO, *, mode: Mode = "plan", color: bool = False) -> None:

@@ -166,7 +166,10 @@ def _read_document(path: Path) -> Any:
     except OSError as exc:
         raise PlanError(f"{path}: cannot read the plan ({exc.strerror or exc})") from exc
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise PlanError(f"{path}: not a saved plan (not UTF-8 JSON: {type(exc).__name__})") from exc
+        raise PlanError(
+            f"{path} is not a saved plan (not a file that `sfconnect plan --out` writes); make one with "
+            f"`sfconnect plan --out {path.name}`, then `sfconnect apply {path.name}`"
+        ) from exc
 
 
 def _damaged(path: Path, where: str, problem: str) -> PlanError:
@@ -214,7 +217,8 @@ def load_saved_plan(path: Path) -> SavedPlan:
     doc = _read_document(path)
     if not isinstance(doc, dict) or "saved" not in doc:
         raise PlanError(
-            f"{path}: a plan rendered for reading, not a saved plan; save one with `sfconnect plan --out FILE.json`"
+            f"{path} is not a saved plan (a plan rendered for reading, or another file); make one with "
+            f"`sfconnect plan --out {path.name}`, then `sfconnect apply {path.name}`"
         )
     try:
         plan, warnings = plan_from_json(doc)

@@ -1,11 +1,13 @@
 """Making a plan for one target: compile the YAML, read the org with the fewest calls, diff.
 
 Reading costs one ``listMetadata`` call per three types plus, per type, one ``readMetadata`` call per ten
-components of the apps the YAML names; unmanaged apps are only listed, never read.
+components of the apps the YAML names; unmanaged apps are only listed, never read. The permission sets, profiles
+and run-as users the apps name cost one more ``listMetadata`` call and one SOQL query (`plan.references`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
 from sfconnect.plan.diff import diff_app, group_families
 from sfconnect.plan.model import AppPlan, Plan, UnmanagedApp
+from sfconnect.plan.references import check_references
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec, ExternalClientAppSpec
 from sfconnect.spec.refs import parse_ref, resolve_ref
@@ -33,6 +36,7 @@ __all__ = [
     "file_reader",
     "make_plan",
     "read_live",
+    "with_secret_checks",
 ]
 
 MANAGED_TYPES: tuple[str, ...] = (
@@ -190,6 +194,17 @@ def make_plan(
                 connected_app_creation_allowed=connected_app_creation_allowed,
             )
         )
+    named = {app.name for app in compiled}
+    missing = check_references(api, [s for s in specs if s.name in named], target=target)
+    # an app that changes cannot go to the org with them; one that does not is only warned about
+    app_plans = [
+        p
+        if p.name not in missing
+        else dataclasses.replace(p, warnings=(*p.warnings, *missing[p.name]))
+        if p.action == "no-op"
+        else dataclasses.replace(p, errors=(*p.errors, *missing[p.name]))
+        for p in app_plans
+    ]
     plan = Plan.build(
         target,
         app_plans,
@@ -198,3 +213,44 @@ def make_plan(
         api_calls=dict(api.calls),
     )
     return PlanResult(plan=plan, compiled=tuple(compiled), live=live)
+
+
+def with_secret_checks(result: PlanResult, resolve: Callable[[str], str]) -> PlanResult:
+    """The plan with an error for each secret reference of an app it creates that does not resolve.
+
+    Apply resolves those references only when it builds the deploy; checking them here lets `plan` fail, and
+    `apply` stop before asking anything, with the app and the variable named.
+    """
+    from sfconnect.errors import ConfigError
+
+    creating = {a.name for a in result.plan.apps if a.action == "create"}
+    errors: dict[str, list[str]] = {}
+    for app in result.compiled:
+        if app.name not in creating:
+            continue
+        for ref in sorted(set(app.secret_refs.values())):
+            try:
+                resolve(ref)
+            except ConfigError:
+                where = f" ({app.source})" if app.source else ""
+                what = (
+                    f"the environment variable {ref.removeprefix('env:')} is not set"
+                    if ref.startswith("env:")
+                    else f"the file {ref.removeprefix('file:')} does not exist"
+                )
+                errors.setdefault(app.name, []).append(
+                    f"the consumer secret of {app.name!r}{where} comes from {ref}, and {what}; "
+                    "set it (it is only read, never stored), or remove `oauth.consumer_secret` to let Salesforce "
+                    "generate one"
+                )
+    if not errors:
+        return result
+    apps = [
+        dataclasses.replace(a, errors=(*a.errors, *errors[a.name])) if a.name in errors else a
+        for a in result.plan.apps
+    ]
+    plan = result.plan
+    new_plan = Plan.build(
+        plan.target, apps, plan.unmanaged, partial=plan.partial, api_calls=dict(plan.api_calls)
+    )
+    return dataclasses.replace(result, plan=new_plan)

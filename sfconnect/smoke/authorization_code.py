@@ -119,7 +119,8 @@ def _authorized_code(run: AppRun, *, purpose: str) -> tuple[str, str, str] | Ver
             "invalid_app_access": (
                 f"the test user {user.username} is not admin approved for the app: give the user one of "
                 "the app's access.profiles or access.permission_sets, or name another user in "
-                "smoke.credentials"
+                "smoke.credentials; on a local org, seed a user holding them (`users:` in the target's seed "
+                "file, then `sfconnect localorg reset`)"
             ),
             "invalid_grant": "the user's login IP ranges or the app's IP relaxation refuse this client",
         }.get(answer.error, APPLY_FIX)

@@ -146,6 +146,16 @@ def _resolve(ref: str | None, what: str, environ: Mapping[str, str], base_dir: P
     return Credential(value, f"smoke.credentials {what} ({ref})")
 
 
+def _key_ref(entry: SmokeCredentials | None, certificate: str | None, base_dir: Path) -> str | None:
+    """``smoke.credentials`` private_key, else the key `sfconnect keygen` wrote next to the app's certificate."""
+    named = entry.private_key if entry else None
+    if named is None and certificate and certificate.startswith("file:"):
+        beside = Path(certificate.removeprefix("file:")).with_suffix(".key")
+        if (beside if beside.is_absolute() else base_dir / beside).is_file():
+            return f"file:{beside.as_posix()}"
+    return named
+
+
 def _former_key(ref: str | None, base_dir: Path) -> Credential:
     """The rotated-out private key beside a ``file:`` key (``PATH.old``, left by `keygen --rotate`)."""
     if ref is None or not ref.startswith("file:"):
@@ -171,6 +181,7 @@ def app_credentials(
     *,
     environ: Mapping[str, str],
     base_dir: Path,
+    certificate: str | None = None,
 ) -> AppCredentialSet:
     """The credentials for `app` on `env`'s target: the first matching ``smoke.credentials`` entry, completed
     by what a local org supplies (its generated key and secret, its seeded users' passwords)."""
@@ -205,8 +216,8 @@ def app_credentials(
         client_secret=secret,
         username=username,
         password=password,
-        private_key=_resolve(entry.private_key if entry else None, "private_key", environ, base_dir),
-        former_private_key=_former_key(entry.private_key if entry else None, base_dir),
+        private_key=_resolve(_key_ref(entry, certificate, base_dir), "private_key", environ, base_dir),
+        former_private_key=_former_key(_key_ref(entry, certificate, base_dir), base_dir),
         refresh_token=_resolve(entry.refresh_token if entry else None, "refresh_token", environ, base_dir),
         matched=f"{entry.target}/{entry.app}" if entry else "none",
     )

@@ -73,7 +73,8 @@ _HINTS = {
     ),
     "user hasn't approved this consumer": (
         "{user} is not pre-authorized for the app: give the user one of access.profiles or "
-        "access.permission_sets (admin_approved), or name a pre-authorized user in smoke.credentials"
+        "access.permission_sets (admin_approved), or name a pre-authorized user in smoke.credentials; on a "
+        "local org, seed a user holding them (`users:` in the target's seed file, then `sfconnect localorg reset`)"
     ),
     "audience is invalid": "the org refuses the audience {audience}: check the target's URL and environment",
 }

@@ -28,8 +28,16 @@ def _summary(report: SmokeReport) -> str:
     return text
 
 
-def render_text(report: SmokeReport) -> str:
-    """A table of checks, then the details of each failure and error, then the summary."""
+_PAINT = {"passed": "\x1b[32m", "failed": "\x1b[31m", "error": "\x1b[1;31m", "skipped": "\x1b[33m"}
+
+
+def _mark(status: str, color: bool, width: int = 0) -> str:
+    text = _MARK[status].ljust(width)
+    return f"{_PAINT[status]}{text}\x1b[0m" if color else text
+
+
+def render_text(report: SmokeReport, *, color: bool = False) -> str:
+    """A table of checks, then the details of each failure and error, then the summary (ANSI colour if asked)."""
     lines = [f"Smoke checks on target {report.target}" + (" (local org)" if report.local else "")]
     for error in report.errors:
         lines.append(f"error: {error}")
@@ -39,12 +47,12 @@ def render_text(report: SmokeReport) -> str:
         lines.append("")
         lines.append(f"{'RESULT':6}  {'APP':{app_w}}  {'CHECK':{check_w}}  WHAT")
         for r in report.results:
-            lines.append(f"{_MARK[r.status]:6}  {r.app:{app_w}}  {r.check:{check_w}}  {r.title}")
+            lines.append(f"{_mark(r.status, color, 6)}  {r.app:{app_w}}  {r.check:{check_w}}  {r.title}")
     problems = [r for r in report.results if r.status != "passed"]
     if problems:
         lines.append("")
         for r in problems:
-            lines.append(f"{_MARK[r.status]} {r.app} {r.check}: {r.message}")
+            lines.append(f"{_mark(r.status, color)} {r.app} {r.check}: {r.message}")
             if r.fix:
                 lines.append(f"  fix: {r.fix}")
     lines.append("")

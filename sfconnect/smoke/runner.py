@@ -195,7 +195,15 @@ def run_smoke(
         for app in apps:
             if app.state != "present" or app.oauth is None:
                 continue
-            creds = app_credentials(settings, env, app.name, environ=environ, base_dir=base_dir)
+            jwt = app.oauth.flows.jwt_bearer if app.oauth is not None else None
+            creds = app_credentials(
+                settings,
+                env,
+                app.name,
+                environ=environ,
+                base_dir=base_dir,
+                certificate=jwt.certificate if jwt is not None and jwt.enabled else None,
+            )
             run = AppRun(app=app, env=env, client=client, creds=creds)
             try:
                 run.consumer_key()

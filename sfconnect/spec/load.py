@@ -204,6 +204,34 @@ def find_app_files(
 _APPS_KEY = re.compile(rb"^apps\s*:", re.MULTILINE)
 
 
+def unmatched_app_files(project_dir: Path, patterns: Sequence[str], found: Sequence[Path]) -> list[Issue]:
+    """A warning per YAML file under the project that holds ``apps:`` but matches none of the app globs.
+
+    `found` are the app files (and the targets' seed files, whose ``apps:`` are the org's own)."""
+    known = {p.resolve() for p in found}
+    issues: list[Issue] = []
+    for path in sorted([*project_dir.rglob("*.yaml"), *project_dir.rglob("*.yml")]):
+        relative = path.relative_to(project_dir)
+        if path.name == PROJECT_FILE or _is_hidden(relative) or path.resolve() in known:
+            continue
+        if not path.is_file() or not _declares_apps(path):
+            continue
+        globs = ", ".join(patterns)
+        issues.append(
+            Issue(
+                "warning",
+                "unmatched_app_file",
+                f"{relative.as_posix()} holds `apps:` but matches no app glob ({globs}): its apps are ignored",
+                str(path),
+                1,
+                1,
+                hint="add a glob that matches it to `apps:` in sfconnect.yaml (the default is apps/**/*.yaml and "
+                "apps/**/*.yml), or move the file",
+            )
+        )
+    return issues
+
+
 def _declares_apps(path: Path) -> bool:
     """Whether a YAML file has a top-level ``apps:`` key (a cheap look, before loading it properly)."""
     try:
@@ -306,6 +334,64 @@ def _unknown_key_message(root: Any, loc: Loc, data: Any) -> tuple[str, str]:
     return f"unknown key '{key}'", "allowed keys: " + ", ".join(allowed)
 
 
+def _misindented_home(root: Any, loc: Loc, data: Any) -> str | None:
+    """For an unknown key: the empty sibling key whose settings include it (a mis-indented block), if any."""
+    parent = data
+    for part in loc[:-1]:
+        parent = _child(parent, part)
+    if not isinstance(parent, dict):
+        return None
+    for sibling, value in parent.items():
+        if value is not None or sibling == loc[-1]:
+            continue
+        model = _model_at(root, (*loc[:-1], sibling, "_"), data)
+        if model is not None and str(loc[-1]) in model.model_fields:
+            return str(sibling)
+    return None
+
+
+_EXAMPLES = {
+    "IpRange": "a CIDR block such as 203.0.113.0/24, or {start: 203.0.113.0, end: 203.0.113.255}",
+    "HighAssurance": "{required: true, action: raise_session_level} (action: raise_session_level or block)",
+}
+
+
+def _mapping_message(root: Any, loc: Loc, data: Any, value: object) -> tuple[str, str]:
+    """A mapping was expected: name the key and its keys, never the model class."""
+    model = _model_at(root, (*loc, "_"), data)
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "the value")
+    item = " item" if loc and isinstance(loc[-1], int) else ""
+    got = "nothing" if value is None else _describe(value)
+    if model is None:
+        return f"'{name}'{item} must be a mapping of keys, got {got}", ""
+    example = _EXAMPLES.get(model.__name__)
+    keys = ", ".join(_keys_of(model))
+    if example is not None:
+        return f"'{name}'{item} must be {example}; got {got}", f"keys: {keys}"
+    return f"'{name}'{item} must be a mapping of keys ({keys}), got {got}", f"write '{name}: {{key: value}}'"
+
+
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(h|hr|hrs|hours?|m|min|mins|minutes?|d|days?)\s*$", re.IGNORECASE
+)
+
+
+def _number_message(loc: Loc, value: object) -> tuple[str, str]:
+    """A whole number was expected; a duration key gets its unit and, for '2h', the number to write."""
+    name = str(loc[-1]) if loc else ""
+    if name.endswith("_minutes"):
+        hint = "a whole number of minutes, e.g. 120 for two hours"
+        text = value.strip() if isinstance(value, str) else ""
+        match = _DURATION.match(text)
+        if match:
+            amount, unit = float(match[1]), match[2].lower()[0]
+            minutes = amount * {"h": 60, "m": 1, "d": 1440}[unit]
+            if minutes == int(minutes):
+                hint = f"a whole number of minutes: write {int(minutes)} for {text}"
+        return f"'{name}' is a number of minutes, got {_describe(value)}", hint
+    return f"expected a whole number, got {_describe(value)}", ""
+
+
 def _describe(value: object) -> str:
     if isinstance(value, str | int | float | bool) and len(repr(value)) <= 60:
         return repr(value)
@@ -323,14 +409,35 @@ def _validation_issues(
     errors = exc.errors()
     locs = [_strip_tags(tuple(e["loc"])) for e in errors]
     issues: list[Issue] = []
+    misplaced = {
+        loc: home
+        for err, loc in zip(errors, locs, strict=True)
+        if err["type"] == "extra_forbidden" and (home := _misindented_home(root, loc, data)) is not None
+    }
+    homes = {(*loc[:-1], home) for loc, home in misplaced.items()}
     for err, loc in zip(errors, locs, strict=True):
         kind = err["type"]
         if kind == "too_short" and any(len(other) > len(loc) and other[: len(loc)] == loc for other in locs):
             continue  # the items failed; their own errors say why
+        if loc in homes and err["input"] is None:
+            continue  # an empty key whose content is mis-indented: the misplaced keys say so
         hint = ""
         key = False
         target = loc
-        if kind == "missing":
+        if loc in misplaced:
+            home = misplaced[loc]
+            message = f"'{loc[-1]}' is not a key here; it belongs under '{home}:', which is empty"
+            hint = f"indent '{loc[-1]}' (and the keys that belong with it) two spaces more, under '{home}:'"
+            key = True
+        elif kind == "model_type":
+            message, hint = _mapping_message(root, loc, data, err["input"])
+        elif kind in ("int_type", "int_parsing", "int_from_float"):
+            message, hint = _number_message(loc, err["input"])
+        elif kind in ("bool_type", "bool_parsing"):
+            message = f"expected true or false, got {_describe(err['input'])}"
+        elif kind == "value_error":
+            message = str(err["msg"]).removeprefix("Value error, ")
+        elif kind == "missing":
             message = f"missing required key '{loc[-1]}'"
             target = loc[:-1]
         elif kind == "extra_forbidden":
@@ -514,8 +621,13 @@ def load_project(
         config_file = None
 
     apps: list[AppSpec] = []
+    invalid_names: list[str] = []
     raw_apps: dict[int, tuple[Any, Document, Loc]] = {}
-    for path in find_app_files(project_dir, config.apps, paths):
+    app_files = find_app_files(project_dir, config.apps, paths)
+    if paths is None:
+        seeds = [project_dir / t.local.seed for t in config.targets.values() if t.local and t.local.seed]
+        issues.extend(unmatched_app_files(project_dir, config.apps, [*app_files, *seeds]))
+    for path in app_files:
         try:
             doc = _read(path)
         except YamlSyntaxError as exc:
@@ -585,9 +697,14 @@ def load_project(
             try:
                 app = _APP_ADAPTER.validate_python(_freeze(entry))
             except ValidationError as exc:
-                issues.extend(
-                    _validation_issues(exc, root=AppSpec, data=entry, prefix=prefix, locate=locate_entry)
+                found_issues = _validation_issues(
+                    exc, root=AppSpec, data=entry, prefix=prefix, locate=locate_entry
                 )
+                issues.extend(found_issues)
+                name = entry.get("name") if isinstance(entry, dict) else None
+                if isinstance(name, str):
+                    invalid_names.append(name)
+                issues.extend(_rules_despite_errors(entry, exc, config, doc, prefix))
                 continue
             app._source = AppSource(doc.path, prefix, _doc_locator(doc, prefix))
             apps.append(app)
@@ -604,7 +721,11 @@ def load_project(
     targets: dict[str, tuple[AppSpec, ...]] = {}
     if config_doc is not None:
         cfg_locate = _doc_locator(config_doc, ())
-        issues.extend(project_rules(config, apps, locate=cfg_locate))
+        issues.extend(
+            project_rules(
+                config, apps, locate=cfg_locate, invalid_names=invalid_names, partial=paths is not None
+            )
+        )
     for target_name, target in config.targets.items():
         chosen: list[AppSpec] = []
         for app in apps:
@@ -634,6 +755,49 @@ def load_project(
         _targets=targets,
         _documents=documents,
     )
+
+
+def _rules_despite_errors(
+    entry: Any, exc: ValidationError, config: ProjectConfig, doc: Document, prefix: Loc
+) -> list[Issue]:
+    """The semantic rules' issues of an app whose shape has errors, so that one pass reports everything.
+
+    The keys in error are left out and the rest validated again; when that succeeds, the rules run on it and
+    only their issues away from the keys in error are kept (no cascade from the removed keys).
+    """
+    if not isinstance(entry, dict):
+        return []
+    bad = [loc for e in exc.errors() if (loc := _strip_tags(tuple(e["loc"])))]
+    pruned: Any = _freeze(entry)
+    for loc in bad:
+        pruned = _without(pruned, loc)
+    try:
+        app = _APP_ADAPTER.validate_python(pruned)
+    except ValidationError:
+        return []
+    locator = _doc_locator(doc, prefix)
+    sections = {loc[:2] for loc in bad}
+    return [
+        i
+        for i in app_rules(app, api_version=config.api_version, prefix=prefix, locate=locator)
+        if i.loc[len(prefix) :][:2] not in sections and i.severity == "error"
+    ]
+
+
+def _without(data: Any, loc: Loc) -> Any:
+    """`data` with the key (or item) at `loc` removed; unchanged when `loc` does not lead anywhere."""
+    if not loc:
+        return data
+    head, rest = loc[0], loc[1:]
+    if isinstance(data, dict) and head in data:
+        if not rest:
+            return {k: v for k, v in data.items() if k != head}
+        return {**data, head: _without(data[head], rest)}
+    if isinstance(data, tuple) and isinstance(head, int) and 0 <= head < len(data):
+        if not rest:
+            return data[:head] + data[head + 1 :]
+        return (*data[:head], _without(data[head], rest), *data[head + 1 :])
+    return data
 
 
 def _apply_override(

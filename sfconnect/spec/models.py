@@ -16,6 +16,7 @@ Models are frozen; scope names are normalised on validation (see `scopes.py`); s
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeAlias
@@ -27,6 +28,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -407,11 +409,26 @@ class OAuth(SpecModel):
 
 
 class IpRange(SpecModel):
-    """An inclusive range of trusted IP addresses (IPv4 or IPv6)."""
+    """An inclusive range of trusted IP addresses (IPv4 or IPv6); a CIDR block (``203.0.113.0/24``) is taken too."""
 
     start: NonEmptyStr = Field(description="First address of the range.")
     end: NonEmptyStr = Field(description="Last address of the range (same family, not below start).")
     description: str | None = Field(default=None, description="What the range is.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_cidr(cls, value: Any) -> Any:
+        """``203.0.113.0/24`` (or a single address) means its first to its last address."""
+        if not isinstance(value, str):
+            return value
+        try:
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a CIDR block; write a range as 203.0.113.0/24 or "
+                "{start: 203.0.113.0, end: 203.0.113.255}"
+            ) from None
+        return {"start": str(network[0]), "end": str(network[-1])}
 
 
 class HighAssurance(SpecModel):
@@ -486,9 +503,20 @@ class AppSource:
         return f"AppSource({self.file!r}, line={self.line})"
 
 
+def _label_optional_when_absent(schema: dict[str, Any]) -> None:
+    """JSON Schema: `label` is required unless ``state: absent``."""
+    required = schema.get("required")
+    if isinstance(required, list) and "label" in required:
+        required.remove("label")
+        schema["if"] = {"required": ["state"], "properties": {"state": {"const": "absent"}}}
+        schema["else"] = {"required": ["label"]}
+
+
 class _AppBase(SpecModel):
+    model_config = ConfigDict(json_schema_extra=_label_optional_when_absent)
+
     name: ApiName = Field(description="API name (fullName) of the app.")
-    label: NonEmptyStr = Field(description="Display name.")
+    label: NonEmptyStr = Field(description="Display name (not needed with state: absent).")
     description: str | None = Field(default=None, description="What the app is for.")
     contact: Contact = Field(default_factory=Contact, description="Who to contact about the app.")
     urls: Urls = Field(default_factory=Urls, description="Informational and start URLs.")
@@ -508,6 +536,14 @@ class _AppBase(SpecModel):
     )
 
     _source: AppSource | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_needs_no_label(cls, value: Any) -> Any:
+        """An app being removed needs only its name: its label defaults to the name."""
+        if isinstance(value, dict) and value.get("state") == "absent" and "label" not in value:
+            return {**value, "label": value.get("name") or "-"}
+        return value
 
     @property
     def source(self) -> AppSource | None:

@@ -612,10 +612,21 @@ def unique_names(apps: Sequence[AppSpec]) -> list[Issue]:
     return issues
 
 
-def project_rules(config: ProjectConfig, apps: Sequence[AppSpec], *, locate: Locator) -> list[Issue]:
-    """Check the project file against itself and the apps it manages."""
+def project_rules(
+    config: ProjectConfig,
+    apps: Sequence[AppSpec],
+    *,
+    locate: Locator,
+    invalid_names: Sequence[str] = (),
+    partial: bool = False,
+) -> list[Issue]:
+    """Check the project file against itself and the apps it manages.
+
+    `invalid_names` are the names of app entries that failed validation (they exist, their errors say why);
+    `partial` means only some app files were loaded (``validate FILE``), so apps and globs cannot be matched.
+    """
     out = _Collector((), locate)
-    names = [app.name for app in apps]
+    names = [app.name for app in apps] + [n for n in invalid_names if n not in {a.name for a in apps}]
     if not config.targets:
         out.add("error", "no_target", ("targets",), "declare at least one target")
     if config.default_target is not None and config.default_target not in config.targets:
@@ -637,7 +648,7 @@ def project_rules(config: ProjectConfig, apps: Sequence[AppSpec], *, locate: Loc
     for target_name, target in config.targets.items():
         chosen = {n for n in names if any(fnmatch.fnmatchcase(n, g) for g in target.apps)}
         for i, pattern in enumerate(target.apps):
-            if names and not any(fnmatch.fnmatchcase(n, pattern) for n in names):
+            if names and not partial and not any(fnmatch.fnmatchcase(n, pattern) for n in names):
                 out.add(
                     "warning",
                     "no_match",
@@ -647,6 +658,8 @@ def project_rules(config: ProjectConfig, apps: Sequence[AppSpec], *, locate: Loc
         for app_name, values in target.overrides.items():
             loc: Loc = ("targets", target_name, "overrides", app_name)
             if app_name not in names:
+                if partial:
+                    continue
                 close = difflib.get_close_matches(app_name, names, n=1)
                 out.add(
                     "error",
@@ -655,7 +668,7 @@ def project_rules(config: ProjectConfig, apps: Sequence[AppSpec], *, locate: Loc
                     f"override for unknown app '{app_name}'"
                     + (f"; did you mean '{close[0]}'?" if close else ""),
                 )
-            elif app_name not in chosen:
+            elif app_name not in chosen and app_name not in invalid_names:
                 out.add(
                     "warning",
                     "override_unused",

@@ -83,7 +83,7 @@ def test_validate_hook_fails_with_the_validators_message_on_a_broken_app(project
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "session_timeout_minutes" in t)
     assert (
         f"{app_file}:{line}:32 error apps[0].access.session_timeout_minutes: "
-        "Input should be a valid integer, got 'soon' [int_type]"
+        "'session_timeout_minutes' is a number of minutes, got 'soon' [int_type]"
     ) in done.stdout
     assert f"{project}: invalid (1 error(s))" in done.stdout
 

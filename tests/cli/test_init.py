@@ -30,7 +30,7 @@ WORKFLOW_FILES = [
     ".github/workflows/sfconnect-lint.yml",
     ".github/workflows/sfconnect-plan.yml",
 ]
-PROJECT_FILES = ["apps/example-web-app.yaml", "sfconnect.yaml"]
+PROJECT_FILES = ["apps/example-web-app.yaml", "localorg-seed.yaml", "sfconnect.yaml"]
 
 
 @pytest.fixture(autouse=True)
@@ -93,11 +93,13 @@ def test_init_writes_the_project_the_workflows_and_a_gitignore(
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines()[1:] == list(GITIGNORE_ENTRIES)
     next_steps = out.split("Next, try the example app against the embedded local org:\n")[1]
     cli_dir = f" -C {tmp_path}"
-    assert next_steps.splitlines() == [
+    assert next_steps.splitlines()[:4] == [
         f"  sfconnect validate{cli_dir}",
         f"  sfconnect plan{cli_dir}",
         f"  sfconnect apply{cli_dir}",
+        f"  sfconnect smoke{cli_dir}",
     ]
+    assert "localorg-seed.yaml" in next_steps.splitlines()[4]  # the hint about seeding users
 
 
 def test_the_next_commands_need_no_directory_when_init_ran_in_it(
@@ -107,7 +109,7 @@ def test_the_next_commands_need_no_directory_when_init_ran_in_it(
     capsys.readouterr()
     assert run(["init", "--ci", "none"], obj=AppContext(environ={})) == 0
     out = capsys.readouterr().out
-    assert out.endswith("  sfconnect validate\n  sfconnect plan\n  sfconnect apply\n")
+    assert "  sfconnect validate\n  sfconnect plan\n  sfconnect apply\n  sfconnect smoke\n" in out
     assert _files(tmp_path) == sorted([".gitignore", *PROJECT_FILES])
 
 
@@ -188,7 +190,7 @@ def test_a_second_init_refuses_and_leaves_the_first_alone(
     before = {p: (tmp_path / p).read_bytes() for p in _files(tmp_path)}
     code, _, err = _init(tmp_path, capsys=capsys)
     assert code == 1
-    assert "6 file(s) already exist" in err
+    assert "7 file(s) already exist" in err
     assert {p: (tmp_path / p).read_bytes() for p in _files(tmp_path)} == before
 
 

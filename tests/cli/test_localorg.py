@@ -85,3 +85,65 @@ def test_serve_refuses_bad_fault_settings(tmp_path: Path, capsys: pytest.Capture
     assert run(["localorg", "serve", "--data-dir", str(tmp_path), "--fault", "latency_seconds=-1"]) == 1
     assert "latency_seconds must be a number" in capsys.readouterr().err
     assert run(["localorg", "serve", "--data-dir", str(tmp_path), "--fault", "nonsense"]) == 1
+
+
+def _project_with_a_named_seeded_org(root: Path) -> Path:
+    (root / "sfconnect.yaml").write_text(
+        "targets:\n  local:\n    local: {org: sandbox, seed: seed.yaml}\ndefault_target: local\n"
+    )
+    (root / "seed.yaml").write_text(
+        "permission_sets: [Portal_Users]\n"
+        "users:\n  - {username: portal.user@example.com, profile: Standard User, permission_sets: [Portal_Users]}\n"
+    )
+    return root
+
+
+def test_reset_and_info_follow_the_targets_org_and_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sfconnect.localorg import open_local_org
+
+    root = _project_with_a_named_seeded_org(tmp_path)
+    assert run(["localorg", "reset", "-C", str(root)]) == 0
+    data_dir = root / ".sfconnect" / "localorg" / "sandbox"
+    assert not (root / ".sfconnect" / "localorg" / "default").exists()
+    org = open_local_org(data_dir)
+    try:
+        assert org.user_by_username("portal.user@example.com") is not None
+        assert "Portal_Users" in org.permission_sets()
+    finally:
+        org.close()
+    capsys.readouterr()
+    assert run(["localorg", "info", "--json", "-C", str(root)]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "sandbox"
+
+
+def test_serve_follows_the_targets_org_and_seed(tmp_path: Path) -> None:
+    from sfconnect.localorg import open_local_org
+
+    root = _project_with_a_named_seeded_org(tmp_path)
+    data_dir = root / ".sfconnect" / "localorg" / "sandbox"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sfconnect", "localorg", "serve", "-C", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 300  # a loaded CI machine can take long to start a server
+        assert proc.stdout is not None
+        while not proc.stdout.readline().startswith("Press Ctrl-C"):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+        assert (data_dir / "server.json").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    org = open_local_org(data_dir)
+    try:
+        assert org.user_by_username("portal.user@example.com") is not None
+    finally:
+        org.close()

@@ -58,7 +58,7 @@ BAD_INPUTS = {
         GOOD_APP + "      introspect_all_tokens: 'yes'\n",
         "app.yaml:8:30",
         "apps[0].oauth.introspect_all_tokens",
-        "valid boolean",
+        "expected true or false",
     ),
     "bad_enum": (
         GOOD_APP + "    access: {ip_relaxation: sometimes}\n",

@@ -24,7 +24,7 @@ def test_a_failing_deploy_changes_nothing_and_names_the_component(
 ) -> None:
     root = project("quickstart")
     assert cli("keygen", "-C", str(root)).code == 0
-    with serve_local_org(local_org_dir(root, "default")) as handle:
+    with serve_local_org(local_org_dir(root, "default"), seed_file=root / "localorg-seed.yaml") as handle:
         handle.org.set_setting("consumer_secret_api_access", False)
         refused = cli("apply", "-C", str(root), "--auto-approve")
         assert refused.code == 1
@@ -35,11 +35,13 @@ def test_a_failing_deploy_changes_nothing_and_names_the_component(
 
 
 def test_deploy_failure_is_reported_per_component_with_the_deploy_id(
-    project: Callable[[str], Path], cli: Cli
+    project: Callable[[str], Path], cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = project("existing-connected-app")
     app_file = root / "apps" / "billing-sync.yaml"
-    # a run-as user the org does not have: the org refuses the component at deploy time
+    # a run-as user the org does not have (as if removed between the plan's check and the deploy): the org
+    # refuses the component at deploy time
+    monkeypatch.setattr("sfconnect.plan.service.check_references", lambda *args, **kwargs: {})
     text = app_file.read_text()
     app_file.write_text(
         text.replace(

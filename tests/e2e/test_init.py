@@ -26,7 +26,7 @@ def test_init_then_validate_lint_plan_and_apply_against_the_embedded_org(tmp_pat
     created = cli("init", "-C", str(project))
     assert created.code == 0, created.output
     commands = [line.strip() for line in created.out.splitlines() if line.startswith("  sfconnect ")]
-    assert commands == [f"sfconnect {verb} -C {project}" for verb in ("validate", "plan", "apply")]
+    assert commands == [f"sfconnect {verb} -C {project}" for verb in ("validate", "plan", "apply", "smoke")]
 
     validated = cli("validate", "-C", str(project))
     assert validated.code == 0, validated.output
@@ -39,7 +39,7 @@ def test_init_then_validate_lint_plan_and_apply_against_the_embedded_org(tmp_pat
     planned = cli("plan", "-C", str(project), "--detailed-exitcode")
     assert planned.code == 2, planned.output
     assert "ExternalClientApp 'Example_Web_App' will be created" in planned.out
-    assert "Plan: 1 to add, 0 to change, 0 to destroy." in planned.out
+    assert "Plan: 1 app (5 components) to add, 0 to change, 0 to destroy." in planned.out
 
     applied = cli("apply", "-C", str(project), "--auto-approve")
     assert applied.code == 0, applied.output
@@ -64,8 +64,45 @@ def test_init_then_validate_lint_plan_and_apply_against_the_embedded_org(tmp_pat
         ".github/workflows/sfconnect-plan.yml",
         ".gitignore",
         "apps/example-web-app.yaml",
+        "localorg-seed.yaml",
         "sfconnect.yaml",
     ]  # the local org's state in .sfconnect/ is ignored
+
+
+def test_a_fresh_project_passes_smoke_on_its_first_run_then_removes_its_app(tmp_path: Path, cli: Cli) -> None:
+    """The first day: init, keygen, validate, plan, apply, smoke all exit 0; then `state: absent` removes it."""
+    project = tmp_path / "fresh"
+    project.mkdir()
+    assert cli("init", "-C", str(project), "--ci", "none").code == 0
+    for args in (["keygen"], ["validate"], ["plan"], ["apply", "--auto-approve"], ["smoke"]):
+        done = cli(*args, "-C", str(project))
+        assert done.code == 0, (args, done.output)
+        if args == ["smoke"]:
+            assert "0 failed, 0 error(s)" in done.out
+
+    app_file = project / "apps" / "example-web-app.yaml"
+    text = app_file.read_text(encoding="utf-8")
+    app_file.write_text(
+        text.replace("    label: Example Web App\n", "    label: Example Web App\n    state: absent\n")
+    )
+    removed = cli("apply", "-C", str(project), "--auto-approve")
+    assert removed.code == 0, removed.output
+    assert "deleted ExternalClientApplication Example_Web_App" in removed.out
+    settled = cli("plan", "-C", str(project), "--detailed-exitcode")
+    assert settled.code == 0, settled.output
+
+
+def test_smoke_finds_keygens_private_key_next_to_the_certificate(tmp_path: Path, cli: Cli) -> None:
+    assert cli("init", "-C", str(tmp_path), "--ci", "none").code == 0
+    app_file = tmp_path / "apps" / "example-web-app.yaml"
+    text = app_file.read_text(encoding="utf-8")
+    jwt = re.sub(r"(?m)^(\s*)# (\s*)(?=jwt_bearer:|enabled:|certificate:)", r"\1\2", text)
+    app_file.write_text(jwt, encoding="utf-8")
+    assert cli("keygen", "-C", str(tmp_path)).code == 0
+    assert cli("apply", "-C", str(tmp_path), "--auto-approve").code == 0
+    smoke = cli("smoke", "-C", str(tmp_path))
+    assert smoke.code == 0, smoke.output
+    assert "jwt_bearer" in smoke.out and "no private_key" not in smoke.output
 
 
 def _git_repo(directory: Path) -> Path:
@@ -197,5 +234,17 @@ def test_the_built_package_carries_every_template(tmp_path: Path) -> None:
         for p in templates.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
-    assert len(expected) == 7
+    assert len(expected) == 8
     assert packaged == expected
+
+
+def test_smoke_hints_at_seeding_a_user_when_none_is_admitted(tmp_path: Path, cli: Cli) -> None:
+    assert cli("init", "-C", str(tmp_path), "--ci", "none").code == 0
+    app_file = tmp_path / "apps" / "example-web-app.yaml"
+    text = app_file.read_text(encoding="utf-8")
+    app_file.write_text(re.sub(r"(?m)^\s*permission_sets: .*\n", "", text), encoding="utf-8")
+    assert cli("apply", "-C", str(tmp_path), "--auto-approve").code == 0
+    smoke = cli("smoke", "-C", str(tmp_path))
+    assert smoke.code == 2, smoke.output
+    assert "not admin approved" in smoke.out
+    assert "seed a user holding them (`users:` in the target's seed file" in smoke.out

@@ -32,7 +32,7 @@ def test_quickstart_keygen_apply_then_no_changes(project: Callable[[str], Path],
     assert first.code == 2, first.output
     assert "+ ExternalClientApp 'CI_Integration'" in first.out
     assert "oauth.consumer_key" in first.out and "(known after apply)" in first.out
-    assert "Plan: 2 to add, 0 to change, 0 to destroy." in first.out
+    assert "Plan: 2 apps (10 components) to add, 0 to change, 0 to destroy." in first.out
 
     applied = cli("apply", "-C", str(root), "--auto-approve")
     assert applied.code == 0, applied.output
@@ -173,7 +173,7 @@ def test_unknown_target_is_a_clear_error(
 def test_validate_surfaces_server_refusals(project: Callable[[str], Path], cli: Cli) -> None:
     root = project("quickstart")
     assert cli("keygen", "-C", str(root)).code == 0
-    with serve_local_org(local_org_dir(root, "default")) as handle:
+    with serve_local_org(local_org_dir(root, "default"), seed_file=root / "localorg-seed.yaml") as handle:
         handle.org.set_setting("consumer_secret_api_access", False)
         plain = cli("plan", "-C", str(root))
         assert plain.code == 0, plain.output

@@ -308,7 +308,11 @@ def test_jwt_user_not_pre_authorized(cli: Cli, ready: Callable[[str], Path]) -> 
     path = ready("quickstart")
     _add_permission_set(path, "Other_Set")  # named permission sets must exist (for both app kinds)
     _break_in_org(
-        cli, path, "ci-integration.yaml", "permission_sets: [CI_Deployer]", "permission_sets: [Other_Set]"
+        cli,
+        path,
+        "ci-integration.yaml",
+        "permission_sets: [CI_Deployer]",
+        "permission_sets: [Connected_App_Users]",
     )
     result = _smoke(cli, path)
     _assert_failed(
@@ -512,7 +516,11 @@ def test_user_not_admin_approved_for_code_flow(cli: Cli, ready: Callable[[str], 
     path = ready("multi-env")
     _add_permission_set(path, "Other")  # named permission sets must exist (for both app kinds)
     _break_in_org(
-        cli, path, "order-sync.yaml", "permission_sets: [Order_Service_User]", "permission_sets: [Other]"
+        cli,
+        path,
+        "order-sync.yaml",
+        "permission_sets: [Order_Service_User]",
+        "permission_sets: [Connected_App_Users]",
     )
     result = _smoke(cli, path)
     _assert_failed(

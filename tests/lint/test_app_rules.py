@@ -71,6 +71,20 @@ CASES: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict[str, Any]]] = {
     "SFC-SESSION-002": (BOTH, (), {"access": {"session_timeout_minutes": 480}}),
     "SFC-NETWORK-001": (BOTH, (), {"access": {"ip_relaxation": "relax"}}),
     "SFC-NETWORK-002": (BOTH, (), {"access": {"ip_relaxation": "enforce_relax_refresh"}}),
+    "SFC-NETWORK-004": (
+        BOTH,
+        (),
+        {
+            "oauth": {
+                "callback_urls": [],
+                "flows": {
+                    "authorization_code": {"enabled": False},
+                    "client_credentials": {"enabled": True, "run_as": "svc@example.com"},
+                },
+            },
+            "access": {"trusted_ip_ranges": [{"start": "203.0.113.1", "end": "203.0.113.9"}]},
+        },
+    ),
     "SFC-NETWORK-003": (
         BOTH,
         (),

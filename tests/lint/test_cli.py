@@ -112,10 +112,11 @@ def test_unknown_path_is_an_error(cli: Cli) -> None:
 
 def test_plan_lists_findings_of_changed_apps(project: Callable[[str], Path], cli: Cli) -> None:
     root = project("server-to-server")
-    result = cli("plan", "-C", str(root))
+    secret = {"BILLING_SYNC_SECRET": "s" * 40}
+    result = cli("plan", "-C", str(root), environ=secret)
     assert result.code == 0, result.output
     assert "# warning: lint MEDIUM SFC-FLOW-007" in result.out
-    markdown = cli("plan", "-C", str(root), "--format", "markdown")
+    markdown = cli("plan", "-C", str(root), "--format", "markdown", environ=secret)
     assert "> lint MEDIUM SFC-FLOW-007" in markdown.out
 
 

@@ -246,5 +246,5 @@ def test_special_files_are_refused_as_plans(tmp_path: Path) -> None:
         load_saved_plan(Path("/dev/zero"))
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(PlanError, match="not UTF-8 JSON"):
+    with pytest.raises(PlanError, match=r"is not a saved plan.*sfconnect plan --out"):
         load_saved_plan(binary)
