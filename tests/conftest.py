@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,36 @@ class Golden:
             return
         expected = path.read_text(encoding="utf-8")
         assert actual == expected, f"output differs from {path} (pytest --update-golden rewrites it)"
+
+
+def _stop_servers_under(directory: Path) -> None:
+    import os
+
+    from sfconnect.localorg import find_running
+    from sfconnect.localorg.daemon import stop_server
+
+    for info in directory.rglob("server.json"):
+        running = find_running(info.parent)
+        if running is not None and running.pid != os.getpid():
+            stop_server(info.parent)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_detached_local_orgs_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """At the end, stop the servers commands started for module- or session-scoped fixtures (by pid)."""
+    yield
+    _stop_servers_under(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
+def _stop_detached_local_orgs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Stop the detached local org servers a test's commands started under its tmp_path (by their pid)."""
+    tmp_path: Path | None = (
+        request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    )
+    yield
+    if tmp_path is not None:
+        _stop_servers_under(tmp_path)
 
 
 @pytest.fixture

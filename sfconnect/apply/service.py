@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import defusedxml.ElementTree as SafeET
 
-from sfconnect.errors import ComponentError, ConfigError, DeployFailed, MetadataFault, OrgError, PlanError
+from sfconnect.errors import ComponentError, ConfigError, DeployFailed, MetadataFault, OrgError
 from sfconnect.metadata.component import Component, Record
 from sfconnect.metadata.formats import ComponentRef, build_deploy_zip
 from sfconnect.metadata.schema import ComponentType
@@ -24,6 +24,8 @@ __all__ = [
     "ApplyRequest",
     "ApplyResult",
     "DeployInterrupted",
+    "DeployNotVerified",
+    "DeployUnfinished",
     "check_consumer_secret_access",
     "follow_deploy",
     "start_deploy",
@@ -64,16 +66,57 @@ class ApplyResult:
     warnings: tuple[str, ...] = field(default=())
 
 
-class DeployInterrupted(OrgError):
-    """Polling was interrupted (Ctrl-C); the deploy keeps running in the org."""
+def status_hint(deploy_id: str, target: str = "") -> str:
+    """The command that follows a deploy."""
+    where = f" -t {target}" if target else ""
+    return f"`sfconnect status {deploy_id}{where}`"
 
-    def __init__(self, deploy_id: str, *, target: str = "") -> None:
-        where = f" -t {target}" if target else ""
+
+def describe_state(status: DeployStatus | None) -> str:
+    """A deploy's last known state in words, e.g. ``InProgress (1/5 components)``."""
+    if status is None:
+        return "not known yet (no status was read)"
+    done = status.number_components_deployed + status.number_component_errors
+    total = status.number_components_total
+    return f"{status.status or 'Pending'}" + (f" ({done}/{total} components)" if total else "")
+
+
+class DeployUnfinished(OrgError):
+    """sfconnect stopped following a deploy that may still run in the org (a status error or the deadline).
+
+    The message always ends with the deploy id, its last known state and the `sfconnect status` command.
+    """
+
+    def __init__(
+        self, reason: str, *, deploy_id: str, last: DeployStatus | None = None, target: str = ""
+    ) -> None:
         super().__init__(
-            f"stopped following deploy {deploy_id}; it goes on in the org. Follow it with "
-            f"`sfconnect status {deploy_id}{where}`",
+            f"{reason}. Deploy {deploy_id} was last {describe_state(last)}; it may still be running in the "
+            f"org: follow it with {status_hint(deploy_id, target)}",
             target=target,
             operation="deploy",
+        )
+        self.deploy_id = deploy_id
+        self.last = last
+
+
+class DeployInterrupted(DeployUnfinished):
+    """Polling was interrupted (Ctrl-C); the deploy keeps running in the org."""
+
+    def __init__(self, deploy_id: str, *, last: DeployStatus | None = None, target: str = "") -> None:
+        super().__init__("interrupted", deploy_id=deploy_id, last=last, target=target)
+
+
+class DeployNotVerified(OrgError):
+    """The deploy succeeded, but reading the org back afterwards failed or was interrupted."""
+
+    def __init__(self, reason: str, *, deploy_id: str, target: str = "") -> None:
+        where = f" -t {target}" if target else ""
+        super().__init__(
+            f"deploy {deploy_id} succeeded; {reason}, so the org was not compared with the plan. "
+            f"Run `sfconnect plan{where}` to confirm it matches",
+            target=target,
+            operation="verify",
         )
         self.deploy_id = deploy_id
 
@@ -144,34 +187,53 @@ def follow_deploy(
     progress: ProgressCallback | None = None,
     interval: float = 1.0,
     max_interval: float = 5.0,
-    timeout: float = 3600.0,
+    timeout: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> DeployStatus:
-    """Poll a deploy until it is done.
+    """Poll a deploy until it is done, for at most `timeout` seconds (default: the target's
+    ``timeouts.deploy``); each status check also stops retrying at that deadline.
 
     Raises:
         DeployFailed: it ended without success (always with the per-component failures, possibly none).
         DeployInterrupted: Ctrl-C while polling (the deploy goes on in the org).
-        PlanError: it did not finish within `timeout` seconds.
+        DeployUnfinished: the org could not be asked (stalled, unreachable) or the deadline passed.
     """
+    limit = api.timeouts.deploy if timeout is None else timeout
     started = clock()
+    deadline = time.monotonic() + limit
     wait = interval
+    last: DeployStatus | None = None
+    host = api.session.host
     try:
         while True:
-            status = api.check_deploy_status(deploy_id, include_details=True)
+            try:
+                status = api.check_deploy_status(deploy_id, include_details=True, deadline=deadline)
+            except DeployFailed:
+                raise
+            except OrgError as exc:
+                raise DeployUnfinished(
+                    f"cannot check deploy {deploy_id} at {host}: {exc}",
+                    deploy_id=deploy_id,
+                    last=last,
+                    target=api.target,
+                ) from exc
+            last = status
             if progress is not None:
                 progress(status)
             if status.done:
                 break
-            if clock() - started > timeout:
-                raise PlanError(
-                    f"deploy {deploy_id} did not finish in {timeout:.0f}s; follow it with `sfconnect status {deploy_id}`"
+            if clock() - started > limit:
+                raise DeployUnfinished(
+                    f"deploy {deploy_id} at {host} did not finish within {limit:.0f}s (timeouts.deploy)",
+                    deploy_id=deploy_id,
+                    last=last,
+                    target=api.target,
                 )
             sleep(wait)
             wait = min(max_interval, wait * 1.5)
     except KeyboardInterrupt:
-        raise DeployInterrupted(deploy_id, target=api.target) from None
+        raise DeployInterrupted(deploy_id, last=last, target=api.target) from None
     if not status.success:
         failures = [
             ComponentError(

@@ -1,7 +1,8 @@
 """What org commands share: loading the project, and connecting to a target (serving a local org if needed).
 
 This is the only place that starts an embedded local org for a command: when the target is local and no
-server runs for it, one is served in-process for the duration of the command. Either way `org` receives an
+server runs for it, a detached server is started that this and later commands share, and that stops
+after an idle time. Either way `org` receives an
 ordinary endpoint (instance URL, CA bundle, credentials) and talks HTTPS to it as to Salesforce.
 """
 
@@ -100,30 +101,37 @@ def resolve_target(app: AppContext, project: Project, name: str | None = None) -
         raise ConfigError(f"no target named {wanted!r}; the project's targets are: {names}") from None
 
 
+IDLE_SECONDS_VARIABLE = "SFCONNECT_LOCALORG_IDLE_SECONDS"
+"""How long a local org server started by a command waits without requests before it stops."""
+
+
 @contextmanager
 def _local_endpoint(app: AppContext, project: Project, target: Target) -> Iterator[LocalEndpoint]:
-    from sfconnect.localorg import find_running, local_org_dir, open_local_org, serve_local_org
+    """The target's local org, served by the one detached server every command shares (started if none)."""
+    from sfconnect.localorg import local_org_dir, open_local_org
+    from sfconnect.localorg.daemon import DEFAULT_IDLE_SECONDS, CannotStart, attach
     from sfconnect.org.targets import LocalEndpoint
 
     assert target.local is not None
     data_dir = local_org_dir(project.directory, target.local.org)
     seed_ref = getattr(target.local, "seed", None)
     seed_file = project.directory / seed_ref if seed_ref else None
-    running = find_running(data_dir)
-    if running is not None:
-        org = open_local_org(data_dir)
-        try:
-            admin = org.admin_user()
-            yield LocalEndpoint(
-                running.instance_url, running.ca_bundle, admin.username, org.password_of(admin.username)
-            )
-        finally:
-            org.close()
-        return
-    with serve_local_org(data_dir, seed_file=seed_file) as handle:
-        yield LocalEndpoint(
-            handle.instance_url, str(handle.ca_bundle), handle.admin_username, handle.admin_password
-        )
+    raw_idle = app.environ.get(IDLE_SECONDS_VARIABLE, "")
+    try:
+        idle = float(raw_idle) if raw_idle else DEFAULT_IDLE_SECONDS
+    except ValueError:
+        raise ConfigError(f"{IDLE_SECONDS_VARIABLE} must be a number of seconds, not {raw_idle!r}") from None
+    try:
+        with attach(data_dir, seed_file=seed_file, idle_seconds=idle) as running:
+            org = open_local_org(data_dir)
+            try:
+                admin = org.admin_user()
+                username, password = admin.username, org.password_of(admin.username)
+            finally:
+                org.close()
+            yield LocalEndpoint(running.instance_url, running.ca_bundle, username, password)
+    except CannotStart as exc:
+        raise ConfigError(f"cannot start the local org {target.local.org!r}: {exc}") from None
 
 
 @dataclass
@@ -143,6 +151,7 @@ def connect_target(app: AppContext, project: Project, name: str | None = None) -
     Raises:
         ConfigError: unknown target or missing credentials. AuthError: the org refused the login.
     """
+    from sfconnect.org.session import Timeouts
     from sfconnect.org.targets import authenticator_for, connect
 
     target_name, target = resolve_target(app, project, name)
@@ -155,7 +164,14 @@ def connect_target(app: AppContext, project: Project, name: str | None = None) -
         authenticator, verify = authenticator_for(
             target_name, target, environ=app.environ, base_dir=project.directory, local=endpoint
         )
-        connection = connect(target_name, authenticator, verify, api_version=project.config.api_version)
+        limits = target.timeouts
+        connection = connect(
+            target_name,
+            authenticator,
+            verify,
+            api_version=project.config.api_version,
+            timeouts=Timeouts(limits.connect, limits.read, limits.deploy),
+        )
         stack.callback(connection.close)
         yield TargetConnection(target_name, target, connection, endpoint)
 

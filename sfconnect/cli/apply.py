@@ -91,7 +91,7 @@ def apply_command(
     match. A saved plan is refused when the org changed since it was made. Ctrl-C while waiting leaves the
     deploy running: `sfconnect status DEPLOY_ID` follows it.
     """
-    from sfconnect.apply.run import ApplyInput, apply_plan, deletions_of
+    from sfconnect.apply.run import ApplyInput, DeployGuard, apply_plan, deletions_of
     from sfconnect.cli._outputs import created_app_keys, write_apply_out
     from sfconnect.cli._runtime import connect_target, load, secret_resolver
     from sfconnect.cli.plan import color_for, render_plan, with_lint_warnings
@@ -124,6 +124,8 @@ def apply_command(
         click.echo(lint_warning, nl=False, err=True)
     with connect_target(app, project, target_name) as tc:
         api = tc.connection.api
+        guard = DeployGuard(api, notice=lambda line: click.echo(line, err=True))
+        guard.before_read()  # another deploy running: wait for it, so the plan sees its result
         if planfile is not None:
             from sfconnect.metadata.xmlio import read_component
             from sfconnect.plan.binding import check_desired_matches_plan, check_secret_refs
@@ -193,6 +195,7 @@ def apply_command(
                 secret_resolver(app, project),
                 progress=progress,
                 on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
+                guard=guard,
             )
         finally:
             progress.close()

@@ -43,8 +43,9 @@ PLACEHOLDER_REF = "your-org/sfconnect@0000000000000000000000000000000000000000"
 _PLACEHOLDER_COMMENT = " # vX.Y.Z (replace with a release commit)"
 _PLACEHOLDER_PIP = "git+https://github.com/" + PLACEHOLDER_REF
 
-GITIGNORE_ENTRIES = (".sfconnect/", "*.key", "*.p12", "*.pfx")
-"""What `init` makes git ignore: the local org's state and private key files (`keygen` writes ``.key``)."""
+GITIGNORE_ENTRIES = (".sfconnect/", "*.key", "*.key.old", "*.p12", "*.pfx")
+"""What `init` makes git ignore: the local org's state and private key files (`keygen` writes ``.key``;
+`keygen --rotate` keeps the replaced key as ``.key.old`` until `--finish`)."""
 
 _GITIGNORE_HEADER = "# sfconnect: the embedded local org's state, and private keys (never commit them)"
 

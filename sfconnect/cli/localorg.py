@@ -1,4 +1,4 @@
-"""`sfconnect localorg serve|info|reset`: the project's embedded local org."""
+"""`sfconnect localorg serve|info|reset|migrate`: the project's embedded local org."""
 
 from __future__ import annotations
 
@@ -237,6 +237,49 @@ def reset(app: AppContext, org_name: str | None, data_dir: Path | None, seed_fil
         raise ConfigError(str(exc)) from exc
     click.echo(f"Local org {org.org_id} reset in {directory}")
     org.close()
+    return Outcome.OK
+
+
+@localorg.command("migrate")
+@_org_options
+@click.argument("app_name", metavar="APP")
+@click.option(
+    "--new-key",
+    is_flag=True,
+    help="Give the External Client App a new consumer key and secret (default: it keeps the Connected App's).",
+)
+@pass_app
+def migrate(app: AppContext, org_name: str, data_dir: Path | None, app_name: str, new_key: bool) -> Outcome:
+    """Press Setup's "Migrate to External Client App" button for the Connected App APP.
+
+    The org creates a local External Client App of the same name from the Connected App, which stays as a
+    read-only version (updates and deploys to it are refused). Deleting the External Client App makes the
+    Connected App active again. Refused for an app that is not local, uses the username-password flow, or
+    has invalid push settings. Then run `sfconnect migrate APP --adopt` to bring the project's YAML along.
+    """
+    from sfconnect.localorg import open_local_org
+    from sfconnect.localorg.migration import MigrationRefused, migrate_connected_app
+
+    directory = _data_dir(app, org_name, data_dir)
+    if not (directory / "org.db").exists():
+        raise ConfigError(f"no local org in {directory}; start one with `sfconnect localorg serve`")
+    org = open_local_org(directory)
+    try:
+        done = migrate_connected_app(org, app_name, keep_consumer_key=not new_key)
+    except MigrationRefused as exc:
+        raise ConfigError(f"cannot migrate {app_name}: {exc}") from exc
+    finally:
+        org.close()
+    click.echo(
+        f"Migrated Connected App {done.connected_app} to the External Client App {done.external_client_app}; "
+        "the Connected App is now read-only."
+    )
+    click.echo(
+        "The External Client App keeps the Connected App's consumer key and secret."
+        if done.consumer_key_kept
+        else "The External Client App has a new consumer key and secret; the old key no longer works."
+    )
+    click.echo(f"Next: sfconnect migrate {done.connected_app} --adopt")
     return Outcome.OK
 
 

@@ -45,6 +45,7 @@ def _register_commands() -> None:
     from sfconnect.cli.keygen import keygen_command
     from sfconnect.cli.lint import lint_command
     from sfconnect.cli.localorg import localorg
+    from sfconnect.cli.migrate import migrate_command
     from sfconnect.cli.plan import plan_command
     from sfconnect.cli.schema import schema_command
     from sfconnect.cli.smoke import smoke_command
@@ -63,6 +64,7 @@ def _register_commands() -> None:
     cli.add_command(import_command)
     cli.add_command(export_command)
     cli.add_command(smoke_command)
+    cli.add_command(migrate_command)
     cli.add_command(credentials_command)
     cli.add_command(rotate_command)
     cli.add_command(conformance_command)

@@ -424,6 +424,14 @@ def username_password_eca(ctx: ProbeContext) -> Observation:
 
 
 def user_agent_default(ctx: ProbeContext) -> Observation:
+    # Salesforce's default is observable only while no admin has changed it: read the org-wide switch first
+    # (Metadata API Developer Guide, OauthOidcSettings: blockOAuthUsrAgtFlow).
+    settings = ctx.read("OauthOidcSettings", "OauthOidc")
+    if settings is not None and _soap.child_text(settings, "blockOAuthUsrAgtFlow") == "true":
+        raise NotRun(
+            "the org blocks the user-agent flow (OAuth and OpenID Connect Settings, an admin's choice), so "
+            "Salesforce's default cannot be observed here; the kit never changes org settings"
+        )
     app = _deploy_app(ctx, "UserAgent")
     answer = _authorize(ctx, app, {"response_type": "token"})
     return {"blocked": answer.kind != "page", "error": answer.error or ""}

@@ -166,6 +166,9 @@ class AppView:
         target: the target the app was linted for, if any.
         project_dir: the project directory (to read referenced certificates), or None.
         today: the date certificate expiry is measured against.
+        live: whether the app was read from an org in a live audit.
+        declared: in a live audit, the app's YAML when the project declares it (intent the org cannot tell).
+        migrated: in a live audit, whether the org also holds an External Client App of the same name.
     """
 
     name: str
@@ -179,6 +182,9 @@ class AppView:
     target: str | None = None
     project_dir: Path | None = None
     today: dt.date = dt.date(2000, 1, 1)
+    live: bool = False
+    declared: AppSpec | None = None
+    migrated: bool = False
 
     @property
     def regrade(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from sfconnect.lint import rules_app, rules_org, rules_project
+from sfconnect.lint import rules_app, rules_migration, rules_org, rules_project
 from sfconnect.lint.model import Rule
 
 __all__ = ["AREAS", "RULES", "find_rule"]
@@ -20,6 +20,7 @@ AREAS: tuple[str, ...] = (
     "CERT",
     "ORG",
     "META",
+    "MIGRATE",
 )
 """Rule areas, in catalog order."""
 
@@ -38,7 +39,7 @@ def _collect(*modules: ModuleType) -> tuple[Rule, ...]:
     return tuple(sorted(found, key=_order))
 
 
-RULES: tuple[Rule, ...] = _collect(rules_app, rules_project, rules_org)
+RULES: tuple[Rule, ...] = _collect(rules_app, rules_project, rules_org, rules_migration)
 """Every rule, in catalog order (a constant: built once from the rule modules)."""
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import fnmatch
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -509,9 +509,11 @@ def lint_live(
     suppressions: Sequence[Suppression] = (),
     suppression_positions: Sequence[tuple[str, int, int]] = (),
     concurrency: int = 4,
+    declared: Mapping[str, AppSpec] | None = None,
 ) -> LintReport:
     """Audit an org: every Connected App and External Client App it holds (installed ones too), plus the
-    org-wide settings.
+    org-wide settings. `declared` are the project's apps by name (their intent, e.g. flows, where the org
+    cannot tell).
 
     Raises:
         OrgError: listing or reading the org failed.
@@ -523,6 +525,7 @@ def lint_live(
     components = [c for r in snapshot.records if (c := _parse(r.xml, r.type, r.full_name)) is not None]
     views: list[AppView] = []
     production = environment == "production"
+    headers = {c.full_name for c in components if c.type == ComponentType.EXTERNAL_CLIENT_APP}
     for component in components:
         if component.type == ComponentType.CONNECTED_APP:
             views.append(
@@ -535,6 +538,9 @@ def lint_live(
                     target=target,
                     today=day,
                     namespace=namespaces.get((component.type, component.full_name)),
+                    live=True,
+                    declared=(declared or {}).get(component.full_name),
+                    migrated=component.full_name in headers,
                 )
             )
     for name, family in eca_families(components).items():
@@ -599,4 +605,5 @@ def lint_live_project(
         today=today,
         suppressions=project.config.lint.suppressions,
         suppression_positions=_suppression_positions(project),
+        declared={a.name: a for a in project.apps_for_target(target)},
     )

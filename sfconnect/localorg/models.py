@@ -27,6 +27,7 @@ from sfconnect.localorg.exceptions import (
 )
 from sfconnect.localorg.faults import Faults
 from sfconnect.localorg.ids import IdSource, RandomIds
+from sfconnect.localorg.migration import migration_of, reactivate, set_app_extras
 from sfconnect.localorg.private import (
     hash_password,
     is_password_hash,
@@ -54,6 +55,8 @@ __all__ = [
 
 MAX_CRUD_COMPONENTS = 10
 MAX_LIST_QUERIES = 3
+SESSION_PURGE_SECONDS = 60.0
+"""Expired sessions are deleted at most this often (when a new session opens)."""
 API_VERSIONS = tuple(f"{v}.0" for v in range(31, 67))
 """API versions the org answers on, 31.0 to 66.0 (the bundled WSDL is v63; `versions.py` gates newer fields)."""
 
@@ -71,6 +74,7 @@ class TypeInfo:
 
 ECA_SETTINGS_TYPE = "ExternalClientAppSettings"
 ECA_SETTINGS_NAME = "ExternalClientApp"
+OIDC_SETTINGS_TYPE = "OauthOidcSettings"
 """The org settings of External Client Apps, readable (not writable) through `readMetadata`."""
 
 APP_TYPES: dict[str, TypeInfo] = {
@@ -145,6 +149,10 @@ METADATA_PERMISSION_MISSING = (
 CONNECTED_APP_CREATION_BLOCKED = (
     "You can't create a connected app. Connected app creation is blocked in this org: create an external "
     "client app instead, or ask Salesforce Customer Support to allow connected app creation."
+)
+CONNECTED_APP_READ_ONLY = (
+    "The connected app {app} was migrated to the external client app {eca} and is read-only: make changes to "
+    "the external client app (deleting it makes the connected app active again)."
 )
 CONSUMER_SECRET_ACCESS_OFF = (
     "You can't access the consumer key and secret of an external client app through the Metadata API. "  # noqa: S105
@@ -281,6 +289,7 @@ class LocalOrg:
         self.store = Store(db_path)
         self.faults = Faults()
         self.deployments = Deployments(self)
+        self._last_purge = float("-inf")
         existing = self.store.org_ids()
         if existing:
             self.org_id = existing[0]
@@ -381,6 +390,8 @@ class LocalOrg:
                         admin_id,
                     )
                 )
+                if app.extras:
+                    set_app_extras(self, app.full_name, app.extras)
                 if app.device_flow and app.type == "ConnectedApp":
                     names = list(self.store.settings(org_id).get("connected_app_device_flow") or [])
                     self.store.set_setting(org_id, "connected_app_device_flow", [*names, app.full_name])
@@ -527,6 +538,9 @@ class LocalOrg:
     ) -> Session:
         """Open a session for `user` (SOAP login; OAuth tokens use it too, with `data` for scopes and app)."""
         now = self.clock()
+        if now - self._last_purge >= SESSION_PURGE_SECONDS:
+            self._last_purge = now
+            self.store.purge_sessions(now)
         session_id = f"{self.org_id[:15]}!AQ{self.ids.token(94)}"
         timeout = self.session_timeout_seconds if timeout_seconds is None else timeout_seconds
         self.store.add_session(
@@ -614,6 +628,8 @@ class LocalOrg:
             )
         if found[0] != self.org_id:
             return None
+        if found[1] == "ConnectedApp" and migration_of(self, found[2]) is not None:
+            return None  # a migrated (read-only) Connected App issues no tokens
         return AppCredentials(found[0], found[1], found[2], consumer_key, found[3])
 
     def credentials_of(self, app_type: str, app_name: str) -> AppCredentials | None:
@@ -706,8 +722,11 @@ class LocalOrg:
         record["fullName"] = row.full_name
         if row.type == "ConnectedApp" and isinstance(record.get("oauthConfig"), dict):
             creds = self.store.credentials(self.org_id, "ConnectedApp", row.full_name)
+            migrated = migration_of(self, row.full_name) if not creds else None
             if creds:
                 record["oauthConfig"]["consumerKey"] = creds[0]
+            elif migrated is not None and migrated.consumer_key:
+                record["oauthConfig"]["consumerKey"] = migrated.consumer_key  # the read-only version's key
         elif row.type == "ExtlClntAppGlobalOauthSettings":
             creds = self.store.credentials(
                 self.org_id, "ExternalClientApplication", str(record.get("externalClientApplication", ""))
@@ -718,9 +737,14 @@ class LocalOrg:
 
     def read_metadata(self, type_: str, full_names: list[str]) -> list[Record | None]:
         """`readMetadata`: one record per name; None for a name that does not exist (an "empty" record)."""
-        if type_ == ECA_SETTINGS_TYPE and type_ in self.schema.complex_types:
+        settings = {
+            ECA_SETTINGS_TYPE: (ECA_SETTINGS_NAME, self._eca_settings),
+            OIDC_SETTINGS_TYPE: ("OauthOidc", self._oidc_settings),
+        }
+        if type_ in settings and type_ in self.schema.complex_types:
             self._check_count(len(full_names))
-            return [self._eca_settings() if name == ECA_SETTINGS_NAME else None for name in full_names]
+            setting_name, read = settings[type_]
+            return [read() if name == setting_name else None for name in full_names]
         self._type_info(type_)
         self._check_count(len(full_names))
         out: list[Record | None] = []
@@ -736,6 +760,15 @@ class LocalOrg:
             "enableClientSecretInRestApiAccess": _wire_bool(self.setting("client_secret_rest_api_access")),
             "enableConsumerSecretApiAccess": _wire_bool(self.setting("consumer_secret_api_access")),
             "enablePackageEcaOauthFromDevOrg": "false",
+        }
+
+    def _oidc_settings(self) -> Record:
+        """The org's OAuth and OpenID Connect Settings (`OauthOidcSettings`) as Salesforce reads them (read-only
+        here): which flows an admin blocked org-wide."""
+        return {
+            "fullName": "OauthOidc",
+            "blockOAuthUnPwFlow": _wire_bool(self.setting("username_password_flows_blocked")),
+            "blockOAuthUsrAgtFlow": _wire_bool(self.setting("user_agent_flows_blocked")),
         }
 
     def create_metadata(
@@ -874,6 +907,15 @@ class LocalOrg:
         oauth = record.get("oauthConfig") if type_ == "ConnectedApp" else record
         if type_ == "ConnectedApp" and creating and not settings.get("connected_app_creation_allowed"):
             return [_error("INSUFFICIENT_ACCESS", CONNECTED_APP_CREATION_BLOCKED)]
+        if type_ == "ConnectedApp" and not creating:
+            migrated = migration_of(self, full_name)
+            if migrated is not None:
+                return [
+                    _error(
+                        "INSUFFICIENT_ACCESS_OR_READONLY",
+                        CONNECTED_APP_READ_ONLY.format(app=full_name, eca=migrated.external_client_app),
+                    )
+                ]
         if info.parent_field is not None:
             parent = str(record.get(info.parent_field, ""))
             if self.component("ExternalClientApplication", parent) is None:
@@ -1076,12 +1118,14 @@ class LocalOrg:
         self.store.delete_component(self.org_id, type_, row.full_name)
         if type_ == "ConnectedApp":
             self.store.delete_credentials(self.org_id, "ConnectedApp", row.full_name)
+            self.store.set_meta(f"migration:{row.full_name.lower()}", "")
         elif type_ == "ExternalClientApplication":
             for child in self.components():
                 parent_field = APP_TYPES[child.type].parent_field if child.type in APP_TYPES else None
                 if parent_field and str(child.record.get(parent_field, "")).lower() == row.full_name.lower():
                     self.store.delete_component(self.org_id, child.type, child.full_name)
             self.store.delete_credentials(self.org_id, "ExternalClientApplication", row.full_name)
+            reactivate(self, row.full_name)  # a migrated Connected App is active again
         elif type_ == "ExtlClntAppGlobalOauthSettings":
             self.store.delete_credentials(
                 self.org_id, "ExternalClientApplication", str(row.record.get("externalClientApplication", ""))

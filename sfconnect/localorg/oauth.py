@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sfconnect.localorg.exceptions import LocalOrgFault
+from sfconnect.localorg.migration import record_username_password_use
 from sfconnect.localorg.models import LocalOrg, User
 from sfconnect.localorg.oauth_apps import REFRESH_SCOPES, OAuthApp, in_ranges, read_app
 from sfconnect.localorg.private import token_digest
@@ -792,6 +793,7 @@ class OAuthBackend:
         self.check_ip(app, user, client_ip, "password")
         self.check_permitted(app, user)
         scopes = tuple(s for s in self.granted_scopes(app, scope) if s not in REFRESH_SCOPES)
+        record_username_password_use(self.org, app.kind, app.name)  # migration eligibility
         return self.issue(app, user, scopes, "password", issuer)
 
     def client_credentials(

@@ -17,6 +17,9 @@ A seed file (YAML) looks like::
         consumerSecret: ...                           # optional: generated when absent
         deviceFlow: true                              # optional: "Enable for Device Flow" (Connected Apps)
         record: {label: Legacy Billing Sync, contactEmail: ops@acme.example, oauthConfig: {...}}
+        # Setup-only facts (no metadata field), for `localorg migrate`'s eligibility checks:
+        push: {apple: {certificate_expires: 2025-01-31}, android: {server_key: true}}
+        uses_username_password: false
 
 Everything in a file is added to the default seed; `settings` override the defaults.
 """
@@ -125,6 +128,8 @@ class SeedApp:
     record: dict[str, Any]
     consumer_key: str | None = None
     consumer_secret: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Setup-only facts no metadata field holds: ``push`` settings, ``uses_username_password``."""
     device_flow: bool = False
     """A Connected App with "Enable for Device Flow" checked (no metadata field holds it)."""
 
@@ -168,6 +173,10 @@ def default_seed(org_name: str = "Local Org", username_domain: str = "localorg.s
             ),
         ],
     )
+
+
+_APP_EXTRAS = ("push", "uses_username_password")
+"""Seed keys of an app for Setup-only facts (migration eligibility, `localorg migrate`)."""
 
 
 def _str_list(value: Any, where: str) -> list[str]:
@@ -217,9 +226,28 @@ def _user(raw: Any, where: str) -> SeedUser:
 def _app(raw: Any, where: str) -> SeedApp:
     if not isinstance(raw, Mapping):
         raise SeedError(f"{where}: expected a mapping")
-    unknown = set(raw) - {"type", "fullName", "record", "consumerKey", "consumerSecret", "deviceFlow"}
+    unknown = set(raw) - {
+        "type",
+        "fullName",
+        "record",
+        "consumerKey",
+        "consumerSecret",
+        "deviceFlow",
+        *_APP_EXTRAS,
+    }
     if unknown:
         raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
+    extras = {k: raw[k] for k in _APP_EXTRAS if k in raw}
+    push = extras.get("push")
+    if push is not None and (
+        not isinstance(push, Mapping)
+        or set(push) - {"apple", "android"}
+        or not all(isinstance(v, Mapping) for v in push.values())
+    ):
+        raise SeedError(
+            f"{where}.push: expected {{apple: {{certificate_expires: YYYY-MM-DD}}, android: {{server_key: true}} "
+            "or {service_account: true}}"
+        )
     if not isinstance(raw.get("type"), str) or not isinstance(raw.get("fullName"), str):
         raise SeedError(f"{where}: `type` and `fullName` are required strings")
     record = raw.get("record") or {}
@@ -231,8 +259,20 @@ def _app(raw: Any, where: str) -> SeedApp:
         record=dict(record),
         consumer_key=raw.get("consumerKey"),
         consumer_secret=raw.get("consumerSecret"),
+        extras={k: _plain(v) for k, v in extras.items()},
         device_flow=bool(raw.get("deviceFlow", False)),
     )
+
+
+def _plain(value: Any) -> Any:
+    """YAML values as JSON-ready data (dates as ISO text)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
 def load_seed_file(path: Path, base: Seed | None = None) -> Seed:

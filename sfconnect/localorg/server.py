@@ -1,47 +1,78 @@
-"""The HTTPS server: threads, keep-alive, chunked request bodies, size limits, one dispatch function.
+"""The HTTPS server: cheroot serves the org's WSGI app with a thread pool, timeouts and size limits.
 
-Every request goes through `LocalOrgHandler.handle_one_request` -> `dispatch`: match a route, call its
-handler, render any `LocalOrgFault` for that route's kind. Malformed HTTP gets a 4xx; an unexpected error
-becomes a 500 `UNKNOWN_EXCEPTION` fault and is logged; the server never dies of a request.
+Every request goes through `LocalOrgApp` -> `dispatch`: match a route, call its handler, render any
+`LocalOrgFault` for that route's kind. Malformed HTTP gets a 4xx from cheroot; an unexpected error becomes a
+500 `UNKNOWN_EXCEPTION` fault and is logged; the server never dies of a request.
+
+What is read before the caller is known stays small: a body larger than `UNAUTHENTICATED_BODY_BYTES` is read
+only when the request carries a live session (the `Authorization` header, or the SOAP `sessionId` found in
+the first `SESSION_PEEK_BYTES` of the body); login and token requests carry their credentials in the body
+and are capped at that small size. URLs handed out are built from the configured host, never from `Host`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
-import json
 import logging
 import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cheroot import errors as cheroot_errors
+from cheroot import server as cheroot_server
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+
 from sfconnect.localorg.behaviour import apply_profile
-from sfconnect.localorg.exceptions import LocalOrgFault
+from sfconnect.localorg.exceptions import InvalidSessionId, LocalOrgFault
 from sfconnect.localorg.models import LocalOrg
 from sfconnect.localorg.responses import Request, Response, json_response, render_fault
 from sfconnect.localorg.urls import ROUTES, Route, match
 
-__all__ = ["MAX_BODY_BYTES", "LocalOrgServer", "dispatch"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "SESSION_PEEK_BYTES",
+    "UNAUTHENTICATED_BODY_BYTES",
+    "LocalOrgApp",
+    "LocalOrgServer",
+    "dispatch",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 """Largest request body accepted (Salesforce: 50 MB of base64 deploy zip, plus the envelope)."""
-IDLE_TIMEOUT_SECONDS = 30.0
+UNAUTHENTICATED_BODY_BYTES = 256 * 1024
+"""Largest body read without a live session (login and token requests are a few kilobytes)."""
+SESSION_PEEK_BYTES = 64 * 1024
+"""How much of a large SOAP body is read to find its `SessionHeader` before the rest is read."""
+MAX_HEADER_BYTES = 64 * 1024
+CONNECTION_TIMEOUT_SECONDS = 15.0
+"""A connection that sends nothing for this long (handshake, headers, body, keep-alive) is closed."""
+THREADS = 8
+"""Worker threads; further connections wait in the accept queue (fair, first come first served)."""
+ACCEPT_QUEUE = 256
+KEEP_ALIVE_CONNECTIONS = 512
+"""Idle keep-alive connections kept open (they wait in a selector, not in a thread)."""
+
+_SESSION_ID = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sessionId>\s*([^<\s]{1,512})\s*</")
+_SOAP_BODY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Body[\s>]")
+_LARGE_BODY_KINDS = frozenset({"soap-metadata", "rest"})
+"""Route kinds whose authenticated callers may send large bodies (deploy zips)."""
 
 
 class BadRequest(Exception):
-    """Malformed HTTP: answered with this status and closed."""
+    """Malformed or refused request body: answered with this response and the connection closed."""
 
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
 
 
 def dispatch(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response:
@@ -75,131 +106,234 @@ def _answer(org: LocalOrg, routes: tuple[Route, ...], req: Request) -> Response:
         )
 
 
-_QUERY = re.compile(r"\?[^\s\"]*(?=[\s\"])")
+def _bad(status: int, message: str) -> BadRequest:
+    return BadRequest(json_response([{"errorCode": "BAD_REQUEST", "message": message}], status))
 
 
-class LocalOrgHandler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive; TLS is negotiated in the connection's own thread."""
+def _read(stream: Any, limit: int) -> bytes:
+    """Read up to `limit` bytes (fewer at the end of the body); chunked-encoding errors become a 400."""
+    parts: list[bytes] = []
+    left = limit
+    try:
+        while left > 0:
+            chunk = stream.read(min(left, 256 * 1024))
+            if not chunk:
+                break
+            parts.append(chunk)
+            left -= len(chunk)
+    except ValueError as exc:  # cheroot's chunked reader: bad chunk size or framing
+        raise _bad(400, f"malformed chunked body: {exc}") from None
+    except cheroot_errors.MaxSizeExceeded:
+        raise _bad(413, "request body too large") from None
+    return b"".join(parts)
 
-    protocol_version = "HTTP/1.1"
-    default_request_version = "HTTP/1.1"  # answer even an unparsable request line with a status line
-    wbufsize = 64 * 1024  # headers and body leave in one write (no Nagle / delayed-ACK stall)
-    server_version = "sfconnect-localorg"
-    sys_version = ""
-    server: LocalOrgServer
 
-    def log_message(self, format: str, *args: Any) -> None:
-        # Query strings can carry tokens (revoke?token=, ?oauth_token=, authorization codes): never logged.
-        text = _QUERY.sub(" ", format % args)
-        log.debug("%s - %s", self.address_string(), text)
+def _read_some(stream: Any, limit: int) -> bytes:
+    """What has arrived of the body (at least one byte, at most `limit`), without waiting for more."""
+    raw, remaining = getattr(stream, "rfile", None), getattr(stream, "remaining", None)
+    if raw is None or not isinstance(remaining, int) or not hasattr(raw, "read1"):
+        return _read(stream, min(limit, 4096))  # another WSGI server: plain reads
+    data: bytes = raw.read1(min(limit, remaining))
+    stream.remaining = remaining - len(data)
+    return data
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Malformed requests that http.server rejects itself: a JSON error, then close."""
-        self.close_connection = True
-        text = message or self.responses.get(code, ("Error",))[0]
-        body = json.dumps([{"errorCode": "BAD_REQUEST" if code < 500 else "SERVER_ERROR", "message": text}])
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json;charset=UTF-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
-            self.wfile.write(body.encode("utf-8"))
 
-    def _read_chunked(self) -> bytes:
-        body = bytearray()
-        while True:
-            line = self.rfile.readline(1026)
-            if not line.endswith(b"\n"):
-                raise BadRequest(400, "malformed chunk size line")
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise BadRequest(400, "malformed chunk size") from None
-            if size < 0 or len(body) + size > MAX_BODY_BYTES:
-                raise BadRequest(413, "request body too large")
-            if size == 0:
-                while True:  # trailers until the empty line
-                    trailer = self.rfile.readline(8194)
-                    if trailer in (b"\r\n", b"\n", b""):
-                        return bytes(body)
-            chunk = self.rfile.read(size)
-            if len(chunk) != size:
-                raise BadRequest(400, "truncated chunk")
-            body += chunk
-            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
-                raise BadRequest(400, "missing CRLF after chunk")
+def _peek_session(stream: Any, limit: int) -> bytes:
+    """Read the start of a SOAP body until its sessionId (or the SOAP Body) is seen, or `limit` bytes."""
+    head = b""
+    while len(head) < limit:
+        piece = _read_some(stream, limit - len(head))
+        if not piece:
+            break
+        head += piece
+        if _SESSION_ID.search(head) or _SOAP_BODY.search(head):
+            break
+    return head
 
-    def _read_body(self) -> bytes:
-        encoding = (self.headers.get("Transfer-Encoding") or "").lower()
-        if encoding:
-            if encoding.replace(" ", "") != "chunked":
-                raise BadRequest(501, f"unsupported Transfer-Encoding: {encoding}")
-            return self._read_chunked()
-        raw = self.headers.get("Content-Length")
-        if raw is None:
+
+class LocalOrgApp:
+    """The org as a WSGI application (what cheroot, or any WSGI server, serves).
+
+    Args:
+        org: the org to serve.
+        base_url: the URL the server is reached at (``https://127.0.0.1:PORT``), used in every URL it
+            hands out, whatever `Host` a client sends.
+        routes: the routing table.
+    """
+
+    def __init__(self, org: LocalOrg, base_url: str = "", routes: tuple[Route, ...] = ROUTES) -> None:
+        self.org = org
+        self.base_url = base_url
+        self.routes = routes
+        self.last_request = time.monotonic()
+        self.active = 0
+        self._lock = threading.Lock()
+
+    def _live_session(self, token: str | None) -> bool:
+        try:
+            self.org.authenticate(token, api=False)
+        except InvalidSessionId:
+            return False
+        except LocalOrgFault:
+            return False
+        return True
+
+    def _body(self, environ: dict[str, Any], kind: str, headers: dict[str, str]) -> bytes:
+        """The request body, read only as far as the caller is entitled to."""
+        stream = environ["wsgi.input"]
+        raw_length = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        if not chunked and not raw_length:
             return b""
         try:
-            length = int(raw)
+            length = int(raw_length) if raw_length else None
         except ValueError:
-            raise BadRequest(400, "bad Content-Length") from None
-        if length < 0:
-            raise BadRequest(400, "bad Content-Length")
-        if length > MAX_BODY_BYTES:
-            raise BadRequest(413, "request body too large")
-        body = self.rfile.read(length)
-        if len(body) != length:
-            raise BadRequest(400, "truncated body")
+            raise _bad(400, "bad Content-Length") from None
+        if length is not None and length <= UNAUTHENTICATED_BODY_BYTES:
+            return _read(stream, length)
+        if length is not None and length > MAX_BODY_BYTES:
+            raise _bad(413, "request body too large")
+        if length is None:  # chunked: whatever fits the small cap is anyone's
+            head = _read(stream, UNAUTHENTICATED_BODY_BYTES + 1)
+            if len(head) <= UNAUTHENTICATED_BODY_BYTES:
+                return head
+        if kind not in _LARGE_BODY_KINDS:
+            raise _bad(413, f"request body too large (at most {UNAUTHENTICATED_BODY_BYTES} bytes here)")
+        limit = MAX_BODY_BYTES + 1 if length is None else length
+        token: str | None
+        if kind == "rest":  # the session is in a header: checked before any of the body is read
+            scheme, _, value = headers.get("authorization", "").partition(" ")
+            token = value.strip() if scheme.lower() in ("bearer", "oauth") else None
+            if length is not None:
+                head = b""
+        else:  # SOAP: the SessionHeader comes first; read until it is seen, at most SESSION_PEEK_BYTES
+            if length is not None:
+                head = _peek_session(stream, min(length, SESSION_PEEK_BYTES))
+            found = _SESSION_ID.search(head)
+            token = found.group(1).decode("ascii", "replace") if found else None
+        if not self._live_session(token):
+            fault = InvalidSessionId()
+            raise BadRequest(render_fault(fault, kind))
+        rest = _read(stream, limit - len(head))
+        body = head + rest
+        if len(body) > MAX_BODY_BYTES:
+            raise _bad(413, "request body too large")
         return body
 
-    def _send(self, resp: Response, head_only: bool = False) -> None:
-        self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
-        for k, v in resp.headers.items():
-            self.send_header(k, v)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if not head_only:
-            self.wfile.write(resp.body)
-
-    def _handle(self) -> None:
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._lock:
+            self.active += 1
+            self.last_request = time.monotonic()
         try:
-            body = self._read_body()
+            resp, close = self._respond(environ)
+        finally:
+            with self._lock:
+                self.active -= 1
+                self.last_request = time.monotonic()
+        headers = [("Content-Type", resp.content_type), ("Content-Length", str(len(resp.body)))]
+        headers += list(resp.headers.items())
+        if close:
+            headers.append(("Connection", "close"))
+        start_response(f"{resp.status} {_reason(resp.status)}", headers)
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [resp.body]
+
+    def _respond(self, environ: dict[str, Any]) -> tuple[Response, bool]:
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        raw_uri = str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/")
+        path = urlsplit(raw_uri).path or "/"
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = str(environ["CONTENT_TYPE"])
+        if environ.get("CONTENT_LENGTH"):
+            headers["content-length"] = str(environ["CONTENT_LENGTH"])
+        found = match(self.routes, method, path)
+        kind = found[0].kind if found else "rest"
+        try:
+            body = self._body(environ, kind, headers)
         except BadRequest as exc:
-            self.close_connection = True
-            self._send(json_response([{"errorCode": "BAD_REQUEST", "message": str(exc)}], exc.status))
-            return
-        parts = urlsplit(self.path)
-        host = self.headers.get("Host") or f"{self.server.host_for_urls}:{self.server.server_port}"
+            log.debug("%s %s refused: %d", method, path, exc.response.status)
+            return exc.response, True
         req = Request(
-            method=self.command,
-            path=parts.path or "/",
-            query=parse_qs(parts.query, keep_blank_values=True),
-            headers={k.lower(): v for k, v in self.headers.items()},
+            method=method,
+            path=path,
+            query=parse_qs(str(environ.get("QUERY_STRING", "")), keep_blank_values=True),
+            headers=headers,
             body=body,
-            base_url=f"{self.server.scheme}://{host}",
-            client_ip=str(self.client_address[0]),
+            base_url=self.base_url,
+            client_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
         )
-        before = self.server.before_request
-        if before is not None:
-            before(req)
-        self._send(dispatch(self.server.org, self.server.routes, req), head_only=self.command == "HEAD")
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
-
-    def do_HEAD(self) -> None:
-        self._handle()
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (ssl.SSLError, ConnectionError, TimeoutError):
-            self.close_connection = True
+        resp = dispatch(self.org, self.routes, req)
+        # Query strings can carry tokens (revoke?token=, ?oauth_token=, authorization codes): never logged.
+        log.debug("%s %s %s", req.client_ip, method, path)
+        return resp, False
 
 
-class LocalOrgServer(ThreadingHTTPServer):
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+class _LazyTlsAdapter(BuiltinSSLAdapter):
+    """TLS whose handshake happens in a worker thread (under the connection timeout), not in the accept
+    loop, so one client that connects and stays silent cannot stall every other client."""
+
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:
+        wrapped = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+        return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on"}
+
+
+class _Connection(cheroot_server.HTTPConnection):
+    """Completes the TLS handshake before the first request; a failed handshake just closes."""
+
+    _handshaken = False
+    _parked = False
+
+    def communicate(self) -> bool:
+        if not self._handshaken and isinstance(self.socket, ssl.SSLSocket):
+            try:
+                self.socket.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                log.debug("TLS handshake failed: %s", exc)
+                return False
+            self._handshaken = True
+        result: bool = super().communicate()  # type: ignore[no-untyped-call]
+        return result
+
+
+class _Gateway(wsgi.Gateway_10):
+    """An app's ``Connection: close`` really closes: cheroot would otherwise read the rest of a refused
+    body (up to 64 MiB) to keep the connection alive."""
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if any(k.lower() == "connection" and v.lower() == "close" for k, v in headers):
+            self.req.close_connection = True
+        return super().start_response(status, headers, exc_info)
+
+
+class _Server(wsgi.Server):
+    """A new connection waits in the selector (costing no worker) until its first bytes arrive."""
+
+    def process_conn(self, conn: Any) -> None:
+        if isinstance(conn, _Connection) and not conn._handshaken and not conn._parked:
+            conn._parked = True
+            self._connections.put(conn)  # type: ignore[attr-defined]
+            return
+        super().process_conn(conn)
+
+
+def _error_log(msg: str = "", level: int = 20, traceback: bool = False) -> None:
+    log.debug("cheroot: %s", msg, exc_info=traceback)
+
+
+class LocalOrgServer:
     """Serves one `LocalOrg` over HTTPS (or plain HTTP when no TLS files are given, for unit tests only).
 
     Args:
@@ -208,11 +342,9 @@ class LocalOrgServer(ThreadingHTTPServer):
         port: 0 picks a free port.
         tls: (certificate, key) paths; None serves plain HTTP.
         routes: the routing table (default `urls.ROUTES`).
+        threads: worker threads.
+        timeout: seconds a connection may stay silent.
     """
-
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 64
 
     def __init__(
         self,
@@ -223,60 +355,62 @@ class LocalOrgServer(ThreadingHTTPServer):
         tls: tuple[Path, Path] | None = None,
         routes: tuple[Route, ...] = ROUTES,
         allow_remote: bool = False,
+        threads: int = THREADS,
+        timeout: float = CONNECTION_TIMEOUT_SECONDS,
     ) -> None:
         if not allow_remote and not _is_loopback(host):
             raise ValueError(f"refusing to serve the local org on non-loopback address {host!r}")
         self.org = org
-        self.routes = routes
-        self.before_request: Callable[[Request], None] | None = None
-        self.ssl_context: ssl.SSLContext | None = None
-        if tls is not None:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
-            self.ssl_context = ctx
         self.scheme = "https" if tls is not None else "http"
-        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.app = LocalOrgApp(org, routes=routes)
+        server = _Server(
+            (host, port),
+            self.app,
+            numthreads=threads,
+            max=threads,
+            request_queue_size=ACCEPT_QUEUE,
+            timeout=timeout,  # type: ignore[arg-type]  # seconds, fractions allowed
+            shutdown_timeout=1,
+            server_name="sfconnect-localorg",
+        )
+        server.ConnectionClass = _Connection
+        server.gateway = _Gateway
+        server.max_request_body_size = MAX_BODY_BYTES
+        server.max_request_header_size = MAX_HEADER_BYTES
+        server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+        server.error_log = _error_log  # type: ignore[method-assign]
+        if tls is not None:
+            adapter = _LazyTlsAdapter(str(tls[0]), str(tls[1]))
+            adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
+            server.ssl_adapter = adapter
+        server.prepare()  # binds now, so the port is known
+        self._server = server
         self.host_for_urls = "127.0.0.1" if host in ("localhost", "127.0.0.1") else host
         if ":" in self.host_for_urls:
             self.host_for_urls = f"[{self.host_for_urls}]"
-        super().__init__((host, port), LocalOrgHandler)
+        self.server_port = int(server.bind_addr[1])
+        self.app.base_url = self.base_url
         self._thread: threading.Thread | None = None
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        """Negotiate TLS in the connection's thread, serve it, and always close it."""
-        request.settimeout(IDLE_TIMEOUT_SECONDS)
-        with contextlib.suppress(OSError):
-            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn = request
-        try:
-            if self.ssl_context is not None:
-                conn = self.ssl_context.wrap_socket(request, server_side=True)
-            LocalOrgHandler(conn, client_address, self)
-        except (ssl.SSLError, ConnectionError, TimeoutError, OSError) as exc:
-            log.debug("connection from %s dropped: %s", client_address, exc)
-        except Exception:
-            log.exception("unexpected error serving %s", client_address)
-        finally:
-            if conn is not request:
-                conn.close()
 
     @property
     def base_url(self) -> str:
         """`https://127.0.0.1:PORT` (the certificate names 127.0.0.1, ::1 and localhost)."""
         return f"{self.scheme}://{self.host_for_urls}:{self.server_port}"
 
+    def idle_seconds(self) -> float:
+        """Seconds since the last request ended (0 while one is being answered)."""
+        if self.app.active:
+            return 0.0
+        return time.monotonic() - self.app.last_request
+
     def start(self) -> None:
         """Serve in a background thread."""
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="localorg-server", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve, name="localorg-server", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self.shutdown()
-        self.server_close()
+        self._server.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

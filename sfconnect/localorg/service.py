@@ -5,7 +5,10 @@ Layout of `<project>/.sfconnect/localorg/<name>/`::
     org.db            SQLite: the org's state
     ca.pem            the CA certificate clients trust (plus ca-key.pem, server.pem, server-key.pem)
     server.json       while served: pid, port, instance URL, CA path (guarded by server.lock)
-    server.lock       held by the serving process for as long as it serves
+    server.lock       held by the serving process for as long as it serves (it holds the server's pid)
+    start.lock        held while a command finds or starts the server, and while an idle server stops
+    clients.lock      held (shared) by every command using the server; an idle server stops only when free
+    server.log        what a detached server wrote
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
 from sfconnect.localorg.behaviour import SETTING as PROFILE_SETTING
 from sfconnect.localorg.behaviour import check_flags
 from sfconnect.localorg.ids import IdSource
 from sfconnect.localorg.models import LocalOrg
+from sfconnect.localorg.pidlock import PidLock
 from sfconnect.localorg.private import PASSWORDS_FILE, private_dir, write_private
 from sfconnect.localorg.seed import Seed, load_seed_file
 from sfconnect.localorg.server import LocalOrgServer
@@ -117,10 +119,8 @@ def find_running(data_dir: Path) -> ServerInfo | None:
     """The running server of this org, or None. A stale `server.json` (its server died) is removed."""
     if not (data_dir / SERVER_JSON).exists():
         return None
-    lock = FileLock(str(data_dir / LOCK_NAME), mode=0o600)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
+    lock = PidLock(data_dir / LOCK_NAME)
+    if not lock.acquire(timeout=0):
         info = _read_info(data_dir)
         return info if info is not None and _pid_alive(info.pid) else None
     try:
@@ -170,11 +170,9 @@ def serve_local_org(
         ValueError: a non-loopback `host` without `allow_remote`, or an unknown profile flag.
     """
     private_dir(data_dir)
-    lock = FileLock(str(data_dir / LOCK_NAME), mode=0o600)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise AlreadyServed(data_dir, _read_info(data_dir)) from None
+    lock = PidLock(data_dir / LOCK_NAME)
+    if not lock.acquire(timeout=0):
+        raise AlreadyServed(data_dir, _read_info(data_dir))
     try:
         org = open_local_org(data_dir, seed=seed, seed_file=seed_file, clock=clock, ids=ids)
         try:
@@ -228,12 +226,10 @@ def reset_local_org(data_dir: Path, *, seed: Seed | None = None, seed_file: Path
     running = find_running(data_dir)
     if running is not None:
         raise AlreadyServed(data_dir, running)
-    lock = FileLock(str(data_dir / LOCK_NAME), mode=0o600)
     private_dir(data_dir)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise AlreadyServed(data_dir, _read_info(data_dir)) from None
+    lock = PidLock(data_dir / LOCK_NAME)
+    if not lock.acquire(timeout=0):
+        raise AlreadyServed(data_dir, _read_info(data_dir))
     try:
         for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", PASSWORDS_FILE):
             (data_dir / name).unlink(missing_ok=True)

@@ -24,7 +24,7 @@ __all__ = ["DATA", "TOOLING", "derived_id"]
 DATA: SObjectRegistry[LocalOrg] = SObjectRegistry()
 """Objects of `GET /services/data/vXX.X/query`."""
 TOOLING: SObjectRegistry[LocalOrg] = SObjectRegistry()
-"""Objects of `GET /services/data/vXX.X/tooling/query` (none yet; DeployRequest is the next one)."""
+"""Objects of `GET /services/data/vXX.X/tooling/query`: DeployRequest."""
 
 _ID36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -194,3 +194,71 @@ def _register_data_objects() -> None:
 
 
 _register_data_objects()
+
+
+def _soql_datetime(ts: float | None) -> str | None:
+    """A datetime as the REST API writes it: ``2026-01-02T03:04:05.678+0000``."""
+    if ts is None:
+        return None
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(ts, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def _iso_to_ts(value: object) -> float | None:
+    from datetime import datetime
+
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _deploy_requests(org: LocalOrg) -> Iterable[Row]:
+    """Every deploy of the org, with its status as last recorded (a deploy nobody polls stays Pending)."""
+    for job in org.store.jobs(org.org_id, "deploy"):
+        result = job.result
+        options = job.request.get("options", {})
+        started = result.get("started") if job.status == "InProgress" else _iso_to_ts(result.get("startDate"))
+        yield {
+            "Id": job.id,
+            "Status": job.status,
+            "CheckOnly": bool(options.get("checkOnly")),
+            "CreatedDate": _soql_datetime(job.created),
+            "CreatedById": job.created_by,
+            "StartDate": _soql_datetime(float(started)) if started is not None else None,
+            "CompletedDate": _soql_datetime(_iso_to_ts(result.get("completedDate"))),
+            "NumberComponentsTotal": int(result.get("numberComponentsTotal") or 0),
+            "NumberComponentsDeployed": int(result.get("numberComponentsDeployed") or 0),
+            "NumberComponentErrors": int(result.get("numberComponentErrors") or 0),
+            "ErrorMessage": result.get("errorMessage") or None,
+        }
+
+
+def _register_tooling_objects() -> None:
+    TOOLING.register(
+        SObjectType(
+            "DeployRequest",
+            "0Af",
+            _fields(
+                ("Id", "id"),
+                ("Status", "picklist"),
+                ("CheckOnly", "boolean"),
+                ("CreatedDate", "datetime"),
+                SField("CreatedById", "reference", "User", "CreatedBy"),
+                ("StartDate", "datetime"),
+                ("CompletedDate", "datetime"),
+                ("NumberComponentsTotal", "int"),
+                ("NumberComponentsDeployed", "int"),
+                ("NumberComponentErrors", "int"),
+                ("ErrorMessage", "textarea"),
+            ),
+            _deploy_requests,
+        )
+    )
+
+
+_register_tooling_objects()

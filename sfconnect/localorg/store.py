@@ -345,6 +345,10 @@ class Store:
         """Remove one session."""
         self._exec("DELETE FROM sessions WHERE session_id = ?", (session_id,))
 
+    def purge_sessions(self, now: float) -> int:
+        """Remove every session idle for longer than its timeout; return how many."""
+        return self._exec("DELETE FROM sessions WHERE ? - last_used > timeout_seconds", (now,))
+
     def delete_sessions(self, org_id: str) -> int:
         """Remove every session of an org; return how many."""
         return self._exec("DELETE FROM sessions WHERE org_id = ?", (org_id,))
@@ -580,6 +584,14 @@ class Store:
             (org_id, job_id, job_id),
         )
         return None if row is None else self._job(row)
+
+    def jobs(self, org_id: str, kind: str) -> list[JobRow]:
+        """Every job of a kind, in queue order (what the Tooling API's DeployRequest lists)."""
+        rows = self._all(
+            f"SELECT {self._JOB_COLUMNS} FROM async_jobs WHERE org_id = ? AND kind = ? ORDER BY seq",  # noqa: S608
+            (org_id, kind),
+        )
+        return [self._job(r) for r in rows]
 
     def set_job_request(self, org_id: str, job_id: str, request: dict[str, Any]) -> None:
         """Replace a job's request record (e.g. to mark a validation as quick-deployed)."""

@@ -69,12 +69,15 @@ def ensure_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFil
         restrict_file(path)  # files written by older versions were 0644
     now = dt.datetime.now(dt.UTC)
     names = ("localhost", "127.0.0.1", "::1", *hostnames)
+    constraints = _name_constraints(names)
     ca_cert: x509.Certificate | None = None
     if files.ca_cert.is_file() and ca_key_path.is_file():
         ca_cert = x509.load_pem_x509_certificate(files.ca_cert.read_bytes())
         ca_key = _load_key(ca_key_path)
-        if ca_cert.not_valid_after_utc < now + dt.timedelta(days=1):
-            ca_cert = None
+        if ca_cert.not_valid_after_utc < now + dt.timedelta(days=1) or not _constrained_to(
+            ca_cert, constraints
+        ):
+            ca_cert = None  # expired, or made before name constraints (or for other hosts): a new CA
     if ca_cert is None:
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = _name("sfconnect local org CA")
@@ -102,6 +105,7 @@ def ensure_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFil
                 critical=True,
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+            .add_extension(constraints, critical=True)
             .sign(ca_key, hashes.SHA256())
         )
         _write_key(ca_key_path, ca_key)
@@ -141,6 +145,33 @@ def ensure_tls_files(directory: Path, hostnames: tuple[str, ...] = ()) -> TlsFil
     _write_key(files.server_key, key)
     write_private(files.server_cert, cert.public_bytes(serialization.Encoding.PEM))
     return files
+
+
+def _name_constraints(names: tuple[str, ...]) -> x509.NameConstraints:
+    """The CA may sign for loopback only (plus any host the org is explicitly served on): trusting it,
+    even system-wide, cannot let it vouch for another site."""
+    permitted: list[x509.GeneralName] = [
+        x509.DNSName("localhost"),
+        x509.IPAddress(ipaddress.ip_network("127.0.0.0/8")),
+        x509.IPAddress(ipaddress.ip_network("::1/128")),
+    ]
+    for name in names:
+        if name in ("localhost", "127.0.0.1", "::1"):
+            continue
+        if _is_ip(name):
+            address = ipaddress.ip_address(name)
+            permitted.append(x509.IPAddress(ipaddress.ip_network(f"{address}/{address.max_prefixlen}")))
+        else:
+            permitted.append(x509.DNSName(name))
+    return x509.NameConstraints(permitted_subtrees=permitted, excluded_subtrees=None)
+
+
+def _constrained_to(ca_cert: x509.Certificate, wanted: x509.NameConstraints) -> bool:
+    try:
+        present = ca_cert.extensions.get_extension_for_class(x509.NameConstraints).value
+    except x509.ExtensionNotFound:
+        return False
+    return set(present.permitted_subtrees or ()) == set(wanted.permitted_subtrees or ())
 
 
 def _is_ip(value: str) -> bool:

@@ -111,6 +111,7 @@ def import_components(
         skipped = []
     apps: list[DecompiledApp] = []
     errors: list[Issue] = list(skipped)
+    migrated: set[str] = set()
     by_name: dict[str, list[tuple[Component, ...]]] = {}
     for group in groups:
         by_name.setdefault(group[0].full_name, []).append(group)
@@ -131,6 +132,8 @@ def import_components(
                     group[0].source,
                 )
             )
+        if originals and eca:
+            migrated.add(name)
         groups = [g for g in groups if not (g[0].full_name == name and g in originals and eca)]
     for group in groups:
         try:
@@ -150,9 +153,22 @@ def import_components(
                 )
             )
             continue
+        if app.kind == "ExternalClientApp" and app.name in migrated:
+            _record_migrated_original(app)
         apps.append(app)
         warnings.extend(app.notes)
     return ImportResult(tuple(apps), tuple(errors), tuple(warnings))
+
+
+def _record_migrated_original(app: DecompiledApp) -> None:
+    """Write ``migrated_from`` right after the app's name, as ``sfconnect migrate --adopt`` does, so that plan and
+    drift treat the read-only Connected App of the same name as this app's original, not as unmanaged."""
+    data = dict(app.data)
+    app.data.clear()
+    for key, value in data.items():
+        app.data[key] = value
+        if key == "name":
+            app.data["migrated_from"] = {"kind": "ConnectedApp", "name": app.name}
 
 
 def _parses(text: str) -> bool:

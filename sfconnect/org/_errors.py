@@ -14,11 +14,15 @@ import zeep.exceptions as zeep_exc
 
 from sfconnect.errors import AuthError, MetadataFault, OrgError
 
-__all__ = ["SIMPLE_SALESFORCE_MAPPING", "TransientError", "is_transient", "translate"]
+__all__ = ["SIMPLE_SALESFORCE_MAPPING", "AnswerTimedOut", "TransientError", "is_transient", "translate"]
 
 
 class TransientError(OrgError):
     """A failure worth retrying: a 5xx without a fault, a timeout, a dropped connection, a busy org."""
+
+
+class AnswerTimedOut(TransientError):
+    """The request was sent but its answer did not come in time: the org may have acted on it."""
 
 
 # Most specific first: `translate` walks the exception's MRO.
@@ -62,8 +66,10 @@ def _network_message(exc: requests.exceptions.RequestException) -> str:
     url = getattr(exc.request, "url", "") or ""
     host = urlsplit(url).netloc or "the org"
     text = str(exc)
-    if isinstance(exc, requests.exceptions.Timeout):
-        reason = "it did not answer in time"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        reason = "the connection was not accepted in time"
+    elif isinstance(exc, requests.exceptions.Timeout):
+        reason = "it did not answer in time (the org may be stalled or overloaded)"
     elif (
         "NameResolutionError" in text
         or "Name or service not known" in text
@@ -84,7 +90,13 @@ def translate(exc: BaseException, *, target: str = "", operation: str = "") -> O
     if isinstance(exc, OrgError):
         return exc
     if isinstance(exc, sf_exc.SalesforceAuthenticationFailed):
-        return AuthError(f"login failed: {exc.code}: {exc.message}", target=target, operation=operation)
+        # `exc.message` is simple-salesforce's template ("... {content}"); the org's words are auth_message.
+        code = exc.code
+        text = " ".join(str(getattr(exc, "auth_message", "") or "").split())[:300]
+        message = f"login failed: {code}: {text}" if text else f"login failed: {code}"
+        if (isinstance(code, int) and code >= 500) or str(code).removeprefix("sf:") in TRANSIENT_FAULT_CODES:
+            return TransientError(message, target=target, operation=operation)
+        return AuthError(message, target=target, operation=operation)
     if isinstance(exc, zeep_exc.Fault):
         code = str(exc.code or "").removeprefix("sf:") or "UNKNOWN_EXCEPTION"
         return MetadataFault(str(exc.message), fault_code=code, target=target, operation=operation)
@@ -95,6 +107,8 @@ def translate(exc: BaseException, *, target: str = "", operation: str = "") -> O
             target=target,
             operation=operation,
         )
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return AnswerTimedOut(_network_message(exc), target=target, operation=operation)
     if isinstance(exc, requests.exceptions.Timeout | requests.exceptions.ConnectionError):
         return TransientError(_network_message(exc), target=target, operation=operation)
     if isinstance(exc, sf_exc.SalesforceError):

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from sfconnect.errors import AuthError
-from sfconnect.org._errors import translate
+from sfconnect.org._errors import TransientError, translate
 from sfconnect.org.session import OrgSession
 
 __all__ = [
@@ -61,7 +61,7 @@ def _token_request(
 ) -> dict[str, str]:
     """POST a grant to a token endpoint and return the JSON answer, or raise `AuthError` with the org's reason."""
     try:
-        response = http.post(url, data=data, headers={"Accept": "application/json"}, timeout=60)
+        response = http.post(url, data=data, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
         raise translate(exc, target=target, operation=f"login ({method})") from exc
     try:
@@ -71,6 +71,14 @@ def _token_request(
     if response.status_code != 200 or "access_token" not in body:
         error = body.get("error", f"HTTP {response.status_code}")
         description = body.get("error_description", "")
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransientError(
+                f"{method} login to {urlsplit(url).netloc} failed: {error}"
+                + (f": {description}" if description else "")
+                + " (the org may be busy; retried)",
+                target=target,
+                operation="login",
+            )
         raise AuthError(
             f"{method} login to {urlsplit(url).netloc} refused: {error}"
             + (f": {description}" if description else ""),

@@ -16,12 +16,12 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sfconnect.errors import MetadataFault, OrgError
 from sfconnect.org import _soap
-from sfconnect.org._errors import TransientError, is_transient, translate
-from sfconnect.org.session import OrgSession, trusting_session
+from sfconnect.org._errors import AnswerTimedOut, TransientError, is_transient, translate
+from sfconnect.org.session import OrgSession, Timeouts, trusting_session
 
 __all__ = [
     "MAX_LIST_QUERIES",
@@ -41,6 +41,10 @@ MAX_LIST_QUERIES = 3
 """listMetadata takes at most three queries per call."""
 MAX_READ_NAMES = 10
 """readMetadata takes at most ten names per call."""
+UNSAFE_TO_REPEAT = frozenset({"deploy"})
+"""Operations that may have changed the org when their answer timed out: never sent twice."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,7 @@ class MetadataApi:
         retry: how transient failures are retried.
         sleep: injected for tests.
         seed: seeds the jitter, for reproducible tests.
+        timeouts: connect and read timeouts of every request, and the deadline of following a deploy.
     """
 
     def __init__(
@@ -179,15 +184,17 @@ class MetadataApi:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
         self._session = session
+        self.timeouts = timeouts or Timeouts()
         self.target = target
         self._renew = renew
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
         self._lock = threading.Lock()
-        self._http = trusting_session(session.verify)
+        self._http = trusting_session(session.verify, self.timeouts)
         self._zeep: Any = None
         self.calls: Counter[str] = Counter()
         self.seconds: dict[str, float] = {}
@@ -219,33 +226,45 @@ class MetadataApi:
                 self._zeep = api
             return self._zeep
 
-    def _call(self, operation: str, *args: Any, **kwargs: Any) -> ET.Element:
-        """Send one operation, retrying transient failures and renewing an expired session once."""
+    def _call(self, operation: str, *args: Any, deadline: float | None = None, **kwargs: Any) -> ET.Element:
+        """Send one SOAP operation, retrying transient failures and renewing an expired session once."""
+
+        def send() -> ET.Element:
+            api = self._client()
+            header = api._client.get_element("ns0:SessionHeader")(sessionId=self._session.session_id)
+            with api._client.settings(raw_response=True):
+                response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+            if response.status_code >= 500 and b"Fault" not in response.content:
+                raise TransientError(
+                    f"{operation}: HTTP {response.status_code} from {self._session.host}",
+                    target=self.target,
+                    operation=operation,
+                )
+            return _soap.parse_response(
+                response.content, status=response.status_code, operation=operation, target=self.target
+            )
+
+        return self._with_retries(operation, send, deadline=deadline)
+
+    def _with_retries(self, operation: str, send: Callable[[], T], *, deadline: float | None = None) -> T:
+        """Run `send`, retrying transient failures (until `deadline`, a `time.monotonic()` value, if given)
+        and renewing an expired session once. A request that may have changed the org (``deploy``) is not
+        sent again after it timed out waiting for the answer."""
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            api = self._client()
-            header = api._client.get_element("ns0:SessionHeader")(sessionId=self._session.session_id)
             with self._lock:
                 self.calls[operation] += 1
             started = time.monotonic()
             try:
-                with api._client.settings(raw_response=True):
-                    try:
-                        response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
-                    finally:
-                        with self._lock:
-                            self.seconds[operation] = (
-                                self.seconds.get(operation, 0.0) + time.monotonic() - started
-                            )
-                if response.status_code >= 500 and b"Fault" not in response.content:
-                    raise TransientError(
-                        f"{operation}: HTTP {response.status_code}", target=self.target, operation=operation
-                    )
-                return _soap.parse_response(
-                    response.content, status=response.status_code, operation=operation, target=self.target
-                )
+                try:
+                    return send()
+                finally:
+                    with self._lock:
+                        self.seconds[operation] = (
+                            self.seconds.get(operation, 0.0) + time.monotonic() - started
+                        )
             except MetadataFault as fault:
                 if fault.fault_code == "INVALID_SESSION_ID" and self._renew is not None and not renewed:
                     log.info("session expired during %s; renewing it once", operation)
@@ -261,8 +280,13 @@ class MetadataApi:
                     error = translate(exc, target=self.target, operation=operation)
                 except TypeError:
                     raise exc from None
-            if is_transient(error) and attempt < self._retry.attempts:
-                delay = self._retry.delay(attempt, self._rng)
+            retry = is_transient(error) and attempt < self._retry.attempts
+            if retry and operation in UNSAFE_TO_REPEAT and isinstance(error, AnswerTimedOut):
+                retry = False
+            delay = self._retry.delay(attempt, self._rng) if retry else 0.0
+            if retry and deadline is not None and time.monotonic() + delay >= deadline:
+                retry = False
+            if retry:
                 log.info("%s failed (%s); retry %d in %.1fs", operation, error, attempt, delay)
                 self._sleep(delay)
                 continue
@@ -375,9 +399,11 @@ class MetadataApi:
             raise OrgError("deploy: the org returned no deploy id", target=self.target, operation="deploy")
         return deploy_id
 
-    def check_deploy_status(self, deploy_id: str, *, include_details: bool = True) -> DeployStatus:
-        """The current state of a deploy."""
-        response = self._call("checkDeployStatus", deploy_id, include_details)
+    def check_deploy_status(
+        self, deploy_id: str, *, include_details: bool = True, deadline: float | None = None
+    ) -> DeployStatus:
+        """The current state of a deploy (retries stop at `deadline`, a `time.monotonic()` value)."""
+        response = self._call("checkDeployStatus", deploy_id, include_details, deadline=deadline)
         results = _soap.children(response, "result")
         if not results:
             raise OrgError(
@@ -406,6 +432,40 @@ class MetadataApi:
             component_failures=tuple(failures),
             component_successes=tuple(successes),
         )
+
+    def tooling_query(self, soql: str, *, operation: str = "tooling query") -> list[dict[str, Any]]:
+        """Run a SOQL query on the Tooling API (``GET /services/data/vXX.X/tooling/query``); its records."""
+        url = f"{self._session.instance_url.rstrip('/')}/services/data/v{self._session.api_version}/tooling/query/"
+
+        def send() -> list[dict[str, Any]]:
+            response = self._http.get(
+                url,
+                params={"q": soql},
+                headers={"Authorization": f"Bearer {self._session.session_id}", "Accept": "application/json"},
+            )
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if response.status_code == 200 and isinstance(body, dict):
+                records = body.get("records")
+                return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+            if response.status_code >= 500 or response.status_code == 429:
+                raise TransientError(
+                    f"{operation}: HTTP {response.status_code} from {self._session.host}",
+                    target=self.target,
+                    operation=operation,
+                )
+            first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+            code = str(first.get("errorCode") or f"HTTP_{response.status_code}")
+            raise MetadataFault(
+                f"{operation}: {code}: {first.get('message', '')}".rstrip(": "),
+                fault_code=code,
+                target=self.target,
+                operation=operation,
+            )
+
+        return self._with_retries(operation, send)
 
     def cancel_deploy(self, deploy_id: str) -> None:
         """Ask the org to cancel a deploy (it may finish anyway)."""

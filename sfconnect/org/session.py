@@ -3,11 +3,47 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-__all__ = ["OrgSession", "trusting_session"]
+__all__ = ["OrgSession", "Timeouts", "trusting_session"]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long sfconnect waits for an org, in seconds (a target's ``timeouts:`` in sfconnect.yaml).
+
+    `connect` bounds opening a connection, `read` each wait for bytes of an answer (a stalled org raises a
+    timeout instead of hanging), and `deploy` the whole of following a deploy to its end.
+    """
+
+    connect: float = 10.0
+    read: float = 120.0
+    deploy: float = 3600.0
+
+    @property
+    def http(self) -> tuple[float, float]:
+        """The ``(connect, read)`` pair requests takes."""
+        return (self.connect, self.read)
+
+
+class _TimeoutSession(requests.Session):
+    """A session that never waits forever: requests sent without a timeout get the configured one.
+
+    zeep passes ``timeout=None`` when its operation timeout is unset, and simple-salesforce's login passes
+    none at all; both get `timeouts` here.
+    """
+
+    def __init__(self, timeouts: Timeouts) -> None:
+        super().__init__()
+        self.timeouts = timeouts
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeouts.http
+        return super().request(method, url, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -38,14 +74,14 @@ class OrgSession:
         return f"{self.instance_url.rstrip('/')}/services/Soap/m/{self.api_version}"
 
 
-def trusting_session(verify: str | bool) -> requests.Session:
-    """An HTTP session whose TLS trust is exactly `verify`.
+def trusting_session(verify: str | bool, timeouts: Timeouts | None = None) -> requests.Session:
+    """An HTTP session whose TLS trust is exactly `verify`, and whose requests time out (`timeouts`).
 
     With a CA bundle (a local org), the process environment is ignored: requests would otherwise let
     ``REQUESTS_CA_BUNDLE`` override the session's bundle. With the system store, the environment (proxies,
     a corporate CA bundle) applies as usual.
     """
-    http = requests.Session()
+    http = _TimeoutSession(timeouts or Timeouts())
     http.verify = verify
     if isinstance(verify, str):
         http.trust_env = False

@@ -9,11 +9,14 @@ start the embedded org, hands over its `LocalEndpoint` (instance URL, CA bundle,
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sfconnect.errors import AuthError, ConfigError
+from sfconnect.errors import AuthError, ConfigError, OrgError
+from sfconnect.org._errors import is_transient
 from sfconnect.org.auth import (
     AccessTokenAuth,
     Authenticator,
@@ -23,7 +26,7 @@ from sfconnect.org.auth import (
     UsernamePasswordAuth,
 )
 from sfconnect.org.metadata_api import MetadataApi, RetryPolicy
-from sfconnect.org.session import OrgSession, trusting_session
+from sfconnect.org.session import OrgSession, Timeouts, trusting_session
 from sfconnect.spec.project import Target
 from sfconnect.spec.refs import parse_ref, resolve_ref
 
@@ -191,19 +194,39 @@ def connect(
     *,
     api_version: str,
     retry: RetryPolicy | None = None,
+    timeouts: Timeouts | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Connection:
     """Log in and return a connection whose client renews its session once when it expires.
 
+    Logins are retried on transient faults (timeouts, dropped connections, a busy org) with the same backoff
+    as every other call; every request times out after `timeouts`.
+
     Raises:
         AuthError: the org refused the login.
+        TransientError: the org stayed unreachable or busy through every retry.
     """
+    policy = retry or RetryPolicy()
+    limits = timeouts or Timeouts()
+    rng = random.Random()  # noqa: S311 - jitter, not security
 
     def login() -> OrgSession:
-        with trusting_session(verify) as http:
-            return authenticator.login(http, api_version, target=name)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with trusting_session(verify, limits) as http:
+                    return authenticator.login(http, api_version, target=name)
+            except OrgError as exc:
+                if not is_transient(exc) or attempt >= policy.attempts:
+                    raise
+                delay = policy.delay(attempt, rng)
+                log.info("login to target %r failed (%s); retry %d in %.1fs", name, exc, attempt, delay)
+                sleep(delay)
 
     session = login()
     renew = None if isinstance(authenticator, AccessTokenAuth) else login
     if not session.session_id:
         raise AuthError("the org returned no session", target=name, operation="login")
-    return Connection(name, MetadataApi(session, target=name, renew=renew, retry=retry), authenticator)
+    api = MetadataApi(session, target=name, renew=renew, retry=policy, timeouts=limits, sleep=sleep)
+    return Connection(name, api, authenticator)

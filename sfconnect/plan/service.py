@@ -139,10 +139,52 @@ def read_live(
     return LiveState(listed=tuple(listed), components=components)
 
 
+def _migrated_originals(specs: Iterable[AppSpec]) -> set[str]:
+    """Names of the read-only Connected Apps the YAML's External Client Apps were migrated from."""
+    return {s.migrated_from.name for s in specs if isinstance(s, ExternalClientAppSpec) and s.migrated_from}
+
+
+def _migration_warnings(
+    plans: Sequence[AppPlan], specs: Sequence[AppSpec], listed: Sequence[FileProperties]
+) -> list[AppPlan]:
+    """Say where Setup's migration (Connected App -> External Client App) left the org and the YAML apart."""
+    keys = {(f.type, f.full_name) for f in listed}
+    by_name = {s.name: s for s in specs}
+    out = []
+    for plan in plans:
+        spec = by_name.get(plan.name)
+        extra = ""
+        if (
+            isinstance(spec, ExternalClientAppSpec)
+            and spec.migrated_from is not None
+            and plan.action == "create"
+            and (ComponentType.CONNECTED_APP, spec.migrated_from.name) in keys
+        ):
+            extra = (
+                f"the External Client App {plan.name} is not in the org, and its original Connected App "
+                f"{spec.migrated_from.name} is active again (Salesforce reactivates it when the migrated app is "
+                "deleted): applying creates a new External Client App with a new consumer key; to migrate again, "
+                f"use Setup's button and `sfconnect migrate {plan.name} --adopt`"
+            )
+        elif (
+            spec is not None
+            and spec.kind == "ConnectedApp"
+            and spec.state == "present"
+            and (ComponentType.EXTERNAL_CLIENT_APP, plan.name) in keys
+        ):
+            extra = (
+                f"the org has an External Client App {plan.name}: if Setup migrated the Connected App, it is "
+                f"read-only and refuses changes; run `sfconnect migrate {plan.name} --adopt`"
+            )
+        out.append(dataclasses.replace(plan, warnings=(*plan.warnings, extra)) if extra else plan)
+    return out
+
+
 def _unmanaged(
     project: Project, compiled: Sequence[CompiledApp], listed: Sequence[FileProperties]
 ) -> list[UnmanagedApp]:
     named = {(a.kind, a.name) for a in project.apps} | {(a.kind, a.name) for a in compiled}
+    named |= {("ConnectedApp", name) for name in _migrated_originals(project.apps)}
     ignore = project.config.unmanaged.ignore
     out = []
     for f in listed:
@@ -205,6 +247,7 @@ def make_plan(
         else dataclasses.replace(p, errors=(*p.errors, *missing[p.name]))
         for p in app_plans
     ]
+    app_plans = _migration_warnings(app_plans, specs, live.listed)
     plan = Plan.build(
         target,
         app_plans,

@@ -61,6 +61,7 @@ __all__ = [
     "IpRange",
     "JwtAccessTokens",
     "JwtBearerFlow",
+    "MigratedFrom",
     "OAuth",
     "RefreshTokenPolicy",
     "Scope",
@@ -574,10 +575,26 @@ class ConnectedAppSpec(_AppBase):
     kind: Literal["ConnectedApp"] = Field(description="ConnectedApp.")
 
 
+class MigratedFrom(SpecModel):
+    """The Connected App that Setup's migration ("Migrate to External Client App") created this app from."""
+
+    kind: Literal["ConnectedApp"] = Field(default="ConnectedApp", description="ConnectedApp.")
+    name: ApiName = Field(
+        description="API name of the original Connected App (Setup keeps the name: the app's own name)."
+    )
+
+
 class ExternalClientAppSpec(_AppBase):
     """An External Client App: a header plus OAuth settings and policies."""
 
     kind: Literal["ExternalClientApp"] = Field(description="ExternalClientApp.")
+    migrated_from: MigratedFrom | None = Field(
+        default=None,
+        description=(
+            "Set by `sfconnect migrate APP --adopt`: the read-only Connected App of the same name in the org is "
+            "this app's original, not an unmanaged app (plan and drift say when it is active again)."
+        ),
+    )
     distribution_state: Literal["local", "packaged"] = Field(
         default="local", description="local: used in this org; packaged: distributed in a package."
     )

@@ -34,6 +34,7 @@ __all__ = [
     "SmokeCredentials",
     "Suppression",
     "Target",
+    "Timeouts",
     "Unmanaged",
     "UsernamePasswordAuth",
 ]
@@ -158,6 +159,24 @@ class SalesforceOrg(SpecModel):
     auth: Auth = Field(description="How to log in: exactly one method.")
 
 
+class Timeouts(SpecModel):
+    """How long sfconnect waits for the target's org before it gives up with an error naming the host."""
+
+    connect: float = Field(default=10.0, gt=0, le=300, description="Seconds to open a connection to the org.")
+    read: float = Field(
+        default=120.0,
+        gt=0,
+        le=3600,
+        description="Seconds to wait for each answer of the org (login, reads, each deploy status check).",
+    )
+    deploy: float = Field(
+        default=3600.0,
+        gt=0,
+        le=86400,
+        description="Seconds apply and status follow a deploy before they stop (the deploy goes on in the org).",
+    )
+
+
 class Target(SpecModel):
     """Where apps are deployed: an embedded local org or a Salesforce org, and what goes there."""
 
@@ -165,6 +184,9 @@ class Target(SpecModel):
     salesforce: SalesforceOrg | None = Field(default=None, description="A Salesforce org.")
     apps: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
         default=("*",), description="Which apps go to this target: app names or globs (default: all)."
+    )
+    timeouts: Timeouts = Field(
+        default_factory=Timeouts, description="Network timeouts for this target's org (seconds)."
     )
     overrides: dict[str, dict[str, Any]] = Field(
         default_factory=dict,

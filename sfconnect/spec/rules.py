@@ -292,6 +292,16 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
             f"arrived in 60.0); the project uses {api_version}",
             hint="set api_version: '60.0' or later in sfconnect.yaml",
         )
+    if isinstance(app, ExternalClientAppSpec) and app.migrated_from and app.migrated_from.name != app.name:
+        out.add(
+            "error",
+            "migrated_from",
+            ("migrated_from", "name"),
+            f"migrated_from names the Connected App '{app.migrated_from.name}', but Setup's migration keeps the "
+            f"app's name: the original of '{app.name}' is the Connected App '{app.name}'",
+            hint=f"write 'migrated_from: {{name: {app.name}}}', or remove migrated_from for an app created "
+            "side by side",
+        )
     if (
         isinstance(app, ConnectedAppSpec)
         and not app.contact.email
@@ -585,6 +595,16 @@ def _check_value(out: _Collector, loc: Loc, xsd_type: str, value: object) -> Non
         out.add("error", "metadata_type", loc, f"expected {xsd_type}, got {type(value).__name__}")
 
 
+def _duplicate_hint(first: AppSpec, second: AppSpec) -> str:
+    if {first.kind, second.kind} == {"ConnectedApp", "ExternalClientApp"}:
+        return (
+            f"API names are unique per kind in YAML: if Setup migrated the Connected App {first.name} to an External "
+            f"Client App, run `sfconnect migrate {first.name} --adopt` (it keeps the External Client App, recording "
+            "the Connected App as its original); otherwise rename one app"
+        )
+    return "API names are unique per org: rename one app or remove the duplicate"
+
+
 def unique_names(apps: Sequence[AppSpec]) -> list[Issue]:
     """An app name may be declared once per project (across all files)."""
     issues: list[Issue] = []
@@ -604,7 +624,7 @@ def unique_names(apps: Sequence[AppSpec]) -> list[Issue]:
                     line,
                     column,
                     (*(src.loc if src else ()), "name"),
-                    "API names are unique per org: rename one app or remove the duplicate",
+                    _duplicate_hint(first[app.name], app),
                 )
             )
         else:

@@ -219,3 +219,27 @@ def test_gitlab_drift_and_mr_plan_warn_on_exit_code_2_and_scripts_use_pipefail()
         if isinstance(job, dict) and "script" in job:
             assert job["script"][0] == "set -o pipefail", name
     assert "allow_failure" not in pipeline["apply:production"]
+
+
+def _org_jobs(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    """(job id, job, target) of every job that applies to or checks drift of a target org."""
+    found = []
+    for job_id, job in workflow.get("jobs", {}).items():
+        for step in job.get("steps", []):
+            with_ = step.get("with") or {}
+            if with_.get("command") in ("apply", "drift") and with_.get("target"):
+                found.append((job_id, job, str(with_["target"])))
+    return found
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_applies_and_drift_checks_sit_in_a_concurrency_group_per_target(path: Path) -> None:
+    workflow = _load(path)
+    for job_id, job, target in _org_jobs(workflow):
+        group = str((job.get("concurrency") or workflow.get("concurrency") or {}).get("group", ""))
+        wanted = "${{ matrix.target }}" if "matrix.target" in target else target
+        assert wanted in group, (
+            f"{path.name}: job {job_id} for target {target} has concurrency group {group!r}"
+        )
+        cancel = (job.get("concurrency") or workflow.get("concurrency") or {}).get("cancel-in-progress")
+        assert cancel is False, f"{path.name}: job {job_id} would cancel a running deploy or check"

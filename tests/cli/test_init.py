@@ -208,7 +208,7 @@ def test_an_existing_gitignore_gets_only_the_missing_entries(
     assert lines[:3] == ["node_modules/", "/.sfconnect", "*.key"]
     assert lines[3] == ""
     assert lines[4].startswith("# sfconnect")
-    assert lines[5:] == ["*.p12", "*.pfx"]
+    assert lines[5:] == ["*.key.old", "*.p12", "*.pfx"]
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ def test_gitignore_addition_starts_on_its_own_line(existing: str | None, expecte
 
 
 def test_a_gitignore_with_every_entry_is_left_alone() -> None:
-    assert gitignore_addition(".sfconnect\n*.key\n  *.p12  \n/*.pfx\n") == ""
+    assert gitignore_addition(".sfconnect\n*.key\n*.key.old\n  *.p12  \n/*.pfx\n") == ""
     merged = "x\n" + gitignore_addition("x\n")
     assert gitignore_addition(merged) == ""
 

@@ -70,3 +70,19 @@ def test_credentials_probes_follow_the_rest_secret_setting(served_orgs: dict[str
     assert statuses["credentials.read_secret"][0] == "matches"
     assert statuses["credentials.staged"][0] == "not run"
     assert "REST API" in statuses["credentials.staged"][1]
+
+
+def test_user_agent_default_is_not_run_where_an_admin_blocked_the_flow(
+    served_orgs: dict[str, ServedOrg],
+) -> None:
+    # Salesforce Help, "Block Authorization Flows to Improve Security": the user-agent flow is allowed by default
+    # and an admin may block it (OauthOidcSettings.blockOAuthUsrAgtFlow); the default is then not observable.
+    org = served_orgs["default"]
+    org.handle.org.set_setting("user_agent_flows_blocked", True)
+    try:
+        report = org.run(only=("oauth",))
+    finally:
+        org.handle.org.set_setting("user_agent_flows_blocked", False)
+    statuses = {r.probe_id: (r.status, r.reason) for r in report.results}
+    status, reason = statuses["oauth.user_agent_default"]
+    assert status == "not run" and "admin" in reason

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from sfconnect.localorg import LocalOrg, local_org_dir, open_local_org
+from sfconnect.localorg import LocalOrg, local_org_dir, open_local_org, serve_local_org
 from sfconnect.localorg import credentials_api as org_api
 from tests.e2e.conftest import Cli, CliResult
 
@@ -252,7 +252,9 @@ def test_rotate_promotes_nothing_when_smoke_fails_on_the_staged_credentials(
 
     monkeypatch.setattr(LocalOrg, "app_credentials", no_staged)
     sink = tmp_path / "never.json"
-    result = cli("rotate", APP, "-C", str(proj), "--to", f"file:{sink}", environ=ENV)
+    # served in this process, so that the patched org answers (commands otherwise share a detached server)
+    with serve_local_org(local_org_dir(proj, "default")):
+        result = cli("rotate", APP, "-C", str(proj), "--to", f"file:{sink}", environ=ENV)
     assert result.code == 1
     assert "2. FAILED" in result.out and "nothing promoted" in result.out
     assert _primary(proj) == before and not sink.exists()

@@ -266,6 +266,10 @@ def test_same_name_for_both_kinds_imports_the_external_client_app_and_names_its_
     assert [a.kind for a in result.apps] == ["ExternalClientApp"] and not result.errors
     [note] = [w for w in result.warnings if w.code == "migrated-original"]
     assert "migrated original" in note.message
+    # the YAML records the original, as `migrate --adopt` does, so plan and drift do not call it unmanaged
+    [app] = result.apps
+    assert app.data["migrated_from"] == {"kind": "ConnectedApp", "name": "Web"}
+    assert list(app.data).index("migrated_from") == list(app.data).index("name") + 1
     chosen = import_components([_ca(), eca], kind="ConnectedApp")
     assert [a.kind for a in chosen.apps] == ["ConnectedApp"] and not chosen.errors
     with pytest.raises(MetadataError, match="no app named Nope"):

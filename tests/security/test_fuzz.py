@@ -409,6 +409,8 @@ def _plan_cases(rng: random.Random, doc: dict[str, Any]) -> Iterator[tuple[str, 
                 ("saved", "created_at"),
                 ("saved", "sfconnect_version"),
             )
+        # what a file can hold: JSON object keys are strings (a list edited into a dict above may carry int keys)
+        mutated = json.loads(json.dumps(mutated))
         resign = rng.random() < 0.5
         if resign and isinstance(mutated.get("saved"), dict):
             mutated["saved"]["digest"] = plan_digest(mutated)
