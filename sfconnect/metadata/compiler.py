@@ -106,8 +106,8 @@ ECA_OPTIONAL_CHILD_SUFFIXES: dict[str, str] = {ComponentType.ECA_SAML_POLICIES: 
 
 def eca_component_names(app: ExternalClientAppSpec) -> dict[str, str]:
     """The child component names of an External Client App (type -> full name), optional children included
-    when the app's ``metadata:`` block declares them."""
-    suffixes = dict(ECA_CHILD_SUFFIXES)
+    when the app's ``metadata:`` block declares them (an installed app's: those only)."""
+    suffixes = {} if app.installed else dict(ECA_CHILD_SUFFIXES)
     suffixes.update({t: _suffix(t) for t in app.metadata if t != ComponentType.EXTERNAL_CLIENT_APP})
     names = {t: f"{app.name}{suffix}" for t, suffix in suffixes.items()}
     custom: Mapping[str, str] = getattr(app, "component_names", None) or {}
@@ -203,7 +203,30 @@ def _compile_connected_app(app: ConnectedAppSpec, files: FileReader) -> Compiled
     )
 
 
+def _compile_installed_app(app: ExternalClientAppSpec) -> CompiledApp:
+    """An app installed from a package: only the components its ``metadata:`` block declares, as written (the
+    header and settings belong to the package)."""
+    paths: dict[tuple[str, str], str] = {}
+    names = eca_component_names(app)
+    components = []
+    for type_name in sorted(app.metadata):
+        child = _Builder(type_name, paths)
+        child.set("externalClientApplication", app.name, None)
+        child.set("label", names[type_name], None)
+        child.merge_escape_hatch(app)
+        components.append(normalize(Component.build(type_name, names[type_name], child.fields)))
+    return CompiledApp(
+        name=app.name,
+        kind="ExternalClientApp",
+        components=tuple(components),
+        yaml_paths=paths,
+        installed=True,
+    )
+
+
 def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) -> CompiledApp:
+    if app.installed:
+        return _compile_installed_app(app)
     paths: dict[tuple[str, str], str] = {}
     secrets: dict[tuple[str, str], str] = {}
     names = eca_component_names(app)
@@ -310,4 +333,5 @@ def compile_app(app: AppSpec, *, files: FileReader, api_version: str | None = No
         yaml_paths=compiled.yaml_paths,
         secret_refs=compiled.secret_refs,
         source=source,
+        installed=compiled.installed,
     )

@@ -406,6 +406,9 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     apps = [
         c for c in components if c.type in (ComponentType.CONNECTED_APP, ComponentType.EXTERNAL_CLIENT_APP)
     ]
+    parents = {c.parent for c in components}
+    if not apps and len(parents) == 1 and None not in parents:
+        return _decompile_installed(components)
     if len(apps) != 1:
         raise MetadataError(f"expected one app, got {len(apps)} app components")
     app_component = apps[0]
@@ -444,9 +447,75 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     )
 
 
+def _decompile_installed(components: Sequence[Component]) -> DecompiledApp:
+    """Children of an External Client App whose header is not among them (an app installed from a package, or
+    a header kept elsewhere): an app with ``installed: true`` holding each child, as written, under
+    ``metadata:``."""
+    name = str(components[0].parent)
+    ctx = _Context(name)
+    for component in components:
+        ctx.nil(component)
+        if ctx.dropped(component):
+            ctx.notes.append(
+                Issue(
+                    "warning",
+                    "consumer-secret-dropped",
+                    f"{component.type} {component.full_name}: the file holds a consumer secret, which an installed "
+                    "app's package owns: not imported",
+                    component.source,
+                )
+            )
+    wanted = [import_equivalent(c) for c in components]
+    metadata: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for component in sorted(wanted, key=lambda c: c.type):
+        if component.type in metadata:
+            raise MetadataError(
+                f"External Client App {name!r} has two {component.type} components ({names[component.type]}, "
+                f"{component.full_name}): one app has one of each",
+                path=component.source,
+            )
+        fields = _escape_diff(component.fields, Record())
+        fields.pop("externalClientApplication", None)
+        if fields.get("label") == component.full_name:
+            del fields["label"]
+        metadata[component.type] = fields
+        names[component.type] = component.full_name
+    data: dict[str, Any] = {
+        "kind": "ExternalClientApp",
+        "name": name,
+        "installed": True,
+        "metadata": metadata,
+    }
+    custom = {t: n for t, n in names.items() if n != child_name(name, t)}
+    if custom:
+        data["component_names"] = custom
+    ctx.notes.append(
+        Issue(
+            "warning",
+            "installed-app",
+            f"{', '.join(sorted(c.source or c.full_name for c in components))}: External Client App {name}, "
+            "to which these components belong, is not among the files (an app installed from a package, or "
+            "its header kept elsewhere): imported with installed: true, its components kept under metadata: "
+            "as written",
+            components[0].source,
+        )
+    )
+    _verify(data, wanted, ctx.files)
+    return DecompiledApp(
+        name=name,
+        kind="ExternalClientApp",
+        data=data,
+        files=dict(ctx.files),
+        notes=tuple(ctx.notes),
+        components=tuple(components),
+    )
+
+
 _KEY_ORDER = (
     "kind",
     "name",
+    "installed",
     "label",
     "description",
     "contact",
