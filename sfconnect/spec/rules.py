@@ -12,7 +12,7 @@ import difflib
 import fnmatch
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -20,7 +20,13 @@ from pydantic import BaseModel
 from sfconnect._types import Loc, Severity
 from sfconnect.errors import Issue
 from sfconnect.spec._wsdl import API_VERSION, ENUMS, TYPES
-from sfconnect.spec.models import NAMESPACE_PREFIX, AppSpec, ConnectedAppSpec, ExternalClientAppSpec
+from sfconnect.spec.models import (
+    NAMESPACE_PREFIX,
+    AppSpec,
+    ConnectedAppSpec,
+    EcaChildType,
+    ExternalClientAppSpec,
+)
 from sfconnect.spec.project import ProjectConfig
 from sfconnect.spec.scopes import ECA_ONLY_SCOPES, UnknownScopeError, canonical_scope
 from sfconnect.spec.switches import SWITCHES
@@ -37,25 +43,15 @@ __all__ = [
 
 Locator = Callable[[Loc], tuple[str, int, int]]
 
-_ECA_TYPES = (
-    "ExternalClientApplication",
-    "ExtlClntAppOauthSettings",
-    "ExtlClntAppGlobalOauthSettings",
-    "ExtlClntAppOauthConfigurablePolicies",
-    "ExtlClntAppConfigurablePolicies",
-    "ExtlClntAppSamlConfigurablePolicies",
-    "ExtlClntAppMobileSettings",
-    "ExtlClntAppMobileConfigurablePolicies",
-    "ExtlClntAppNotificationSettings",
-    "ExtlClntAppPushSettings",
-    "ExtlClntAppPushConfigurablePolicies",
-    "ExtlClntAppCanvasSettings",
-    "ExtlClntAppOauthSecuritySettings",
-)
+_ECA_TYPES = ("ExternalClientApplication", *get_args(EcaChildType))
+"""The escape hatch's component types of an External Client App: its header and the child types of
+`models.EcaChildType` (one list of them, there)."""
 COMPILER_FIELDS = frozenset(
     {"externalClientApplication", "consumerKey", "consumerSecret", "oauthLink", "orgScopedExternalApp"}
 )
-_BUILT_BY_THE_COMPILER = frozenset(_ECA_TYPES[:5]) | {"ConnectedApp"}
+_BUILT_BY_THE_COMPILER = frozenset(_ECA_TYPES[:5]) | {
+    "ConnectedApp"
+}  # the header and the 4 children of every app
 
 ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
     "ConnectedApp": {"ConnectedApp": frozenset(TYPES["ConnectedApp"]) - COMPILER_FIELDS},
