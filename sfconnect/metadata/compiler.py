@@ -37,6 +37,8 @@ __all__ = [
     "eca_component_names",
 ]
 
+_Paths = dict[tuple[str, str], str]
+
 FileReader = Callable[[str], str]
 """Reads a ``file:`` reference (a certificate) and returns its text; raises `MetadataError` when missing."""
 
@@ -203,33 +205,51 @@ def _compile_connected_app(app: ConnectedAppSpec, files: FileReader) -> Compiled
     )
 
 
-def _compile_installed_app(app: ExternalClientAppSpec) -> CompiledApp:
-    """An app installed from a package: only the components its ``metadata:`` block declares, as written (the
-    header and settings belong to the package)."""
-    paths: dict[tuple[str, str], str] = {}
-    names = eca_component_names(app)
+def _child_builder(
+    app: ExternalClientAppSpec, type_name: str, names: Mapping[str, str], paths: _Paths
+) -> _Builder:
+    """A child component's builder, with its reference to the app and its label (its name) set."""
+    child = _Builder(type_name, paths)
+    child.set("externalClientApplication", app.name, None)
+    child.set("label", names.get(type_name, f"{app.name}{_suffix(type_name)}"), None)
+    return child
+
+
+def _finish(
+    app: ExternalClientAppSpec,
+    builders: Mapping[str, _Builder],
+    names: Mapping[str, str],
+    paths: _Paths,
+    secrets: _Paths,
+) -> CompiledApp:
+    """The app's components: each builder with the escape hatch merged in, named and normalised."""
     components = []
-    for type_name in sorted(app.metadata):
-        child = _Builder(type_name, paths)
-        child.set("externalClientApplication", app.name, None)
-        child.set("label", names[type_name], None)
-        child.merge_escape_hatch(app)
-        components.append(normalize(Component.build(type_name, names[type_name], child.fields)))
+    for b in builders.values():
+        b.merge_escape_hatch(app)
+        name = (
+            app.name
+            if b.type == ComponentType.EXTERNAL_CLIENT_APP
+            else names.get(b.type, child_name(app.name, b.type))
+        )
+        components.append(normalize(Component.build(b.type, name, b.fields)))
     return CompiledApp(
         name=app.name,
         kind="ExternalClientApp",
         components=tuple(components),
         yaml_paths=paths,
-        installed=True,
+        secret_refs=secrets,
+        installed=app.installed,
     )
 
 
 def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) -> CompiledApp:
-    if app.installed:
-        return _compile_installed_app(app)
-    paths: dict[tuple[str, str], str] = {}
-    secrets: dict[tuple[str, str], str] = {}
+    paths: _Paths = {}
+    secrets: _Paths = {}
     names = eca_component_names(app)
+    if app.installed:  # from a package: only the components its metadata: block declares, as written
+        return _finish(
+            app, {t: _child_builder(app, t, names, paths) for t in sorted(app.metadata)}, names, paths, {}
+        )
     header = _Builder(ComponentType.EXTERNAL_CLIENT_APP, paths)
     builders = {header.type: header}
     child_types = [ComponentType.ECA_POLICIES]
@@ -241,28 +261,14 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
         ]
     child_types += [t for t in app.metadata if t != header.type and t not in child_types]
     for type_name in child_types:
-        child = _Builder(type_name, paths)
-        child.set("externalClientApplication", app.name, None)
-        child.set("label", names.get(type_name, f"{app.name}{_suffix(type_name)}"), None)
-        builders[type_name] = child
+        builders[type_name] = _child_builder(app, type_name, names, paths)
     policies = builders[ComponentType.ECA_POLICIES]
     policies.set("isEnabled", True, None)
     policies.set("isOauthPluginEnabled", app.oauth is not None, None)
     policies.set("isSamlPluginEnabled", ComponentType.ECA_SAML_POLICIES in app.metadata, None)
     _encode_rows(app, builders, files)
     _secret(app, secrets, paths)
-    components = []
-    for b in builders.values():
-        b.merge_escape_hatch(app)
-        name = app.name if b.type == header.type else names.get(b.type, f"{app.name}{_suffix(b.type)}")
-        components.append(normalize(Component.build(b.type, name, b.fields)))
-    return CompiledApp(
-        name=app.name,
-        kind="ExternalClientApp",
-        components=tuple(components),
-        yaml_paths=paths,
-        secret_refs=secrets,
-    )
+    return _finish(app, builders, names, paths, secrets)
 
 
 def child_name(app_name: str, type_name: str) -> str:
