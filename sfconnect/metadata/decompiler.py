@@ -501,6 +501,7 @@ def _decompile_installed(components: Sequence[Component]) -> DecompiledApp:
             components[0].source,
         )
     )
+    _escape_notes(ctx, metadata, wanted, "belongs to an installed app")
     _verify(data, wanted, ctx.files)
     return DecompiledApp(
         name=name,
@@ -675,18 +676,25 @@ def _fit(data: dict[str, Any], components: Sequence[Component], ctx: _Context) -
         data["metadata"] = {t: block[t] for t in sorted(block)}
         data = _order(data)
         spec = _ADAPTER.validate_python(_freeze(data))
+    _escape_notes(ctx, escaped, components, "has no YAML word here")
+    _verify(data, components, ctx.files)
+    return data
+
+
+def _escape_notes(
+    ctx: _Context, escaped: Mapping[str, Mapping[str, Any]], components: Sequence[Component], why: str
+) -> None:
+    """Name every value sent to the escape hatch, at the file it came from."""
     for type_name, fields in sorted(escaped.items()):
         for path in _leaves(f"metadata.{type_name}", fields):
             ctx.notes.append(
                 Issue(
                     "warning",
                     "escape-hatch",
-                    f"app {ctx.name}: {path} has no YAML word here: kept in the metadata: escape hatch",
+                    f"app {ctx.name}: {path} {why}: kept in the metadata: escape hatch",
                     next((c.source for c in components if c.type == type_name), components[0].source),
                 )
             )
-    _verify(data, components, ctx.files)
-    return data
 
 
 def _newest_field(components: Sequence[Component]) -> tuple[tuple[int, int], str] | None:

@@ -526,6 +526,13 @@ _NEWER_ECA = {
     <label>Newer_glbloauth</label>
 </ExtlClntAppGlobalOauthSettings>
 """,
+    "extlClntAppOauthPolicies/Pkg_policy.ecaOauthPlcy-meta.xml": """<?xml version="1.0" encoding="UTF-8"?>
+<ExtlClntAppOauthConfigurablePolicies xmlns="http://soap.sforce.com/2006/04/metadata">
+    <externalClientApplication>ns__Pkg</externalClientApplication>
+    <ipRelaxationPolicyType>Bypass</ipRelaxationPolicyType>
+    <label>Pkg_policy</label>
+</ExtlClntAppOauthConfigurablePolicies>
+""",
     "extlClntAppOauthSecuritySettings/Newer_sec.ecaOauthSecurity-meta.xml": """<?xml version="1.0" encoding="UTF-8"?>
 <ExtlClntAppOauthSecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata">
     <externalClientApplication>Newer</externalClientApplication>
@@ -552,13 +559,19 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
         "import", "-C", str(root), "--from-source", str(tmp_path / "tree"), "--out", str(root / "apps")
     )
     assert result.code == 1, result.err
-    assert sorted(p.name for p in (root / "apps").glob("*.yaml")) == ["Good.yaml", "Newer.yaml"]
+    assert sorted(p.name for p in (root / "apps").glob("*.yaml")) == [
+        "Good.yaml",
+        "Newer.yaml",
+        "ns__Pkg.yaml",
+    ]
+    assert "installed: true" in (root / "apps" / "ns__Pkg.yaml").read_text()  # its header is not in the tree
     assert "Broken.connectedApp-meta.xml" in result.err and "Skipped" in result.err
     for named in (
         "metadata.ConnectedApp.developerName",
         "metadata.ConnectedApp.version",
         "metadata.ExtlClntAppGlobalOauthSettings.isEnforceRefreshTokenTTL",
         "metadata.ExtlClntAppOauthSecuritySettings.somethingNew",
+        "metadata.ExtlClntAppOauthConfigurablePolicies.ipRelaxationPolicyType",
     ):
         assert named in result.err, named
     assert "require_dpop: true" in (root / "apps" / "Newer.yaml").read_text()  # a field with a YAML word
@@ -570,7 +583,7 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
     exported = {(c.type, c.full_name): c for c in read_source_tree(out)}
     skipped: list[object] = []
     original = read_source_tree(tmp_path / "tree", skipped=skipped)  # type: ignore[arg-type]
-    assert len(skipped) == 1 and len(original) == 4
+    assert len(skipped) == 1 and len(original) == 5
     for component in original:
         assert exported[(component.type, component.full_name)] == import_equivalent(component), (
             component.source
