@@ -7,8 +7,8 @@ intent-level snake_case; the camelCase Metadata API names live in `metadata/` (a
 
 Defaults are Salesforce's defaults, with one exception: `AuthorizationCodeFlow.require_pkce` defaults to
 true for both kinds (Salesforce's default is false for Connected Apps, true for External Client Apps).
-Where each value goes in metadata (or whether it is an org-wide setting or intent only) is recorded in
-`switches.py`.
+Where each value goes in metadata (or whether it is an org-wide setting or intent only) is recorded in the
+field map, ``sfconnect/metadata/fieldmap.py``; `switches.py` keeps where and since, which validation needs.
 
 Models are frozen; scope names are normalised on validation (see `scopes.py`); secrets are references only
 (see `refs.py`).
