@@ -26,7 +26,7 @@ from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiler import NIL, child_name, compile_app
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.schema import ComponentType, field_at
-from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
+from sfconnect.spec.models import NAMESPACE_PREFIX, AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.rules import app_rules
 
 __all__ = [
@@ -412,6 +412,18 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     if len(apps) != 1:
         raise MetadataError(f"expected one app, got {len(apps)} app components")
     app_component = apps[0]
+    children = [c for c in components if c is not app_component]
+    if app_component.type == ComponentType.EXTERNAL_CLIENT_APP and NAMESPACE_PREFIX.match(
+        app_component.full_name
+    ):
+        # a package's app (ns__App): its header is the package's, its children the subscriber's to manage
+        if not children or any(c.parent != app_component.full_name for c in children):
+            raise MetadataError(
+                f"External Client App {app_component.full_name} is installed from a package (its name has the "
+                "package's namespace prefix) and the files hold none of its policies: nothing of it to manage",
+                path=app_component.source,
+            )
+        return _decompile_installed(children, header=app_component)
     if app_component.type == ComponentType.CONNECTED_APP and len(components) != 1:
         raise MetadataError("a Connected App is one component", path=app_component.source)
     for child in components:
@@ -447,10 +459,12 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     )
 
 
-def _decompile_installed(components: Sequence[Component]) -> DecompiledApp:
-    """Children of an External Client App whose header is not among them (an app installed from a package, or
-    a header kept elsewhere): an app with ``installed: true`` holding each child, as written, under
-    ``metadata:``."""
+def _decompile_installed(
+    components: Sequence[Component], *, header: Component | None = None
+) -> DecompiledApp:
+    """Children of an External Client App whose header is not among them (a header kept elsewhere), or whose
+    header is a package's (`header`, named ``ns__App``): an app with ``installed: true`` holding each child, as
+    written, under ``metadata:``."""
     name = str(components[0].parent)
     ctx = _Context(name)
     for component in components:
@@ -490,14 +504,18 @@ def _decompile_installed(components: Sequence[Component]) -> DecompiledApp:
     custom = {t: n for t, n in names.items() if n != child_name(name, t)}
     if custom:
         data["component_names"] = custom
+    where = (
+        "is installed from a package (its header is the package's and is not imported)"
+        if header is not None
+        else "is not among the files (an app installed from a package, or its header kept elsewhere)"
+    )
     ctx.notes.append(
         Issue(
             "warning",
             "installed-app",
             f"{', '.join(sorted(c.source or c.full_name for c in components))}: External Client App {name}, "
-            "to which these components belong, is not among the files (an app installed from a package, or "
-            "its header kept elsewhere): imported with installed: true, its components kept under metadata: "
-            "as written",
+            f"to which these components belong, {where}: imported with installed: true, its components kept "
+            "under metadata: as written",
             components[0].source,
         )
     )
@@ -509,7 +527,7 @@ def _decompile_installed(components: Sequence[Component]) -> DecompiledApp:
         data=data,
         files=dict(ctx.files),
         notes=tuple(ctx.notes),
-        components=tuple(components),
+        components=(header, *components) if header is not None else tuple(components),
     )
 
 

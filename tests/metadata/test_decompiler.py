@@ -276,6 +276,28 @@ def test_children_without_their_app_import_as_an_installed_app_and_compile_back(
     assert compiled.installed and compiled.components == (normalize(orphan),)
 
 
+def test_a_packaged_app_with_its_header_imports_its_policies_as_an_installed_app() -> None:
+    # the header of an app installed from a package carries the package's namespace (ns__App): the subscriber
+    # cannot deploy it, only the app's policies
+    header = Component.build("ExternalClientApplication", "ns__Pkg", {"label": "Pkg"})
+    policy = Component.build(
+        "ExtlClntAppOauthConfigurablePolicies",
+        "ns__Pkg_oauthPlcy",
+        {
+            "externalClientApplication": "ns__Pkg",
+            "label": "ns__Pkg_oauthPlcy",
+            "ipRelaxationPolicyType": "Bypass",
+        },
+    )
+    app = decompile_app((header, policy))
+    assert app.data["installed"] is True and "label" not in app.data and "component_names" not in app.data
+    assert app.data["metadata"] == {
+        "ExtlClntAppOauthConfigurablePolicies": {"ipRelaxationPolicyType": "Bypass"}
+    }
+    with pytest.raises(MetadataError, match="installed from a package"):
+        decompile_app((header,))
+
+
 def test_same_name_for_both_kinds_imports_the_external_client_app_and_names_its_migrated_original() -> None:
     # Salesforce Help, "Connected App to External Client App Migration": the Connected App stays as a read-only
     # version beside the External Client App of the same name.
