@@ -1,7 +1,7 @@
 """The ``sfconnect migrate`` service: check one Connected App, adopt Setup's migration, or go side by side.
 
 - `check` reads the Connected App from the org (or compiles it from the YAML when the org lacks it) and builds
-  the report of `sfconnect.migrate.report`.
+  the report of `sfconnect.migrate._report`.
 - `adopt` runs after Setup's "Migrate to External Client App" button: the org holds the read-only Connected
   App and an External Client App of the same name. It rewrites the app's YAML entry as that External Client
   App (``kind: ExternalClientApp``, the same name and settings, ``migrated_from:`` naming the original).
@@ -20,15 +20,24 @@ from sfconnect.metadata.component import Component
 from sfconnect.metadata.migration import assess, set_fields, to_external_client_app
 from sfconnect.metadata.schema import ComponentType
 from sfconnect.metadata.xmlio import read_component
-from sfconnect.migrate.report import MigrationReport, build_report
-from sfconnect.migrate.yaml_edit import entry_data, replace_entry, write_new_file
+from sfconnect.migrate._report import MigrationReport, build_report
+from sfconnect.migrate._yaml_edit import entry_data, replace_entry, write_new_file
 from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
 from sfconnect.plan.service import ALL_APP_TYPES, file_reader
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 
-__all__ = ["AdoptResult", "LiveApp", "SideBySideResult", "adopt", "check", "read_app", "side_by_side"]
+__all__ = [
+    "AdoptResult",
+    "LiveApp",
+    "SideBySideResult",
+    "adopt",
+    "check",
+    "read_app",
+    "side_by_side",
+    "side_by_side_warnings",
+]
 
 _CA = ComponentType.CONNECTED_APP
 _ECA = ComponentType.EXTERNAL_CLIENT_APP
@@ -246,3 +255,20 @@ def side_by_side(project: Project, name: str, new_name: str) -> SideBySideResult
         header = f"# yaml-language-server: $schema={'../' * depth}{schema}\n" + header
     write_new_file(path, data, header)
     return SideBySideResult(path, tuple(notes))
+
+
+def side_by_side_warnings(project: Project, name: str, new_name: str, file: Path) -> list[str]:
+    """Where the project (read again after `side_by_side` wrote `file`) would leave the new app out: its
+    ``apps:`` patterns, and each target that takes `name` but not `new_name`."""
+    warnings: list[str] = []
+    if all(a.name != new_name for a in project.apps):
+        warnings.append(
+            f"the project's `apps:` patterns do not include {file.name}: add it to sfconnect.yaml"
+        )
+    for target in sorted(project.config.targets):
+        names = {a.name for a in project.apps_for_target(target)}
+        if name in names and new_name not in names:
+            warnings.append(
+                f"target {target!r} takes {name} but not {new_name}: add {new_name} to its `apps:`"
+            )
+    return warnings
