@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,12 +107,25 @@ class InitFacts:
     bound: frozenset[str]
 
 
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a module body, those inside ``if``/``try`` blocks included (``if TYPE_CHECKING:``
+    imports name what a lazy ``__getattr__`` gives)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _module_level(node.body)
+            yield from _module_level(node.orelse)
+        elif isinstance(node, ast.Try):
+            for block in (node.body, node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+                yield from _module_level(block)
+
+
 def read_init(path: Path) -> InitFacts:
     """The docstring, the literal ``__all__`` (None when absent or not a literal list) and the names bound."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     exports: tuple[str, ...] | None = None
     bound: set[str] = set()
-    for node in tree.body:
+    for node in _module_level(tree.body):
         if isinstance(node, ast.ImportFrom | ast.Import):
             bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
         elif isinstance(node, ast.FunctionDef | ast.ClassDef):
@@ -377,6 +391,27 @@ def test_an_init_without_docstring_or_with_undefined_exports_is_reported(
         "sfconnect.pkg.__all__ names private names ['_x']",
         "sfconnect.pkg.__all__ does not name its public modules ['a']",
     ]
+
+
+def test_names_a_lazy_init_imports_for_type_checking_count_as_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "sfconnect/pkg/__init__.py": (
+                '"""Offers Thing, loaded on first use."""\n'
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n    from sfconnect.pkg.a import Thing\n"
+                "def __getattr__(name):\n    ...\n"
+                '__all__ = ["Thing", "a"]\n'
+            ),
+            "sfconnect/pkg/a.py": "class Thing: ...\n",
+        },
+    )
+    _pretend_root(monkeypatch, tmp_path)
+
+    assert init_problems(tmp_path / "sfconnect" / "pkg") == []
 
 
 def test_importing_another_packages_private_module_is_a_crossing(
