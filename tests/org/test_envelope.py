@@ -12,14 +12,14 @@ https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_ca
 from __future__ import annotations
 
 import functools
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
 import pytest
 
 from sfconnect import _wsdl_table
-from sfconnect.org import _envelope
+from sfconnect.org import _envelope, _soap
 
 REPLAYS = Path(__file__).resolve().parents[1] / "localorg" / "replays"
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
@@ -92,11 +92,14 @@ def _parts(envelope: Any) -> tuple[Any, Any]:
 @functools.cache
 def _zeep() -> tuple[Any, Any]:
     import simple_salesforce
-    from zeep import Client
+    import zeep
 
     wsdl = Path(simple_salesforce.__file__).resolve().parent / "metadata.wsdl"
-    client = Client(wsdl.as_uri())
-    service = client.create_service(f"{{{MD_NS}}}MetadataBinding", "https://example.invalid/services/Soap/m/63.0")
+    make_client: Any = zeep.Client  # untyped
+    client = make_client(wsdl.as_uri())
+    service = client.create_service(
+        f"{{{MD_NS}}}MetadataBinding", "https://example.invalid/services/Soap/m/63.0"
+    )
     return client, service
 
 
@@ -107,14 +110,18 @@ def test_envelope_is_what_zeep_builds_from_the_official_wsdl(
     client, service = _zeep()
     header = client.get_element("ns0:SessionHeader")(sessionId=SESSION)
     theirs = client.create_message(service, operation, *zeep_args, _soapheaders=[header])
-    ours = ET.fromstring(_envelope.request(operation, SESSION, params))
+    ours = SafeET.fromstring(_envelope.request(operation, SESSION, params))
     assert _shape(ours) == _shape(theirs)
 
 
 @pytest.mark.parametrize(
     ("replay", "operation", "params"),
     [
-        ("22-sf-listMetadata.http", "listMetadata", {"queries": [{"type": "ConnectedApp"}], "asOfVersion": 62.0}),
+        (
+            "22-sf-listMetadata.http",
+            "listMetadata",
+            {"queries": [{"type": "ConnectedApp"}], "asOfVersion": 62.0},
+        ),
         (
             "24-sf-checkDeployStatus.http",
             "checkDeployStatus",
@@ -122,25 +129,29 @@ def test_envelope_is_what_zeep_builds_from_the_official_wsdl(
         ),
     ],
 )
-def test_body_is_what_the_sf_cli_sends(replay: str, operation: str, params: dict[str, _envelope.Value]) -> None:
+def test_body_is_what_the_sf_cli_sends(
+    replay: str, operation: str, params: dict[str, _envelope.Value]
+) -> None:
     recorded = (REPLAYS / replay).read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
-    theirs = ET.fromstring(recorded)  # noqa: S314 - a committed recording
-    ours = ET.fromstring(_envelope.request(operation, SESSION, params))
+    theirs = SafeET.fromstring(recorded)
+    ours = SafeET.fromstring(_envelope.request(operation, SESSION, params))
     assert _shape(_parts(ours)[1]) == _shape(_parts(theirs)[1])
     session_header = _parts(theirs)[0].find(f"{{{MD_NS}}}SessionHeader")
     assert session_header is not None
-    assert _shape(_parts(ours)[0]) == (f"{{{_envelope.SOAP_NS}}}Header", "", (_shape(session_header),))
+    assert _shape(_parts(ours)[0]) == (f"{{{_soap.SOAP_NS}}}Header", "", (_shape(session_header),))
 
 
 def test_every_call_of_the_table_is_a_request_of_the_wsdl() -> None:
-    client, service = _zeep()
+    _, service = _zeep()
     names = set(service._binding._operations)
     assert set(_wsdl_table.OPERATIONS) <= names
 
 
 def test_session_id_and_values_are_escaped() -> None:
-    sent = _envelope.request("readMetadata", "a<b&c", {"type": "ConnectedApp", "fullNames": ["x</fullNames>"]})
-    root = ET.fromstring(sent)
+    sent = _envelope.request(
+        "readMetadata", "a<b&c", {"type": "ConnectedApp", "fullNames": ["x</fullNames>"]}
+    )
+    root = SafeET.fromstring(sent)
     assert [e.text for e in root.iter(f"{{{MD_NS}}}fullNames")] == ["x</fullNames>"]
     assert [e.text for e in root.iter(f"{{{MD_NS}}}sessionId")] == ["a<b&c"]
 
@@ -165,6 +176,6 @@ def test_values_that_do_not_fit_the_wsdl_are_refused(
 
 def test_a_raw_record_is_written_as_given() -> None:
     record = _envelope.Raw('<metadata xsi:type="ConnectedApp"><fullName>A</fullName></metadata>')
-    root = ET.fromstring(_envelope.request("createMetadata", SESSION, {"metadata": [record]}))
+    root = SafeET.fromstring(_envelope.request("createMetadata", SESSION, {"metadata": [record]}))
     [metadata] = root.iter(f"{{{MD_NS}}}metadata")
-    assert metadata.get(f"{{{_envelope.XSI_NS}}}type") == "ConnectedApp"
+    assert metadata.get(f"{{{_soap.XSI_NS}}}type") == "ConnectedApp"
