@@ -6,7 +6,8 @@ Public modules (each imported by other packages; nothing is imported here, for c
 - `auth`: one class per auth method, each turning credentials into an `OrgSession`;
 - `session`: the session (instance URL, session id, TLS trust) and the timeouts of every request;
 - `metadata_api`: the Metadata API client (list, read, deploy, status, cancel) with retries and renewal;
-- `reader`: reading an org's apps in batches; `deploy_requests`: the org's list of deploys;
+- `reader`: reading components in batches; `apps`: reading whole apps (for import); `deploy_requests`: the
+  org's list of deploys;
 - `raw_metadata`: Metadata API calls with hand-written records (the conformance kit);
 - `credentials`: consumer keys and secrets; `oauth_client`: OAuth token requests; `rest`: REST resources.
 
@@ -15,6 +16,7 @@ place third-party exceptions become sfconnect errors).
 """
 
 __all__ = [
+    "apps",
     "auth",
     "credentials",
     "deploy_requests",
