@@ -150,3 +150,18 @@ def test_plan_against_an_org_imports_no_zeep(served_token: tuple[str, str, str],
     assert "sfconnect.org.metadata_api" in modules  # it did read the org
     assert "zeep" not in _heavy(modules)
     assert "simple_salesforce" not in _heavy(modules)
+
+
+def test_attaching_to_a_local_org_does_not_import_its_server() -> None:
+    """What a command uses to reach a served embedded org (`cli._runtime`) loads no HTTP server, TLS or OAuth."""
+    script = (
+        "import sys\n"
+        "from sfconnect.localorg import local_org_dir, open_local_org\n"
+        "from sfconnect.localorg.daemon import attach\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('sfconnect.localorg.server', 'cheroot', 'jwt', "
+        "'cryptography'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
