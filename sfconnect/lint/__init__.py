@@ -1,9 +1,10 @@
 """Security lint for Connected Apps and External Client Apps: rules, profiles, suppressions, reports.
 
 Entry points: `lint_project` (the YAML, per target), `lint_live` / `lint_live_project` (an org's apps and
-settings), `lint_apps` (what ``plan`` lists for the apps it changes). Rules live in ``rules_app.py``,
-``rules_project.py`` and ``rules_org.py``; `RULES` collects them. Renderers are in `sfconnect.lint.render`;
-`gate` holds the apply gate and the lint warnings a plan shows.
+settings), `lint_apps` (what ``plan`` lists for the apps it changes). Rules live in the private ``_rules_app.py``,
+``_rules_project.py``, ``_rules_org.py`` and ``_rules_migration.py``; `RULES` (`registry`) collects them. `model`
+holds what rules see and report, `runner` runs them, `render` shows the report (text, JSON, SARIF) and `gate`
+is the gate that ``plan`` and ``apply`` apply. Public modules: `gate`, `model`, `registry`, `render`, `runner`.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ __all__ = [
     "model",
     "registry",
     "render",
-    "rules_app",
-    "rules_migration",
-    "rules_org",
-    "rules_project",
     "runner",
     "severity_at_least",
 ]

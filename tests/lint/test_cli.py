@@ -28,11 +28,13 @@ def _sarif_schema() -> dict[str, Any]:
 
 
 def test_every_rule_defined_is_registered_once_in_catalog_order_and_found_by_id_or_slug() -> None:
-    from sfconnect.lint import rules_app, rules_migration, rules_org, rules_project
+    from sfconnect.lint import _rules_app, _rules_migration, _rules_org, _rules_project
     from sfconnect.lint.model import Rule
     from sfconnect.lint.registry import AREAS, find_rule
 
-    defined = [v for m in (rules_app, rules_project, rules_org, rules_migration) for v in vars(m).values()]
+    defined = [
+        v for m in (_rules_app, _rules_project, _rules_org, _rules_migration) for v in vars(m).values()
+    ]
     assert {id(v) for v in defined if isinstance(v, Rule)} == {id(rule) for rule in RULES}
     assert len({rule.id for rule in RULES}) == len({rule.slug for rule in RULES}) == len(RULES)
     areas = [AREAS.index(rule.id.split("-")[1]) for rule in RULES]
