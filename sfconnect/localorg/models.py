@@ -11,11 +11,12 @@ import copy
 import dataclasses
 import hmac
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sfconnect.localorg.deploys import Deployments
 from sfconnect.localorg.exceptions import (
@@ -39,6 +40,9 @@ from sfconnect.localorg.records import TYPE_KEY, Record, missing_required, valid
 from sfconnect.localorg.seed import Seed, default_seed
 from sfconnect.localorg.store import ComponentRow, SessionRow, Store, UserRow
 from sfconnect.localorg.wsdl import MetadataSchema, load_schema
+
+if TYPE_CHECKING:
+    from sfconnect.localorg.oauth import OAuthBackend
 
 __all__ = [
     "APP_TYPES",
@@ -290,6 +294,8 @@ class LocalOrg:
         self.faults = Faults()
         self.deployments = Deployments(self)
         self._last_purge = float("-inf")
+        self._oauth: OAuthBackend | None = None
+        self._oauth_lock = threading.Lock()
         existing = self.store.org_ids()
         if existing:
             self.org_id = existing[0]
@@ -303,6 +309,19 @@ class LocalOrg:
         if self._schema is None:
             self._schema = load_schema()
         return self._schema
+
+    @property
+    def oauth(self) -> OAuthBackend:
+        """The org's OAuth authorization server, made on first use by the org itself (as moto's `BackendDict`
+        makes a backend on first lookup, under a lock): opening an org to read a password does not load the
+        JWT and crypto libraries its module needs."""
+        if self._oauth is None:
+            with self._oauth_lock:
+                if self._oauth is None:
+                    from sfconnect.localorg.oauth import OAuthBackend
+
+                    self._oauth = OAuthBackend(self)
+        return self._oauth
 
     def close(self) -> None:
         """Close the database."""
