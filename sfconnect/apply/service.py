@@ -12,12 +12,18 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import defusedxml.ElementTree as SafeET
-
-from sfconnect.errors import ComponentError, ConfigError, DeployFailed, MetadataFault, OrgError
+from sfconnect.errors import (
+    ComponentError,
+    ConfigError,
+    DeployFailed,
+    MetadataError,
+    MetadataFault,
+    OrgError,
+)
 from sfconnect.metadata.component import Component, Record
 from sfconnect.metadata.formats import ComponentRef, build_deploy_zip
 from sfconnect.metadata.schema import ComponentType
+from sfconnect.metadata.xmlio import read_fields
 from sfconnect.org.metadata_api import DeployOptions, DeployStatus, MetadataApi
 
 __all__ = [
@@ -158,7 +164,11 @@ def check_consumer_secret_access(api: MetadataApi, components: Sequence[Componen
         return
     if not records:
         return
-    settings = read_component_fields(records[0].xml)
+    try:
+        settings = read_fields(records[0].xml, path="ExternalClientAppSettings")
+    except MetadataError as exc:
+        log.info("cannot read ExternalClientAppSettings (%s); the deploy will tell", exc)
+        return
     if settings.get("enableConsumerSecretApiAccess", "").lower() == "false":
         raise ConfigError(
             "the org does not allow access to consumer secrets through the Metadata API, which deploying an "
@@ -166,12 +176,6 @@ def check_consumer_secret_access(api: MetadataApi, components: Sequence[Componen
             "'Allow Access to OAuth Consumer Secrets via Metadata API' (ExternalClientAppSettings."
             "enableConsumerSecretApiAccess), then apply again"
         )
-
-
-def read_component_fields(xml: bytes) -> dict[str, str]:
-    """The top-level text fields of a metadata record document (for settings types sfconnect does not model)."""
-    root = SafeET.fromstring(xml, forbid_dtd=True)
-    return {child.tag.rsplit("}", 1)[-1]: (child.text or "").strip() for child in root}
 
 
 def start_deploy(api: MetadataApi, request: ApplyRequest) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from sfconnect.apply.run import ApplyInput, build_request, deletions_of
+from sfconnect.apply.prepare import input_from_result
+from sfconnect.apply.run import build_request
 from sfconnect.apply.service import follow_deploy, start_deploy
 from sfconnect.errors import ConfigError, DeployFailed
 from sfconnect.org.metadata_api import MetadataApi
@@ -42,17 +43,7 @@ def validate_plan(
     poll_interval: float = 0.5,
 ) -> PlanResult:
     """The plan with the org's check-only refusals added to the apps they concern."""
-    secret_fields = {
-        (c.type, c.full_name): app.secret_refs_for(c) for app in result.compiled for c in app.components
-    }
-    data = ApplyInput(
-        result.plan,
-        tuple(c for app in result.compiled for c in app.components),
-        deletions_of(result.plan),
-        secret_fields,
-        api_version,
-    )
-    request = build_request(data, _lenient(resolve))
+    request = build_request(input_from_result(result, api_version), _lenient(resolve))
     request = dataclasses.replace(request, check_only=True)
     errors: dict[str, list[str]] = {}
     try:

@@ -49,7 +49,7 @@ def write_apply_out(
     out: Path, target: str, result: ApplyResult | None, outputs: dict[str, dict[str, str]]
 ) -> None:
     """The apply result as JSON: deploy id, what changed, and the outputs (never a secret)."""
-    from sfconnect.cli.plan import write_report
+    from sfconnect.cli._render import write_report
 
     doc: dict[str, Any] = {
         "format_version": OUTPUT_FORMAT_VERSION,

@@ -25,17 +25,19 @@ __all__ = [
     "TargetConnection",
     "connect_target",
     "load",
+    "reload",
     "require_target_values",
     "resolve_target",
     "secret_resolver",
 ]
 
 
-def load(app: AppContext, *, require_values: bool = True) -> Project:
-    """The project of `app.project_dir`, loaded once per command; its warnings go to stderr.
+def load(app: AppContext) -> Project:
+    """The project of `app.project_dir`, loaded once per command (kept in `app.project`); its warnings go to
+    stderr.
 
-    With `require_values`, an unset ``${env:VAR}`` becomes an error when the command reaches a target that
-    uses it (`require_target_values`): a plan of one target does not need another target's credentials.
+    An unset ``${env:VAR}`` is only a warning here: it becomes an error when the command connects to a target
+    that uses it (`connect_target`), so a plan of one target does not need another target's credentials.
 
     Raises:
         SpecValidationError: the YAML is invalid (every issue is reported).
@@ -44,22 +46,26 @@ def load(app: AppContext, *, require_values: bool = True) -> Project:
 
     from sfconnect.spec.load import load_project
 
-    project = app.cache.get("project")
-    if project is None:
-        project = load_project(app.project_dir, environ=app.environ, require_values=False)
-        app.cache["project"] = project
-        for issue in project.warnings:
-            if issue.code != UNSET_VARIABLE:
-                click.echo(str(issue), err=True)
-        if project.config_file is None and not project.apps:
-            click.echo(
-                f"warning: {app.project_dir} has no sfconnect.yaml and no app files: is it the project "
-                "directory? Use -C DIR, or create a project with `sfconnect init`.",
-                err=True,
-            )
-    if require_values:
-        app.cache["require_values"] = True
-    return project  # type: ignore[return-value]
+    if app.project is not None:
+        return app.project
+    project = load_project(app.project_dir, environ=app.environ, require_values=False)
+    app.project = project
+    for issue in project.warnings:
+        if issue.code != UNSET_VARIABLE:
+            click.echo(str(issue), err=True)
+    if project.config_file is None and not project.apps:
+        click.echo(
+            f"warning: {app.project_dir} has no sfconnect.yaml and no app files: is it the project "
+            "directory? Use -C DIR, or create a project with `sfconnect init`.",
+            err=True,
+        )
+    return project
+
+
+def reload(app: AppContext) -> Project:
+    """The project loaded again, after the command changed its files."""
+    app.project = None
+    return load(app)
 
 
 UNSET_VARIABLE = "unset_variable"
@@ -145,17 +151,23 @@ class TargetConnection:
 
 
 @contextmanager
-def connect_target(app: AppContext, project: Project, name: str | None = None) -> Iterator[TargetConnection]:
+def connect_target(
+    app: AppContext, project: Project, name: str | None = None, *, require_values: bool = True
+) -> Iterator[TargetConnection]:
     """Log in to a target for the duration of the block.
+
+    With `require_values` (the default), an unset ``${env:VAR}`` that the target uses is an error
+    (`require_target_values`); commands that only read the org through the login's own settings pass False.
 
     Raises:
         ConfigError: unknown target or missing credentials. AuthError: the org refused the login.
+        SpecValidationError: `require_values` and a variable the target uses is unset.
     """
     from sfconnect.org.session import Timeouts
     from sfconnect.org.targets import authenticator_for, connect
 
     target_name, target = resolve_target(app, project, name)
-    if app.cache.get("require_values"):
+    if require_values:
         require_target_values(project, target_name)
     with ExitStack() as stack:
         endpoint = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,9 +13,11 @@ from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 
 if TYPE_CHECKING:
-    from sfconnect.apply.run import ApplyInput
+    from sfconnect.apply.run import ApplyInput, DeployGuard
     from sfconnect.apply.service import ApplyResult
+    from sfconnect.org.metadata_api import MetadataApi
     from sfconnect.plan.model import Plan
+    from sfconnect.spec.load import Project
 
 __all__ = ["apply_command", "status_command"]
 
@@ -91,120 +92,72 @@ def apply_command(
     match. A saved plan is refused when the org changed since it was made. Ctrl-C while waiting leaves the
     deploy running: `sfconnect status DEPLOY_ID` follows it.
     """
-    from sfconnect.apply.run import ApplyInput, DeployGuard, apply_plan, deletions_of
+    from sfconnect.apply.prepare import open_plan_file, prepare_apply
+    from sfconnect.apply.run import DeployGuard
     from sfconnect.cli._outputs import created_app_keys, write_apply_out
-    from sfconnect.cli._runtime import connect_target, load, secret_resolver
-    from sfconnect.cli.plan import color_for, render_plan, with_lint_warnings
-    from sfconnect.errors import PlanError
-    from sfconnect.org.reader import read_named
-    from sfconnect.plan.render import render_text
-    from sfconnect.plan.saved import check_fresh, load_saved_plan
-    from sfconnect.plan.service import make_plan, with_secret_checks
+    from sfconnect.cli._runtime import connect_target, load, resolve_target, secret_resolver
+    from sfconnect.lint.gate import apply_gate, with_lint_warnings
 
     project = load(app)
-    if planfile is not None:
-        saved = load_saved_plan(planfile)
-        for warning in saved.warnings:
-            click.echo(f"Warning: {warning}", err=True)
-        if saved.plan.has_errors():
-            raise PlanError(
-                f"{planfile}: some apps of this plan cannot be applied; see its errors (`sfconnect plan`)"
-            )
-        if app.target is not None and app.target != saved.plan.target:
-            raise PlanError(f"{planfile} was made for target {saved.plan.target!r}, not {app.target!r}")
-        target_name: str | None = saved.plan.target
-    else:
-        target_name = None
-    # lint gate: only when the project sets lint.fail_on
-    from sfconnect.cli._runtime import resolve_target
-    from sfconnect.cli.lint import apply_gate
-
-    lint_warning = apply_gate(project, resolve_target(app, project, target_name)[0], ignore=ignore_lint)
-    if lint_warning:
-        click.echo(lint_warning, nl=False, err=True)
+    plan_file = open_plan_file(planfile, app.target) if planfile is not None else None
+    for warning in plan_file.warnings if plan_file is not None else ():
+        click.echo(f"Warning: {warning}", err=True)
+    target_name = plan_file.target if plan_file is not None else None
+    gate = apply_gate(project, resolve_target(app, project, target_name)[0], ignore=ignore_lint)
+    click.echo(gate, nl=False, err=True)
     with connect_target(app, project, target_name) as tc:
-        api = tc.connection.api
-        guard = DeployGuard(api, notice=lambda line: click.echo(line, err=True))
+        guard = DeployGuard(tc.connection.api, notice=lambda line: click.echo(line, err=True))
         guard.before_read()  # another deploy running: wait for it, so the plan sees its result
-        if planfile is not None:
-            from sfconnect.metadata.xmlio import read_component
-            from sfconnect.plan.binding import check_desired_matches_plan, check_secret_refs
-            from sfconnect.plan.service import compile_target
-
-            org_id = tc.connection.session.org_id
-            if saved.org_id and org_id and saved.org_id[:15] != org_id[:15]:
-                raise PlanError(
-                    f"{planfile} was made for org {saved.org_id}, but target {tc.name!r} is now org {org_id}; "
-                    "make the plan again"
-                )
-            recorded = saved.fingerprints()
-            live = [
-                read_component(r.xml, type_hint=r.type, full_name=r.full_name)
-                for r in read_named(api, recorded)
-            ]
-            check_fresh(recorded, {(c.type, c.full_name): c.fingerprint() for c in live})
-            check_desired_matches_plan(saved, live)
-            if any(saved.secret_fields.values()):
-                check_secret_refs(saved, compile_target(project, tc.name))
-            buffer = io.StringIO()
-            render_text(saved.plan, buffer, color=color_for(app))  # the plan being applied, as reviewed
-            click.echo(buffer.getvalue(), nl=False, color=color_for(app))
-            data = ApplyInput(
-                saved.plan, saved.desired, saved.deletions, saved.secret_fields, saved.api_version
-            )
-        else:
-            result = make_plan(project, tc.name, api)
-            result = with_lint_warnings(project, with_secret_checks(result, secret_resolver(app, project)))
-            # exactly what `plan` shows, lint findings included
-            click.echo(
-                render_plan(
-                    result,
-                    "text",
-                    api_version=project.config.api_version,
-                    org_id=tc.connection.session.org_id,
-                    color=color_for(app),
-                ),
-                nl=False,
-                color=color_for(app),
-            )
-            if result.plan.has_errors():
-                raise PlanError("some apps cannot be applied; see the errors above")
-            secret_fields = {
-                (c.type, c.full_name): compiled.secret_refs_for(c)
-                for compiled in result.compiled
-                for c in compiled.components
-            }
-            data = ApplyInput(
-                result.plan,
-                tuple(c for compiled in result.compiled for c in compiled.components),
-                deletions_of(result.plan),
-                secret_fields,
-                project.config.api_version,
-            )
+        data = prepare_apply(
+            tc.connection.api,
+            project,
+            tc.name,
+            org_id=tc.connection.session.org_id,
+            resolve=secret_resolver(app, project),
+            plan_file=plan_file,
+            annotate=lambda result: with_lint_warnings(project, result),  # exactly what `plan` shows
+            show=lambda plan: _show(app, plan),
+        )
+        applied, outputs = None, {}
         if not data.plan.has_changes():
             click.echo("Nothing to apply: the org matches the YAML.")
-            if out is not None:
-                write_apply_out(out, tc.name, None, {})
-            return Outcome.OK
-        _confirm(app, data, auto_approve or planfile is not None)
-        progress = DeployProgress()
-        try:
-            applied = apply_plan(
-                api,
-                data,
-                secret_resolver(app, project),
-                progress=progress,
-                on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
-                guard=guard,
-            )
-        finally:
-            progress.close()
-        _report(applied, data.plan)
-        created = [a.name for a in data.plan.apps if a.action == "create"]
-        outputs = created_app_keys(tc.connection.session, tc.name, created)
+        else:
+            _confirm(app, data, auto_approve or planfile is not None)
+            applied = _deploy(app, project, tc.connection.api, data, guard)
+            _report(applied, data.plan)
+            created = [a.name for a in data.plan.apps if a.action == "create"]
+            outputs = created_app_keys(tc.connection.session, tc.name, created)
     if out is not None:
         write_apply_out(out, tc.name, applied, outputs)
     return Outcome.OK
+
+
+def _show(app: AppContext, plan: Plan) -> None:
+    """The plan being applied, as `plan` shows it (lint warnings included)."""
+    from sfconnect.cli._render import color_for, render_plan_text
+
+    click.echo(render_plan_text(plan, color=color_for(app)), nl=False, color=color_for(app))
+
+
+def _deploy(
+    app: AppContext, project: Project, api: MetadataApi, data: ApplyInput, guard: DeployGuard
+) -> ApplyResult:
+    """Deploy with the progress line on stderr."""
+    from sfconnect.apply.run import apply_plan
+    from sfconnect.cli._runtime import secret_resolver
+
+    progress = DeployProgress()
+    try:
+        return apply_plan(
+            api,
+            data,
+            secret_resolver(app, project),
+            progress=progress,
+            on_started=lambda deploy_id: click.echo(f"Deploying ({deploy_id})...", err=True),
+            guard=guard,
+        )
+    finally:
+        progress.close()
 
 
 @click.command("status")
@@ -217,8 +170,8 @@ def status_command(app: AppContext, deploy_id: str) -> Outcome:
     from sfconnect.apply.service import follow_deploy
     from sfconnect.cli._runtime import connect_target, load
 
-    project = load(app, require_values=False)
-    with connect_target(app, project) as tc:
+    project = load(app)
+    with connect_target(app, project, require_values=False) as tc:
         progress = DeployProgress()
         try:
             status = follow_deploy(tc.connection.api, deploy_id, progress=progress)

@@ -7,11 +7,15 @@ probe failed, or cleanup left something behind).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import project_dir_option, target_option, verbose_option
+
+if TYPE_CHECKING:
+    from sfconnect.org.session import OrgSession
 
 __all__ = ["conformance_command"]
 
@@ -67,23 +71,12 @@ def conformance_command(
     what it will create before starting, creates only components named SfcConf_<run id>_..., and removes
     them at the end (after a failure or Ctrl-C too). `--cleanup` removes what an interrupted run left.
     """
+    from sfconnect.cli._render import echo_report
     from sfconnect.cli._runtime import conformance_users, connect_target, load
-    from sfconnect.cli.plan import write_report
-    from sfconnect.conformance import (
-        ConformanceOptions,
-        cleanup_leftovers,
-        load_catalog,
-        render,
-        run_conformance,
-    )
+    from sfconnect.conformance import ConformanceOptions, render, run_conformance
 
     if list_only:
-        for entry in load_catalog():
-            rows = ", ".join(str(r) for r in entry.probe.rows)
-            click.echo(f"{entry.probe.id}  [{entry.probe.area}]{f' rows {rows}' if rows else ''}")
-            click.echo(f"    {entry.probe.title}")
-            click.echo(f"    source ({entry.expected.source.kind}): {entry.expected.source.cite()}")
-        return Outcome.OK
+        return _list_probes()
     project = load(app)
 
     def say(message: str) -> None:
@@ -91,15 +84,8 @@ def conformance_command(
             click.echo(message, err=True)
 
     with connect_target(app, project) as tc:
-        session = tc.connection.session
         if cleanup_only:
-            removed, errors = cleanup_leftovers(session, target=tc.name)
-            for name in removed:
-                click.echo(f"removed {name}")
-            for error in errors:
-                click.echo(f"error: {error}", err=True)
-            click.echo(f"cleanup: removed {len(removed)} component(s)", err=True)
-            return 1 if errors else Outcome.OK
+            return _cleanup(tc.connection.session, tc.name)
         browser, restricted = conformance_users(app, project, tc.target, tc.endpoint)
         minutes = wait_minutes if wait_minutes is not None else (0.0 if tc.endpoint is not None else 10.0)
         options = ConformanceOptions(
@@ -110,13 +96,33 @@ def conformance_command(
             restricted_user=restricted,
             propagation_seconds=minutes * 60,
         )
-        report = run_conformance(session, tc.connection.api, options, target=tc.name, say=say)
-    rendered = render(report, fmt)
-    if out is not None:
-        write_report(rendered, out)
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(rendered, nl=False)
+        report = run_conformance(tc.connection.session, tc.connection.api, options, target=tc.name, say=say)
+    echo_report(render(report, fmt), out)
     if report.status == "error":
         return 1
     return Outcome.FOUND if report.status == "differs" else Outcome.OK
+
+
+def _list_probes() -> Outcome:
+    """``--list``: every probe with its area, the rows it checks and its source."""
+    from sfconnect.conformance import load_catalog
+
+    for entry in load_catalog():
+        rows = ", ".join(str(r) for r in entry.probe.rows)
+        click.echo(f"{entry.probe.id}  [{entry.probe.area}]{f' rows {rows}' if rows else ''}")
+        click.echo(f"    {entry.probe.title}")
+        click.echo(f"    source ({entry.expected.source.kind}): {entry.expected.source.cite()}")
+    return Outcome.OK
+
+
+def _cleanup(session: OrgSession, target: str) -> Outcome | int:
+    """``--cleanup``: remove what earlier runs left."""
+    from sfconnect.conformance import cleanup_leftovers
+
+    removed, errors = cleanup_leftovers(session, target=target)
+    for name in removed:
+        click.echo(f"removed {name}")
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(f"cleanup: removed {len(removed)} component(s)", err=True)
+    return 1 if errors else Outcome.OK

@@ -7,8 +7,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from sfconnect.spec.load import Project
 
 __all__ = ["AppContext", "Outcome", "pass_app"]
 
@@ -22,10 +26,16 @@ class Outcome(enum.Enum):
 
 @dataclass
 class AppContext:
-    """Per-invocation state shared by the commands.
+    """Per-invocation state shared by the commands, in the order it is filled.
 
-    It is the only place that reads the process environment (`environ`), so that tests can pass their own.
-    Costly things (the loaded project, org clients) are built lazily by the commands' helpers and cached here.
+    1. The shared options (`cli.options`) set `project_dir`, `target`, `color` and `verbose` while click parses
+       the command line, before the command runs. `environ` is given when the context is made: this is the only
+       place that reads the process environment, so that tests can pass their own.
+    2. `project` is loaded once, on first use, by `cli._runtime.load` (and dropped by `reload` after a
+       command rewrote the YAML).
+
+    Nothing else is kept here: whether a target's ``${env:VAR}`` values must be set is an argument of
+    `cli._runtime.connect_target`, not state left behind by an earlier call.
     """
 
     project_dir: Path = field(default_factory=Path.cwd)
@@ -33,7 +43,8 @@ class AppContext:
     color: bool | None = None
     verbose: int = 0
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    cache: dict[str, object] = field(default_factory=dict)
+    project: Project | None = None
+    """The loaded project (`cli._runtime.load`); None until a command asks for it."""
 
 
 pass_app = click.make_pass_decorator(AppContext, ensure=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,37 +13,40 @@ from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, verbose_option
 
 if TYPE_CHECKING:
+    from sfconnect.plan.drift import DriftReport
     from sfconnect.plan.model import Plan
-    from sfconnect.spec.load import Project
 
 __all__ = ["drift_command"]
 
 
-def _plan_target(app: AppContext, project: Project, name: str) -> Plan:
-    from sfconnect.cli._runtime import connect_target
-    from sfconnect.plan.service import make_plan
+def _render(app: AppContext, report: DriftReport, fmt: str, out: Path | None) -> tuple[str, str]:
+    """The report in `fmt`, and its text for the terminal (the same, except for JSON written to a file)."""
+    from sfconnect.cli._errors import error_lines
+    from sfconnect.cli._render import color_for
+    from sfconnect.plan.json_format import plan_to_json
+    from sfconnect.plan.render import render_markdown, render_text
 
-    with connect_target(app, project, name) as tc:
-        return make_plan(project, tc.name, tc.connection.api).plan
-
-
-def _unset_variables(result: object) -> list[str]:
-    """The unset variables that alone kept a target from being checked (empty for any other failure)."""
-    from sfconnect.cli._runtime import UNSET_VARIABLE
-    from sfconnect.errors import SpecValidationError
-
-    if not isinstance(result, SpecValidationError) or not result.issues:
-        return []
-    if any(i.code != UNSET_VARIABLE for i in result.issues):
-        return []
-    found = [m for i in result.issues for m in re.findall(r"variable ([A-Za-z_][A-Za-z0-9_]*)", i.message)]
-    return sorted(set(found)) or ["a variable"]
-
-
-def _drifted(plan: Plan, project: Project) -> bool:
-    if plan.has_changes():
-        return True
-    return project.config.unmanaged.policy == "drift" and bool(plan.unmanaged)
+    buffer = io.StringIO()
+    docs: list[object] = []
+    for t in report.targets:
+        if t.skipped:
+            buffer.write(f"Target {t.target!r}: skipped, {t.skipped}\n\n")
+            docs.append({"target": t.target, "skipped": t.skipped})
+        elif t.error is not None:
+            cause = "\n".join(f"  {line}" for line in error_lines(t.error))
+            buffer.write(f"Target {t.target!r}: could not be checked:\n{cause}\n\n")
+            docs.append({"target": t.target, "error": str(t.error), "details": error_lines(t.error)})
+        elif t.plan is None:
+            continue
+        elif fmt == "markdown":
+            render_markdown(t.plan, buffer, mode="drift")
+        elif fmt == "json":
+            docs.append(plan_to_json(t.plan, mode="drift"))
+        else:
+            render_text(t.plan, buffer, mode="drift", color=out is None and color_for(app))
+            buffer.write("\n")
+    text = json.dumps(docs, indent=2, sort_keys=True) + "\n" if fmt == "json" else buffer.getvalue()
+    return text, buffer.getvalue()
 
 
 @click.command("drift")
@@ -77,58 +78,27 @@ def drift_command(
     a target whose variables are unset is reported as skipped and does not count. Unmanaged apps count as drift
     only with `unmanaged: {policy: drift}`.
     """
-    from sfconnect.cli._errors import error_lines
-    from sfconnect.cli._runtime import load
-    from sfconnect.cli.plan import color_for, write_report
+    from sfconnect.cli._render import color_for, write_report
+    from sfconnect.cli._runtime import connect_target, load
     from sfconnect.errors import SfconnectError
-    from sfconnect.plan.json_format import plan_to_json
-    from sfconnect.plan.render import render_markdown, render_text
+    from sfconnect.plan.drift import check_drift
+    from sfconnect.plan.service import make_plan
 
     project = load(app)
-    names = list(targets) or sorted(project.config.targets)
-    unknown = [n for n in names if n not in project.config.targets]
-    if unknown:
-        raise click.BadParameter(f"unknown target(s): {', '.join(unknown)}", param_hint="--target")
-    results: dict[str, Plan | SfconnectError] = {}
-    with ThreadPoolExecutor(max_workers=min(4, len(names))) as pool:
-        futures = {name: pool.submit(_plan_target, app, project, name) for name in names}
-        for name, future in futures.items():
-            try:
-                results[name] = future.result()
-            except SfconnectError as exc:
-                results[name] = exc
-    buffer = io.StringIO()
-    docs: list[object] = []
-    skipped: set[str] = set()
-    for name in names:
-        result = results[name]
-        missing = _unset_variables(result) if skip_unconfigured else []
-        if missing:
-            skipped.add(name)
-            reason = f"not configured ({', '.join(missing)} not set)"
-            buffer.write(f"Target {name!r}: skipped, {reason}\n\n")
-            docs.append({"target": name, "skipped": reason})
-        elif isinstance(result, SfconnectError):
-            cause = "\n".join(f"  {line}" for line in error_lines(result))
-            buffer.write(f"Target {name!r}: could not be checked:\n{cause}\n\n")
-            docs.append({"target": name, "error": str(result), "details": error_lines(result)})
-        elif fmt == "markdown":
-            render_markdown(result, buffer, mode="drift")
-        elif fmt == "json":
-            docs.append(plan_to_json(result, mode="drift"))
-        else:
-            render_text(result, buffer, mode="drift", color=out is None and color_for(app))
-            buffer.write("\n")
-    text = json.dumps(docs, indent=2, sort_keys=True) + "\n" if fmt == "json" else buffer.getvalue()
+
+    def plan_target(name: str) -> Plan:
+        with connect_target(app, project, name) as tc:
+            return make_plan(project, tc.name, tc.connection.api).plan
+
+    report = check_drift(project, targets, plan_target, skip_unconfigured=skip_unconfigured)
+    text, terminal = _render(app, report, fmt, out)
     if out is not None:
         write_report(text, out)
     click.echo(
-        text if out is None else buffer.getvalue() or f"Drift report written to {out}",
+        text if out is None else terminal or f"Drift report written to {out}",
         nl=False,
         color=out is None and fmt == "text" and color_for(app),
     )
-    if any(isinstance(r, SfconnectError) for n, r in results.items() if n not in skipped):
+    if report.failed():
         raise SfconnectError("one or more targets could not be checked")
-    if any(_drifted(r, project) for r in results.values() if not isinstance(r, SfconnectError)):
-        return Outcome.FOUND
-    return Outcome.OK
+    return Outcome.FOUND if report.drifted() else Outcome.OK

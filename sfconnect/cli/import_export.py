@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,29 +13,9 @@ from sfconnect.errors import ConfigError, Issue, MetadataError
 
 if TYPE_CHECKING:
     from sfconnect.metadata.component import Component
-    from sfconnect.metadata.formats import ComponentRef
     from sfconnect.metadata.importer import ImportResult
-    from sfconnect.org.metadata_api import MetadataApi
-    from sfconnect.spec.load import Project
 
 __all__ = ["export_command", "import_command"]
-
-
-def _read_org(api: MetadataApi, apps: Sequence[str]) -> list[Component]:
-    """List the app types once and read every component (or those of `apps`, children found by reference)."""
-    from sfconnect.metadata.xmlio import read_component
-    from sfconnect.org.reader import read_components
-    from sfconnect.plan.service import ALL_APP_TYPES
-
-    snapshot = read_components(api, ALL_APP_TYPES)
-    components = [
-        read_component(r.xml, path=f"{r.type}:{r.full_name}", type_hint=r.type, full_name=r.full_name)
-        for r in snapshot.records
-    ]
-    if apps:
-        wanted = set(apps)
-        components = [c for c in components if c.full_name in wanted or c.parent in wanted]
-    return components
 
 
 def _report(result: ImportResult) -> None:
@@ -94,20 +73,12 @@ def import_command(
     hatch, each named. Files and apps that cannot be imported are skipped and named, the others are written,
     and the exit code is then 1.
     """
-    from sfconnect.metadata.formats import read_source_tree
     from sfconnect.metadata.importer import import_components, write_import
 
     if source is not None and app.target is not None:
         raise click.UsageError("use either --from-source DIR or -t TARGET, not both")
     unreadable: list[Issue] = []
-    if source is not None:
-        components = read_source_tree(source, skipped=unreadable)
-    else:
-        from sfconnect.cli._runtime import connect_target, load
-
-        project = load(app, require_values=False)
-        with connect_target(app, project) as tc:
-            components = _read_org(tc.connection.api, apps)
+    components = _read(app, source, apps, unreadable)
     result = import_components(components, only=apps, kind=kind)
     _report(result)
     skipped = [*unreadable, *result.errors]
@@ -137,18 +108,33 @@ def import_command(
     return Outcome.OK
 
 
+def _read(
+    app: AppContext, source: Path | None, apps: tuple[str, ...], unreadable: list[Issue]
+) -> list[Component]:
+    """The components to import: from the source tree (unreadable files added to `unreadable`), or the org."""
+    from sfconnect.cli._runtime import connect_target, load
+    from sfconnect.metadata.formats import read_source_tree
+    from sfconnect.org.apps import read_apps
+
+    if source is not None:
+        return read_source_tree(source, skipped=unreadable)
+    project = load(app)
+    with connect_target(app, project, require_values=False) as tc:
+        return read_apps(tc.connection.api, apps)
+
+
 def _warn_outside_globs(app: AppContext, written: list[Path]) -> None:
     """Say which written app files the project's ``apps:`` globs do not match (their apps would be ignored)."""
     from sfconnect.errors import SfconnectError
-    from sfconnect.spec.load import find_app_files
+    from sfconnect.spec.load import PROJECT_FILE, find_app_files
     from sfconnect.spec.project import DEFAULT_APP_GLOBS
 
     patterns: tuple[str, ...] = DEFAULT_APP_GLOBS
-    if (app.project_dir / "sfconnect.yaml").is_file():
+    if (app.project_dir / PROJECT_FILE).is_file():
         from sfconnect.cli._runtime import load
 
         try:
-            patterns = tuple(load(app, require_values=False).config.apps)
+            patterns = tuple(load(app).config.apps)
         except SfconnectError:
             return
     matched = {p.resolve() for p in find_app_files(app.project_dir, patterns)}
@@ -159,24 +145,6 @@ def _warn_outside_globs(app: AppContext, written: list[Path]) -> None:
             "apply will ignore it; add a glob to `apps:` in sfconnect.yaml, or import into apps/",
             err=True,
         )
-
-
-def _deletions(project: Project, target: str, absent: list[str]) -> list[ComponentRef]:
-    """The components that remove the apps marked absent: a Connected App, or an ECA header and its children."""
-    from sfconnect.metadata.compiler import eca_component_names
-    from sfconnect.metadata.formats import ComponentRef
-    from sfconnect.spec.models import ExternalClientAppSpec
-
-    refs: list[ComponentRef] = []
-    for spec in project.apps_for_target(target):
-        if spec.name not in absent:
-            continue
-        if isinstance(spec, ExternalClientAppSpec):
-            refs += [ComponentRef(t, n) for t, n in sorted(eca_component_names(spec).items())]
-            refs.append(ComponentRef("ExternalClientApplication", spec.name))
-        else:
-            refs.append(ComponentRef("ConnectedApp", spec.name))
-    return refs
 
 
 @click.command("export")
@@ -210,7 +178,7 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
     """
     from sfconnect.cli._runtime import load, resolve_target
     from sfconnect.metadata.formats import build_deploy_zip, write_mdapi, write_source_tree
-    from sfconnect.plan.service import compile_target
+    from sfconnect.plan.service import absent_deletions, compile_target
 
     if as_zip and fmt == "source":
         fmt = "mdapi"
@@ -220,7 +188,7 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
     components = [c for ca in compiled for c in ca.components]
     api_version = project.config.api_version
     absent = [ca.name for ca in compiled if ca.state == "absent"]
-    deletions = _deletions(project, target_name, absent)
+    deletions = absent_deletions(project, target_name, absent)
     if absent and fmt == "source" and not as_zip:
         click.echo(
             f"Not exported (state: absent): {', '.join(absent)}; the mdapi format writes them to "

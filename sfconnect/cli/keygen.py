@@ -32,7 +32,7 @@ def keygen_command(app: AppContext, rotate: str | None, finish: bool) -> Outcome
     from sfconnect.cli._runtime import load
     from sfconnect.metadata.certificates import finish_rotation, generate, keygen_jobs, start_rotation
 
-    project = load(app, require_values=False)
+    project = load(app)
     if finish and rotate is None:
         raise click.BadParameter("--finish needs --rotate APP", param_hint="--finish")
     if rotate is not None:

@@ -13,9 +13,8 @@ from sfconnect.cli.options import color_option, project_dir_option, target_optio
 
 if TYPE_CHECKING:
     from sfconnect.lint.model import LintReport, Severity
-    from sfconnect.spec.load import Project
 
-__all__ = ["apply_gate", "lint_command", "repo_prefix"]
+__all__ = ["lint_command", "repo_prefix"]
 
 _SEVERITIES = ["critical", "high", "medium", "low", "info"]
 _EXTENSIONS = {".json": "json", ".sarif": "sarif", ".md": "markdown", ".markdown": "markdown"}
@@ -82,7 +81,7 @@ def lint_command(
     target; with -t, as they go to that target. --live audits the org instead (installed apps too).
     Exit 0: nothing at or above the gate; 2: findings at or above it; 1: an error prevented linting.
     """
-    from sfconnect.cli.plan import color_for, write_report
+    from sfconnect.cli._render import color_for, write_report
     from sfconnect.lint.registry import RULES
     from sfconnect.lint.render import RENDERERS, render_rules_markdown, render_rules_text, render_sarif
 
@@ -114,7 +113,7 @@ def _report(
     from sfconnect.errors import ConfigError
     from sfconnect.lint.runner import lint_live_project, lint_project
 
-    project = load(app, require_values=live)
+    project = load(app)
     gate = cast("Severity | None", fail_on)  # one of the severities: click validated it
     if live:
         with connect_target(app, project) as tc:
@@ -144,32 +143,3 @@ def _version() -> str:
         return version("sfconnect")
     except PackageNotFoundError:
         return ""
-
-
-def apply_gate(project: Project, target: str, *, ignore: bool) -> str:
-    """Refuse to apply when the project sets ``lint.fail_on`` and findings of the target reach it.
-
-    Returns a warning to show when `ignore` let findings through ('' otherwise).
-
-    Raises:
-        PlanError: findings reach the gate and `ignore` is false.
-    """
-    from sfconnect.errors import PlanError
-    from sfconnect.lint.runner import lint_project
-
-    gate = project.config.lint.fail_on
-    if gate is None:
-        return ""
-    failing = lint_project(project, targets=[target]).failing()
-    if not failing:
-        return ""
-    listed = "\n".join(f"  {f.location()} {f.severity.upper()} {f.rule_id}: {f.message}" for f in failing)
-    if ignore:
-        return (
-            f"Warning: --ignore-lint: applying despite {len(failing)} lint finding(s) at or above {gate} "
-            f"(lint.fail_on):\n{listed}\n"
-        )
-    raise PlanError(
-        f"{len(failing)} lint finding(s) at or above {gate} (lint.fail_on) for target {target!r}:\n{listed}\n"
-        "fix them, suppress them with a reason in sfconnect.yaml (lint.suppressions), or pass --ignore-lint"
-    )

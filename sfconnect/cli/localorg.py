@@ -32,13 +32,14 @@ def _org_and_seed(app: AppContext, org: str | None) -> tuple[str, Path | None]:
     org is ``default`` with no seed.
     """
     from sfconnect.errors import SfconnectError
+    from sfconnect.spec.load import PROJECT_FILE
 
-    if not (app.project_dir / "sfconnect.yaml").is_file():
+    if not (app.project_dir / PROJECT_FILE).is_file():
         return org or "default", None
     from sfconnect.cli._runtime import load
 
     try:
-        project = load(app, require_values=False)
+        project = load(app)
         targets = [project.target(app.target)] if org is None else list(project.config.targets.items())
     except (SfconnectError, KeyError):
         return org or "default", None

@@ -64,8 +64,8 @@ def migrate_command(
 
 
 def _check(app: AppContext, name: str, fmt: str, out: Path | None) -> Outcome:
+    from sfconnect.cli._render import write_report
     from sfconnect.cli._runtime import connect_target, load
-    from sfconnect.cli.plan import write_report
     from sfconnect.migrate import check, render_json, render_text
 
     project = load(app)
@@ -86,7 +86,7 @@ def _check(app: AppContext, name: str, fmt: str, out: Path | None) -> Outcome:
 
 
 def _adopt(app: AppContext, name: str) -> Outcome:
-    from sfconnect.cli._runtime import connect_target, load
+    from sfconnect.cli._runtime import connect_target, load, reload
     from sfconnect.migrate import adopt
     from sfconnect.plan.render import render_text as render_plan_text
     from sfconnect.plan.service import make_plan
@@ -99,8 +99,7 @@ def _adopt(app: AppContext, name: str) -> Outcome:
         )
         for note in result.notes:
             click.echo(f"  note: {note}")
-        app.cache.pop("project", None)
-        project = load(app)
+        project = reload(app)
         plan = make_plan(project, tc.name, tc.connection.api, apps=[name]).plan
     if plan.has_changes():
         buffer = io.StringIO()
@@ -118,7 +117,7 @@ def _adopt(app: AppContext, name: str) -> Outcome:
 
 
 def _side_by_side(app: AppContext, name: str, new_name: str) -> Outcome:
-    from sfconnect.cli._runtime import load
+    from sfconnect.cli._runtime import load, reload
     from sfconnect.migrate import side_by_side
 
     project = load(app)
@@ -128,8 +127,7 @@ def _side_by_side(app: AppContext, name: str, new_name: str) -> Outcome:
     )
     for note in result.notes:
         click.echo(f"  note: {note}")
-    app.cache.pop("project", None)
-    project = load(app)
+    project = reload(app)
     if all(a.name != new_name for a in project.apps):
         click.echo(
             f"warning: the project's `apps:` patterns do not include {result.file.name}: add it to sfconnect.yaml",

@@ -6,11 +6,16 @@ Exit 0 when every check passed, 2 when a check failed, 1 when an error prevented
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
+
+if TYPE_CHECKING:
+    from sfconnect.smoke import SmokeReport
+    from sfconnect.spec.models import AppSpec
 
 __all__ = ["smoke_command"]
 
@@ -54,11 +59,9 @@ def smoke_command(
     userinfo, then revoked), and every flow it disables, where an app or org switch backs it, must be refused.
     Against the embedded local org the interactive flows run end to end with its seeded users.
     """
-    from fnmatch import fnmatchcase
-
+    from sfconnect.cli._render import color_for, echo_report, write_report
     from sfconnect.cli._runtime import load, smoke_environment
-    from sfconnect.cli.plan import color_for, write_report
-    from sfconnect.smoke import render_json, render_junit, render_markdown, render_text, run_smoke
+    from sfconnect.smoke import deprecated_variables, render_junit, run_smoke
 
     project = load(app)
 
@@ -67,21 +70,12 @@ def smoke_command(
             click.echo(message, err=True)
 
     with smoke_environment(app, project, app.target, wait_minutes=wait_minutes) as (env, apps):
-        from sfconnect.smoke import deprecated_variables
-
         if env.credentials_note:
             click.echo(f"smoke: {env.credentials_note}", err=True)
         for warning in deprecated_variables([a.name for a in apps], app.environ):
             click.echo(warning, err=True)
-        if app_names:
-            unknown = [n for n in app_names if not any(fnmatchcase(a.name, n) for a in apps)]
-            if unknown:
-                raise click.BadParameter(
-                    f"no app of target {env.target} matches {', '.join(unknown)}", param_hint="--app"
-                )
-            apps = [a for a in apps if any(fnmatchcase(a.name, n) for n in app_names)]
         report = run_smoke(
-            apps,
+            _selected(apps, app_names, env.target),
             env,
             project.config.smoke,
             environ=app.environ,
@@ -91,18 +85,32 @@ def smoke_command(
     if not report.results and not report.errors:
         report.errors.append(f"target {env.target} has no app with OAuth to check")
     color = fmt == "text" and out is None and color_for(app)
-    if fmt == "text":
-        rendered = render_text(report, color=color)
-    else:
-        rendered = render_markdown(report) if fmt == "markdown" else render_json([report])
-    if out is not None:
-        write_report(rendered, out)
-        click.echo(f"wrote {out}", err=True)
-    else:
-        click.echo(rendered, nl=False, color=color)  # click strips ANSI codes off a terminal unless told
+    echo_report(_rendered(report, fmt, color), out, color=color)
     if junit is not None:
         write_report(render_junit([report]), junit)
         click.echo(f"wrote {junit}", err=True)
     if report.status == "error":
         return 1
     return Outcome.FOUND if report.status == "failed" else Outcome.OK
+
+
+def _selected(apps: list[AppSpec], patterns: tuple[str, ...], target: str) -> list[AppSpec]:
+    """The apps `--app` names (names or globs); every pattern must match one."""
+    from fnmatch import fnmatchcase
+
+    if not patterns:
+        return apps
+    unknown = [n for n in patterns if not any(fnmatchcase(a.name, n) for a in apps)]
+    if unknown:
+        raise click.BadParameter(
+            f"no app of target {target} matches {', '.join(unknown)}", param_hint="--app"
+        )
+    return [a for a in apps if any(fnmatchcase(a.name, n) for n in patterns)]
+
+
+def _rendered(report: SmokeReport, fmt: str, color: bool) -> str:
+    from sfconnect.smoke import render_json, render_markdown, render_text
+
+    if fmt == "text":
+        return render_text(report, color=color)
+    return render_markdown(report) if fmt == "markdown" else render_json([report])

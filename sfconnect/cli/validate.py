@@ -13,8 +13,6 @@ from sfconnect.cli.options import project_dir_option
 
 __all__ = ["validate_command"]
 
-_PROJECT_FILE = "sfconnect.yaml"
-
 if TYPE_CHECKING:
     from sfconnect.errors import Issue
 
@@ -23,14 +21,16 @@ if TYPE_CHECKING:
 
 def _groups(project_dir: Path, paths: tuple[Path, ...]) -> list[tuple[Path, list[Path] | None]]:
     """Split PATHS into projects (directories holding sfconnect.yaml) and loose app files of `project_dir`."""
+    from sfconnect.spec.load import PROJECT_FILE
+
     if not paths:
         return [(project_dir, None)]
     groups: list[tuple[Path, list[Path] | None]] = []
     loose: list[Path] = []
     for path in paths:
-        if path.is_dir() and ((path / _PROJECT_FILE).is_file() or (path / "apps").is_dir()):
+        if path.is_dir() and ((path / PROJECT_FILE).is_file() or (path / "apps").is_dir()):
             groups.append((path, None))
-        elif path.name == _PROJECT_FILE:
+        elif path.name == PROJECT_FILE:
             groups.append((path.parent, None))
         else:
             loose.append(path)

@@ -18,7 +18,7 @@ from sfconnect.metadata import schema
 from sfconnect.metadata.component import Component, Record, Value, order_record
 from sfconnect.metadata.normalize import normalize
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "read_component", "too_new", "write_component"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "read_component", "read_fields", "too_new", "write_component"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
@@ -304,3 +304,19 @@ def write_component(component: Component, api_version: str = schema.WSDL_API_VER
     xsi = f' xmlns:xsi="{_XSI}"' if uses_nil else ""
     head = ['<?xml version="1.0" encoding="UTF-8"?>', f'<{component.type} xmlns="{_NS}"{xsi}>']
     return ("\n".join([*head, *lines, f"</{component.type}>"]) + "\n").encode("utf-8")
+
+
+def read_fields(data: bytes, *, path: str = "") -> dict[str, str]:
+    """The top-level text fields of a metadata record of a type sfconnect does not model (a settings type such
+    as ``ExternalClientAppSettings``), by element name; as safe as `read_component`.
+
+    Raises:
+        MetadataError: the document is not safe, well-formed XML.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        raise MetadataError(f"file is larger than {MAX_FILE_BYTES} bytes", path=path)
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except (defusedxml.DefusedXmlException, ParseError, LookupError, ValueError) as exc:
+        raise MetadataError(f"not safe, well-formed XML ({type(exc).__name__}: {exc})", path=path) from exc
+    return {_local(c.tag)[1]: (c.text or "").strip() for c in root if isinstance(c.tag, str)}

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata.compiled import CompiledApp
-from sfconnect.metadata.compiler import ECA_OPTIONAL_CHILD_SUFFIXES, compile_app, eca_component_names
+from sfconnect.metadata.compiler import compile_app, eca_component_names
 from sfconnect.metadata.component import Component
+from sfconnect.metadata.formats import ComponentRef
 from sfconnect.metadata.schema import ComponentType
 from sfconnect.metadata.xmlio import read_component
+from sfconnect.org.apps import APP_TYPES
 from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
 from sfconnect.plan.diff import diff_app, group_families
@@ -32,10 +34,12 @@ __all__ = [
     "MANAGED_TYPES",
     "LiveState",
     "PlanResult",
+    "absent_deletions",
     "compile_target",
     "file_reader",
     "make_plan",
     "read_live",
+    "with_app_warnings",
     "with_secret_checks",
 ]
 
@@ -49,8 +53,8 @@ MANAGED_TYPES: tuple[str, ...] = (
 )
 """The metadata types a plan lists and reads (an app's optional children are added when the YAML has them)."""
 
-ALL_APP_TYPES: tuple[str, ...] = (*MANAGED_TYPES, *ECA_OPTIONAL_CHILD_SUFFIXES)
-"""Every type an app can span: what an import or an audit of a whole org reads."""
+ALL_APP_TYPES: tuple[str, ...] = APP_TYPES
+"""Every type an app can span: what an import or an audit of a whole org reads (`org.apps.APP_TYPES`)."""
 
 _APP_TYPES = {
     ComponentType.CONNECTED_APP: "ConnectedApp",
@@ -297,3 +301,38 @@ def with_secret_checks(result: PlanResult, resolve: Callable[[str], str]) -> Pla
         plan.target, apps, plan.unmanaged, partial=plan.partial, api_calls=dict(plan.api_calls)
     )
     return dataclasses.replace(result, plan=new_plan)
+
+
+def with_app_warnings(result: PlanResult, by_app: Mapping[str, Sequence[str]]) -> PlanResult:
+    """The plan with more warnings for some of its apps (by app name), added after the app's own.
+
+    Warnings explain; apply never reads them. Every renderer shows them (text, the Markdown comment, JSON).
+    Apps the plan does not hold are ignored; an empty mapping returns `result` itself.
+    """
+    extra = {name: tuple(lines) for name, lines in by_app.items() if lines}
+    if not any(a.name in extra for a in result.plan.apps):
+        return result
+    plan = result.plan
+    apps = [
+        dataclasses.replace(a, warnings=(*a.warnings, *extra[a.name])) if a.name in extra else a
+        for a in plan.apps
+    ]
+    new_plan = Plan.build(
+        plan.target, apps, plan.unmanaged, partial=plan.partial, api_calls=dict(plan.api_calls)
+    )
+    return dataclasses.replace(result, plan=new_plan)
+
+
+def absent_deletions(project: Project, target: str, names: Sequence[str]) -> list[ComponentRef]:
+    """The components whose deletion removes the apps `names` of `target` (those marked ``state: absent``):
+    a Connected App, or an External Client App's children and then its header."""
+    refs: list[ComponentRef] = []
+    for spec in project.apps_for_target(target):
+        if spec.name not in names:
+            continue
+        if isinstance(spec, ExternalClientAppSpec):
+            refs += [ComponentRef(t, n) for t, n in sorted(eca_component_names(spec).items())]
+            refs.append(ComponentRef(ComponentType.EXTERNAL_CLIENT_APP, spec.name))
+        else:
+            refs.append(ComponentRef(ComponentType.CONNECTED_APP, spec.name))
+    return refs

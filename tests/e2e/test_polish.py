@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sfconnect.cli._render import color_for
 from sfconnect.cli.context import AppContext
-from sfconnect.cli.plan import color_for
 from tests.e2e.conftest import Cli
 
 
