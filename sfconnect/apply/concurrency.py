@@ -105,9 +105,12 @@ class DeployGuard:
                     other_id=first.id,
                     target=self.api.target,
                 )
-            if first.id not in announced and self.notice is not None:
-                self.notice(f"Waiting for deploy {first.id} ({first.status}) of another command to finish...")
+            if first.id not in announced:  # waited for: checked afterwards, even when nobody is told
                 announced.add(first.id)
+                if self.notice is not None:
+                    self.notice(
+                        f"Waiting for deploy {first.id} ({first.status}) of another command to finish..."
+                    )
             self.sleep(self.interval)
 
     def _refuse_if_changed(self, waited_for: set[str]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 import click
 
 from sfconnect.cli.context import AppContext, Outcome, pass_app
@@ -15,16 +13,6 @@ _SINK_HELP = (
     "Where to publish: file:PATH (JSON, or dotenv when PATH ends in .env; mode 0600) or github[:OWNER/REPO] "
     "(GitHub Actions secrets through `gh secret set`, the value on standard input)."
 )
-
-
-def _app_names(app: AppContext, names: tuple[str, ...], project_apps: list[str]) -> list[str]:
-    if not names:
-        return project_apps
-    out: list[str] = []
-    for pattern in names:
-        matched = [a for a in project_apps if fnmatchcase(a, pattern)]
-        out += matched or [pattern]  # an app the project does not name may still exist in the org
-    return list(dict.fromkeys(out))
 
 
 @click.command("credentials")
@@ -55,15 +43,13 @@ def credentials_command(
     """
     from sfconnect.cli._runtime import connect_target, load
     from sfconnect.credentials import entries_for, parse_sink, read_credentials
+    from sfconnect.credentials.service import apps_with_oauth, select_apps
     from sfconnect.org.credentials import CredentialsClient
 
     destination = parse_sink(sink, environ=app.environ) if sink else None
     project = load(app)
     with connect_target(app, project) as tc:
-        present = [
-            a.name for a in project.apps_for_target(tc.name) if a.state == "present" and a.oauth is not None
-        ]
-        names = _app_names(app, apps, present)
+        names = select_apps(apps, apps_with_oauth(project, tc.name))
         if not names:
             click.echo(f"target {tc.name} has no app with OAuth", err=True)
             return Outcome.OK

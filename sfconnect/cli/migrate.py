@@ -119,6 +119,7 @@ def _adopt(app: AppContext, name: str) -> Outcome:
 def _side_by_side(app: AppContext, name: str, new_name: str) -> Outcome:
     from sfconnect.cli._runtime import load, reload
     from sfconnect.migrate import side_by_side
+    from sfconnect.migrate.service import side_by_side_warnings
 
     project = load(app)
     result = side_by_side(project, name, new_name)
@@ -127,19 +128,8 @@ def _side_by_side(app: AppContext, name: str, new_name: str) -> Outcome:
     )
     for note in result.notes:
         click.echo(f"  note: {note}")
-    project = reload(app)
-    if all(a.name != new_name for a in project.apps):
-        click.echo(
-            f"warning: the project's `apps:` patterns do not include {result.file.name}: add it to sfconnect.yaml",
-            err=True,
-        )
-    for target in sorted(project.config.targets):
-        names = {a.name for a in project.apps_for_target(target)}
-        if name in names and new_name not in names:
-            click.echo(
-                f"warning: target {target!r} takes {name} but not {new_name}: add {new_name} to its `apps:`",
-                err=True,
-            )
+    for warning in side_by_side_warnings(reload(app), name, new_name, result.file):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         "Next: `sfconnect apply` creates it (with its own consumer key), `sfconnect smoke` proves both apps, "
         f"`sfconnect credentials {new_name} --to SINK` hands out the new key; move the clients to it, then set "

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from typing import Literal
 
 from sfconnect.credentials.sinks import Entry
 from sfconnect.org.credentials import CredentialsClient, Part
 from sfconnect.smoke.environment import AppKeys, consumer_key_variable, consumer_secret_variable
+from sfconnect.spec.load import Project
 
-__all__ = ["PARTS", "Published", "WhichPart", "entries_for", "read_credentials", "smoke_keys"]
+__all__ = [
+    "PARTS",
+    "Published",
+    "WhichPart",
+    "apps_with_oauth",
+    "entries_for",
+    "read_credentials",
+    "select_apps",
+    "smoke_keys",
+]
 
 WhichPart = Literal["key", "secret", "both"]
 PARTS: dict[WhichPart, Part] = {"key": "key", "secret": "secret", "both": "keyandsecret"}
@@ -52,3 +63,20 @@ def entries_for(published: Sequence[Published]) -> list[Entry]:
 def smoke_keys(published: Sequence[Published], source: str) -> dict[str, AppKeys]:
     """What smoke needs from published credentials, keyed by app name."""
     return {p.app: AppKeys(p.key, p.secret, source) for p in published if p.key}
+
+
+def apps_with_oauth(project: Project, target: str) -> list[str]:
+    """The apps of `target` that have credentials: present, with OAuth."""
+    return [a.name for a in project.apps_for_target(target) if a.state == "present" and a.oauth is not None]
+
+
+def select_apps(patterns: Sequence[str], apps: Sequence[str]) -> list[str]:
+    """The app names `patterns` (names or globs) choose among `apps`, in order, once each; all of `apps` when
+    there are no patterns. A pattern that matches none is kept as a name: the org may hold an app the project
+    does not name."""
+    if not patterns:
+        return list(apps)
+    out: list[str] = []
+    for pattern in patterns:
+        out += [a for a in apps if fnmatchcase(a, pattern)] or [pattern]
+    return list(dict.fromkeys(out))

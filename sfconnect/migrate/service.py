@@ -28,7 +28,16 @@ from sfconnect.plan.service import ALL_APP_TYPES, file_reader
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 
-__all__ = ["AdoptResult", "LiveApp", "SideBySideResult", "adopt", "check", "read_app", "side_by_side"]
+__all__ = [
+    "AdoptResult",
+    "LiveApp",
+    "SideBySideResult",
+    "adopt",
+    "check",
+    "read_app",
+    "side_by_side",
+    "side_by_side_warnings",
+]
 
 _CA = ComponentType.CONNECTED_APP
 _ECA = ComponentType.EXTERNAL_CLIENT_APP
@@ -246,3 +255,20 @@ def side_by_side(project: Project, name: str, new_name: str) -> SideBySideResult
         header = f"# yaml-language-server: $schema={'../' * depth}{schema}\n" + header
     write_new_file(path, data, header)
     return SideBySideResult(path, tuple(notes))
+
+
+def side_by_side_warnings(project: Project, name: str, new_name: str, file: Path) -> list[str]:
+    """Where the project (read again after `side_by_side` wrote `file`) would leave the new app out: its
+    ``apps:`` patterns, and each target that takes `name` but not `new_name`."""
+    warnings: list[str] = []
+    if all(a.name != new_name for a in project.apps):
+        warnings.append(
+            f"the project's `apps:` patterns do not include {file.name}: add it to sfconnect.yaml"
+        )
+    for target in sorted(project.config.targets):
+        names = {a.name for a in project.apps_for_target(target)}
+        if name in names and new_name not in names:
+            warnings.append(
+                f"target {target!r} takes {name} but not {new_name}: add {new_name} to its `apps:`"
+            )
+    return warnings

@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from sfconnect._types import JSONValue
-from sfconnect.errors import MetadataError, PlanError, StalePlanError, TamperedPlanError
+from sfconnect.errors import (
+    MetadataError,
+    PlanError,
+    StalePlanError,
+    TamperedPlanError,
+    UnsupportedFormatVersion,
+)
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.formats import ComponentRef
 from sfconnect.metadata.schema import is_write_only
@@ -222,6 +228,8 @@ def load_saved_plan(path: Path) -> SavedPlan:
         )
     try:
         plan, warnings = plan_from_json(doc)
+    except UnsupportedFormatVersion as exc:
+        raise UnsupportedFormatVersion(f"{path}: {exc}") from exc
     except PlanError as exc:
         raise PlanError(f"{path}: {exc}") from exc
     saved = _object(doc["saved"], path, "saved")

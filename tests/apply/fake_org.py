@@ -11,7 +11,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sfconnect.metadata.component import Component
 from sfconnect.metadata.formats import read_package_xml, read_zip
@@ -21,6 +21,7 @@ from sfconnect.org.metadata_api import (
     DeployOptions,
     DeployStatus,
     FileProperties,
+    MetadataApi,
     RawRecord,
 )
 from sfconnect.org.session import Timeouts
@@ -51,6 +52,11 @@ class FakeApi:
     calls: Counter[str] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
     canceled: list[str] = field(default_factory=list)
+
+    @property
+    def as_api(self) -> MetadataApi:
+        """This fake where a `MetadataApi` is expected (it has every method apply and plan call)."""
+        return cast(MetadataApi, self)
 
     def put(self, *components: Component, api_version: str = "63.0") -> None:
         for c in components:

@@ -26,7 +26,7 @@ def test_a_saved_plan_of_an_unchanged_org_gives_its_desired_components(tmp_path:
     shown: list[Plan] = []
 
     data = prepare_apply(
-        api,
+        api.as_api,
         NO_PROJECT,
         "test",
         org_id=api.session.org_id,
@@ -51,7 +51,7 @@ def test_a_component_changed_since_the_plan_makes_it_stale(tmp_path: Path, api: 
 
     with pytest.raises(StalePlanError) as raised:
         prepare_apply(
-            api,
+            api.as_api,
             NO_PROJECT,
             "test",
             org_id=api.session.org_id,
@@ -69,7 +69,7 @@ def test_a_component_deleted_since_the_plan_makes_it_stale(tmp_path: Path, api: 
     api.records.clear()
     with pytest.raises(StalePlanError, match="ConnectedApp Legacy"):
         prepare_apply(
-            api,
+            api.as_api,
             NO_PROJECT,
             "test",
             org_id=api.session.org_id,
@@ -85,7 +85,7 @@ def test_a_component_created_since_a_plan_that_creates_it_makes_it_stale(tmp_pat
     api.put(connected_app())  # someone else created it meanwhile
     with pytest.raises(StalePlanError, match="ConnectedApp Legacy"):
         prepare_apply(
-            api,
+            api.as_api,
             NO_PROJECT,
             "test",
             org_id=api.session.org_id,
@@ -99,7 +99,7 @@ def test_a_saved_plan_for_another_org_is_refused(tmp_path: Path, api: FakeApi) -
     path = save(result, tmp_path / "p.json", org_id="00D000000000002AAA")
     with pytest.raises(PlanError, match="was made for org 00D000000000002AAA") as raised:
         prepare_apply(
-            api,
+            api.as_api,
             NO_PROJECT,
             "test",
             org_id=api.session.org_id,
@@ -113,7 +113,7 @@ def test_a_saved_plan_for_another_org_is_refused(tmp_path: Path, api: FakeApi) -
 def test_an_org_id_of_15_or_18_characters_is_the_same_org(tmp_path: Path, api: FakeApi) -> None:
     path = save(plan_against(api, compiled(connected_app(scopes=["Api", "Web"]))), tmp_path / "p.json")
     data = prepare_apply(
-        api,
+        api.as_api,
         NO_PROJECT,
         "test",
         org_id=api.session.org_id[:15],
