@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sfconnect.apply.concurrency import ConcurrentDeploy, DeployGuard
+from sfconnect.apply._concurrency import ConcurrentDeploy, DeployGuard
 from sfconnect.apply.service import (
     ApplyRequest,
     ApplyResult,

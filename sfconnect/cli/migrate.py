@@ -118,8 +118,7 @@ def _adopt(app: AppContext, name: str) -> Outcome:
 
 def _side_by_side(app: AppContext, name: str, new_name: str) -> Outcome:
     from sfconnect.cli._runtime import load, reload
-    from sfconnect.migrate import side_by_side
-    from sfconnect.migrate.service import side_by_side_warnings
+    from sfconnect.migrate import side_by_side, side_by_side_warnings
 
     project = load(app)
     result = side_by_side(project, name, new_name)

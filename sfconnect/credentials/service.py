@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from sfconnect.credentials.sinks import Entry
+from sfconnect.credentials._sinks import Entry
 from sfconnect.org.credentials import CredentialsClient, Part
 from sfconnect.smoke.environment import AppKeys, consumer_key_variable, consumer_secret_variable
 from sfconnect.spec.load import Project

@@ -14,6 +14,7 @@ YAML; the metadata path otherwise), applies the profile and the suppressions, an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Literal, TypeAlias
 
 from sfconnect._types import Loc
+from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiled import AppKind, CompiledApp
 from sfconnect.metadata.component import Component, Value
 from sfconnect.spec.models import AppSpec
@@ -130,24 +132,55 @@ class Rule:
 
 # --- what rules see ---------------------------------------------------------------------------------------
 
-_CA = "ConnectedApp"
+_LIST_CODECS = frozenset({"list", "ip ranges", "attributes"})
+"""Codecs whose metadata field holds a list: a YAML key's index (``access.trusted_ip_ranges[1]``) carries over."""
 
-_DEFAULTS: Mapping[str, Value] = {
-    "ConnectedApp.oauthConfig.isSecretRequiredForRefreshToken": True,
-    "ConnectedApp.oauthConfig.isPkceRequired": False,
-    "ConnectedApp.oauthConfig.isConsumerSecretOptional": False,
-    "ConnectedApp.oauthConfig.isAdminApproved": False,
-    "ConnectedApp.oauthPolicy.ipRelaxation": "ENFORCE",
-    "ConnectedApp.oauthPolicy.refreshTokenPolicy": "infinite",
-    "ExtlClntAppGlobalOauthSettings.isSecretRequiredForRefreshToken": True,
-    "ExtlClntAppGlobalOauthSettings.isPkceRequired": True,
-    "ExtlClntAppGlobalOauthSettings.isConsumerSecretOptional": False,
-    "ExtlClntAppOauthConfigurablePolicies.ipRelaxationPolicyType": "Enforce",
-    "ExtlClntAppOauthConfigurablePolicies.permittedUsersPolicyType": "AllSelfAuthorized",
-    "ExtlClntAppOauthConfigurablePolicies.refreshTokenPolicyType": "Infinite",
-    "ExtlClntAppOauthConfigurablePolicies.requiredSessionLevel": "STANDARD",
+_UNNORMALISED_DEFAULTS: Mapping[tuple[str, str], Value] = {
+    ("ConnectedApp", "access.ip_relaxation"): "ENFORCE",
+    ("ConnectedApp", "oauth.refresh_token.policy"): "infinite",
 }
-"""Salesforce's documented values of fields that canonical components leave out when they hold them."""
+"""Documented values of Connected App fields that the field map gives no default (canonical components keep
+them, as an org returns them); keyed by kind and YAML key, the metadata field comes from the map."""
+
+
+@functools.cache
+def _row_places(kind: str) -> Mapping[str, tuple[fieldmap.Row, fieldmap.Place, int]]:
+    """Every YAML path a row of the field map reads, for one kind: its row, place, and position in the row."""
+    out: dict[str, tuple[fieldmap.Row, fieldmap.Place, int]] = {}
+    for row, place in fieldmap.rows_for(kind):
+        for index, path in enumerate(row.yaml_paths):
+            out[path] = (row, place, index)
+    return out
+
+
+def metadata_path(kind: str, yaml_key: str) -> str:
+    """Where a YAML key lives in metadata for one kind (``Type.path``), read from the field map: the row's field
+    for the key (the first, or the one at the key's position for a row of several keys), with the key's list
+    index when the field holds a list. Empty when the map stores the key nowhere in metadata for `kind`."""
+    base, bracket, rest = yaml_key.partition("[")
+    found = _row_places(kind).get(base)
+    if found is None:
+        return ""
+    _, place, index = found
+    target = place.fields[index] if len(place.fields) > index and index > 0 else place.fields[0]
+    suffix = bracket + rest if bracket and place.codec.name in _LIST_CODECS else ""
+    return f"{target}{suffix}"
+
+
+@functools.cache
+def _defaults() -> Mapping[str, Value]:
+    out: dict[str, Value] = {}
+    for (kind, key), value in _UNNORMALISED_DEFAULTS.items():
+        out[metadata_path(kind, key)] = value
+    return out
+
+
+def documented_default(path: str) -> Value:
+    """Salesforce's documented value of a metadata field (``Type.path``) that canonical components leave out
+    when it holds it: the field map's default (or `_UNNORMALISED_DEFAULTS`)."""
+    type_name, _, rest = path.partition(".")
+    found = fieldmap.metadata_default(type_name, rest)
+    return found if found is not None else _defaults().get(path)
 
 
 @dataclass(frozen=True)
@@ -202,16 +235,22 @@ class AppView:
         component = self.components.get(type_name)
         value = component.get(rest) if component is not None else None
         if value is None:
-            return _DEFAULTS.get(path)
+            return documented_default(path)
         return value
 
-    def pick(self, ca: str, eca: str) -> Value:
-        """`get` of the Connected App path or the External Client App path, by kind."""
-        return self.get(ca if self.is_ca else eca)
+    def path(self, yaml_key: str) -> str:
+        """Where `yaml_key` lives in this app's metadata (``Type.path``, from the field map; empty when nowhere)."""
+        return metadata_path(self.kind, yaml_key)
 
-    def flag(self, ca: str, eca: str) -> bool:
-        """A boolean field by kind (absent and not defaulted is false)."""
-        return self.pick(ca, eca) is True
+    def setting(self, yaml_key: str) -> Value:
+        """The metadata value of a YAML key for this app's kind (its field in the field map), or its documented
+        default; None when the kind stores the key nowhere in metadata."""
+        path = self.path(yaml_key)
+        return self.get(path) if path else None
+
+    def enabled(self, yaml_key: str) -> bool:
+        """A boolean setting (absent and not defaulted is false)."""
+        return self.setting(yaml_key) is True
 
     @property
     def has_oauth(self) -> bool:
@@ -219,14 +258,14 @@ class AppView:
         if self.spec is not None:
             return self.spec.oauth is not None
         if self.is_ca:
-            return self.get("ConnectedApp.oauthConfig") is not None
+            return self.get(self.path("oauth.callback_urls").rpartition(".")[0]) is not None
         return any(t.startswith("ExtlClntAppGlobalOauth") for t in self.components)
 
     def callback_urls(self) -> list[str]:
         """The app's callback URLs."""
         if self.spec is not None:
             return list(self.spec.oauth.callback_urls) if self.spec.oauth else []
-        raw = self.pick("ConnectedApp.oauthConfig.callbackUrl", "ExtlClntAppGlobalOauthSettings.callbackUrl")
+        raw = self.setting("oauth.callback_urls")
         if not isinstance(raw, str):
             return []
         return [u for u in raw.replace(",", "\n").splitlines() if u.strip()]
@@ -235,12 +274,12 @@ class AppView:
         """The app's OAuth scopes (Metadata API names, e.g. ``Api``, ``RefreshToken``, ``Full``)."""
         if self.spec is not None:
             return list(self.spec.oauth.scopes) if self.spec.oauth else []
+        raw = self.setting("oauth.scopes")
         if self.is_ca:
-            raw = self.get("ConnectedApp.oauthConfig.scopes")
             if isinstance(raw, tuple):
                 return [str(s) for s in raw]
             return [raw] if isinstance(raw, str) else []
-        text = self.get("ExtlClntAppOauthSettings.commaSeparatedOauthScopes")
+        text = raw
         return [s.strip() for s in text.split(",") if s.strip()] if isinstance(text, str) else []
 
     @property
@@ -253,7 +292,7 @@ class AppView:
         """The `Hit.field` and `Hit.loc` for a setting: its YAML key with YAML, else its metadata path."""
         if self.spec is not None:
             return yaml_key, _to_loc(yaml_key)
-        return (ca if self.is_ca else eca) or yaml_key, None
+        return (ca if self.is_ca else eca) or self.path(yaml_key) or yaml_key, None
 
     def hit(
         self, message: str, yaml_key: str, ca: str = "", eca: str = "", severity: Severity | None = None
@@ -284,25 +323,11 @@ class AppView:
             return found
         if self.callback_urls():
             found.add("authorization_code")
-        if self.flag(
-            "ConnectedApp.oauthConfig.isClientCredentialEnabled",
-            "ExtlClntAppGlobalOauthSettings.isClientCredentialsFlowEnabled",
-        ):
-            found.add("client_credentials")
-        if self.pick("ConnectedApp.oauthConfig.certificate", "ExtlClntAppGlobalOauthSettings.certificate"):
+        for flow in ("client_credentials", "device", "token_exchange", "code_credential"):
+            if self.enabled(f"oauth.flows.{flow}.enabled"):
+                found.add(flow)
+        if self.setting("oauth.flows.jwt_bearer.certificate"):
             found.add("jwt_bearer")
-        if not self.is_ca and self.flag("", "ExtlClntAppGlobalOauthSettings.isDeviceFlowEnabled"):
-            found.add("device")
-        if self.flag(
-            "ConnectedApp.oauthConfig.isTokenExchangeEnabled",
-            "ExtlClntAppGlobalOauthSettings.isTokenExchangeEnabled",
-        ):
-            found.add("token_exchange")
-        if self.flag(
-            "ConnectedApp.oauthConfig.isCodeCredentialEnabled",
-            "ExtlClntAppGlobalOauthSettings.isCodeCredFlowEnabled",
-        ):
-            found.add("code_credential")
         return found
 
     @property

@@ -20,16 +20,6 @@ from sfconnect.metadata.component import Record
 from sfconnect.spec.files import read_file_bytes
 from sfconnect.spec.refs import MAX_REFERENCED_BYTES
 
-_CB_CA = "ConnectedApp.oauthConfig.callbackUrl"
-_CB_ECA = "ExtlClntAppGlobalOauthSettings.callbackUrl"
-_SCOPES_CA = "ConnectedApp.oauthConfig.scopes"
-_SCOPES_ECA = "ExtlClntAppOauthSettings.commaSeparatedOauthScopes"
-_GLB = "ExtlClntAppGlobalOauthSettings"
-_OPL = "ExtlClntAppOauthConfigurablePolicies"
-_CFG = "ConnectedApp.oauthConfig"
-_POL = "ConnectedApp.oauthPolicy"
-_SES = "ConnectedApp.sessionPolicy"
-
 _LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 _GLOB_CHARS = re.compile(r"[*\[\]()^$]")
 _HEADLESS = {"jwt_bearer", "client_credentials"}
@@ -41,7 +31,7 @@ def _callbacks(app: AppView) -> Iterator[tuple[int, str]]:
 
 
 def _callback_hit(app: AppView, index: int, message: str, severity: Severity | None = None) -> Hit:
-    return app.hit(message, f"oauth.callback_urls[{index}]", _CB_CA, _CB_ECA, severity)
+    return app.hit(message, f"oauth.callback_urls[{index}]", severity=severity)
 
 
 def _host(url: str) -> str:
@@ -54,13 +44,14 @@ def _host(url: str) -> str:
 def _pkce_required(app: AppView) -> bool:
     if app.spec is not None:
         return bool(app.spec.oauth and app.spec.oauth.flows.authorization_code.require_pkce)
-    return app.flag(f"{_CFG}.isPkceRequired", f"{_GLB}.isPkceRequired")
+    return app.enabled("oauth.flows.authorization_code.require_pkce")
 
 
 def _secret_optional(app: AppView) -> bool:
     if app.spec is not None:
         return bool(app.spec.oauth and not app.spec.oauth.flows.authorization_code.require_secret)
-    return app.flag(f"{_CFG}.isConsumerSecretOptional", f"{_GLB}.isConsumerSecretOptional")
+    # the metadata field of require_secret is inverted: isConsumerSecretOptional
+    return app.enabled("oauth.flows.authorization_code.require_secret")
 
 
 def _public_client(app: AppView) -> bool:
@@ -244,9 +235,7 @@ def callback_private_scheme(app: AppView) -> Iterator[Hit]:
 def scope_full(app: AppView) -> Iterator[Hit]:
     scopes = app.scopes()
     if "Full" in scopes:
-        yield app.hit(
-            "requests the Full scope", f"oauth.scopes[{scopes.index('Full')}]", _SCOPES_CA, _SCOPES_ECA
-        )
+        yield app.hit("requests the Full scope", f"oauth.scopes[{scopes.index('Full')}]")
 
 
 @define(
@@ -270,8 +259,6 @@ def scope_refresh_headless(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             f"requests RefreshToken but only runs {', '.join(sorted(flows))}",
             f"oauth.scopes[{index}]",
-            _SCOPES_CA,
-            _SCOPES_ECA,
         )
 
 
@@ -299,8 +286,6 @@ def pkce_not_required(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             "does not require PKCE for the authorization code flow",
             "oauth.flows.authorization_code.require_pkce",
-            f"{_CFG}.isPkceRequired",
-            f"{_GLB}.isPkceRequired",
         )
 
 
@@ -332,9 +317,7 @@ def web_server_secret_optional(app: AppView) -> Iterator[Hit]:
     yield app.hit(
         message,
         "oauth.flows.authorization_code.require_secret",
-        f"{_CFG}.isConsumerSecretOptional",
-        f"{_GLB}.isConsumerSecretOptional",
-        severity,
+        severity=severity,
     )
 
 
@@ -356,7 +339,7 @@ def web_server_secret_optional(app: AppView) -> Iterator[Hit]:
 def refresh_secret_optional(app: AppView) -> Iterator[Hit]:
     if not app.issues_refresh_tokens:
         return
-    required = app.flag(f"{_CFG}.isSecretRequiredForRefreshToken", f"{_GLB}.isSecretRequiredForRefreshToken")
+    required = app.enabled("oauth.refresh_token.require_secret")
     if required:
         return
     if _public_client(app) and _rotation(app):
@@ -364,8 +347,6 @@ def refresh_secret_optional(app: AppView) -> Iterator[Hit]:
     yield app.hit(
         "redeems refresh tokens without the consumer secret",
         "oauth.refresh_token.require_secret",
-        f"{_CFG}.isSecretRequiredForRefreshToken",
-        f"{_GLB}.isSecretRequiredForRefreshToken",
     )
 
 
@@ -426,9 +407,7 @@ def username_password_flow(app: AppView) -> Iterator[Hit]:
 )
 def device_flow(app: AppView) -> Iterator[Hit]:
     if "device" in app.flows():
-        yield app.hit(
-            "enables the device flow", "oauth.flows.device.enabled", "", f"{_GLB}.isDeviceFlowEnabled"
-        )
+        yield app.hit("enables the device flow", "oauth.flows.device.enabled")
 
 
 @define(
@@ -451,9 +430,7 @@ def client_credentials(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             "enables the client credentials flow",
             "oauth.flows.client_credentials.enabled",
-            f"{_CFG}.isClientCredentialEnabled",
-            f"{_GLB}.isClientCredentialsFlowEnabled",
-            severity,
+            severity=severity,
         )
 
 
@@ -477,15 +454,11 @@ def token_exchange_secret(app: AppView) -> Iterator[Hit]:
     if app.spec is not None:
         required = bool(app.spec.oauth and app.spec.oauth.flows.token_exchange.require_secret)
     else:
-        required = app.flag(
-            f"{_CFG}.isSecretRequiredForTokenExchange", f"{_GLB}.isSecretRequiredForTokenExchange"
-        )
+        required = app.enabled("oauth.flows.token_exchange.require_secret")
     if not required:
         yield app.hit(
             "accepts token exchange without the consumer secret",
             "oauth.flows.token_exchange.require_secret",
-            f"{_CFG}.isSecretRequiredForTokenExchange",
-            f"{_GLB}.isSecretRequiredForTokenExchange",
         )
 
 
@@ -510,14 +483,14 @@ def _refresh_policy(app: AppView) -> tuple[str, int | None, str | None]:
         "specificinactivity": "after_inactivity",
     }
     if app.is_ca:
-        raw = str(app.get(f"{_POL}.refreshTokenPolicy") or "infinite")
+        raw = str(app.setting("oauth.refresh_token.policy") or "infinite")
         keyword, _, rest = raw.partition(":")
         period_text, _, unit = rest.partition(":")
         period = int(period_text) if period_text.isdigit() else None
         return names.get(keyword.lower(), keyword), period, unit.lower() or None
-    kind = str(app.get(f"{_OPL}.refreshTokenPolicyType") or "Infinite")
-    period_value = app.get(f"{_OPL}.refreshTokenValidityPeriod")
-    unit_value = app.get(f"{_OPL}.refreshTokenValidityUnit")
+    kind = str(app.setting("oauth.refresh_token.policy") or "Infinite")
+    period_value = app.setting("oauth.refresh_token.period")
+    unit_value = app.setting("oauth.refresh_token.unit")
     return (
         names.get(kind.lower(), kind),
         period_value if isinstance(period_value, int) else None,
@@ -528,11 +501,7 @@ def _refresh_policy(app: AppView) -> tuple[str, int | None, str | None]:
 def _rotation(app: AppView) -> bool:
     if app.spec is not None:
         return bool(app.spec.oauth and app.spec.oauth.refresh_token.rotation)
-    return app.flag(f"{_CFG}.isRefreshTokenRotationEnabled", f"{_GLB}.isRefreshTokenRotationEnabled")
-
-
-_POLICY_CA = f"{_POL}.refreshTokenPolicy"
-_POLICY_ECA = f"{_OPL}.refreshTokenPolicyType"
+    return app.enabled("oauth.refresh_token.rotation")
 
 
 @define(
@@ -552,9 +521,7 @@ _POLICY_ECA = f"{_OPL}.refreshTokenPolicyType"
 )
 def refresh_never_expires(app: AppView) -> Iterator[Hit]:
     if app.issues_refresh_tokens and _refresh_policy(app)[0] == "until_revoked":
-        yield app.hit(
-            "issues refresh tokens that never expire", "oauth.refresh_token.policy", _POLICY_CA, _POLICY_ECA
-        )
+        yield app.hit("issues refresh tokens that never expire", "oauth.refresh_token.policy")
 
 
 @define(
@@ -584,15 +551,11 @@ def refresh_idle_too_long(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             f"refresh tokens survive {period} {unit} of inactivity (more than 30 days)",
             "oauth.refresh_token.period",
-            _POLICY_CA,
-            f"{_OPL}.refreshTokenValidityPeriod",
         )
     elif policy == "after_lifetime" and days > 90 and not _rotation(app):
         yield app.hit(
             f"refresh tokens live {period} {unit} (more than 90 days) without rotation",
             "oauth.refresh_token.period",
-            _POLICY_CA,
-            f"{_OPL}.refreshTokenValidityPeriod",
         )
 
 
@@ -618,9 +581,7 @@ def refresh_rotation(app: AppView) -> Iterator[Hit]:
     yield app.hit(
         "does not rotate refresh tokens",
         "oauth.refresh_token.rotation",
-        f"{_CFG}.isRefreshTokenRotationEnabled",
-        f"{_GLB}.isRefreshTokenRotationEnabled",
-        severity,
+        severity=severity,
     )
 
 
@@ -638,12 +599,10 @@ def refresh_rotation(app: AppView) -> Iterator[Hit]:
     tags=("token",),
 )
 def introspect_all(app: AppView) -> Iterator[Hit]:
-    if app.flag(f"{_CFG}.isIntrospectAllTokens", f"{_GLB}.isIntrospectAllTokens"):
+    if app.enabled("oauth.introspect_all_tokens"):
         yield app.hit(
             "may introspect every token of the org",
             "oauth.introspect_all_tokens",
-            f"{_CFG}.isIntrospectAllTokens",
-            f"{_GLB}.isIntrospectAllTokens",
         )
 
 
@@ -668,15 +627,13 @@ def jwt_access_ttl(app: AppView) -> Iterator[Hit]:
         enabled = bool(jwt and jwt.enabled)
         timeout: int | None = jwt.timeout_minutes if jwt else None
     else:
-        enabled = app.flag(f"{_CFG}.isNamedUserJwtEnabled", f"{_GLB}.isNamedUserJwtEnabled")
-        raw = None if app.is_ca else app.get(f"{_OPL}.namedUserJwtTimeout")
+        enabled = app.enabled("oauth.jwt_access_tokens.enabled")
+        raw = app.setting("oauth.jwt_access_tokens.timeout_minutes")
         timeout = raw if isinstance(raw, int) else None
     if enabled and timeout is not None and timeout > 30:
         yield app.hit(
             f"JWT access tokens live {timeout} minutes",
             "oauth.jwt_access_tokens.timeout_minutes",
-            "",
-            f"{_OPL}.namedUserJwtTimeout",
         )
 
 
@@ -687,7 +644,7 @@ def _high_assurance(app: AppView) -> bool:
     if app.spec is not None:
         ha = app.spec.access.high_assurance
         return bool(ha and ha.required)
-    level = app.pick(f"{_SES}.sessionLevel", f"{_OPL}.requiredSessionLevel")
+    level = app.setting("access.high_assurance.required")
     return isinstance(level, str) and level.upper() == "HIGH_ASSURANCE"
 
 
@@ -695,10 +652,10 @@ def _profiles(app: AppView) -> list[str]:
     if app.spec is not None:
         return list(app.spec.access.profiles)
     if app.is_ca:
-        raw = app.get("ConnectedApp.profileName")
+        raw = app.setting("access.profiles")
         items = raw if isinstance(raw, tuple) else (raw,) if isinstance(raw, str) else ()
         return [str(p) for p in items]
-    text = app.get(f"{_OPL}.commaSeparatedProfile")
+    text = app.setting("access.profiles")
     return [p.strip() for p in text.split(",") if p.strip()] if isinstance(text, str) else []
 
 
@@ -725,18 +682,19 @@ def _admin_profile(app: AppView) -> str | None:
 def no_high_assurance(app: AppView) -> Iterator[Hit]:
     flows = app.flows()
     ha = _high_assurance(app)
-    ca, eca = f"{_SES}.sessionLevel", f"{_OPL}.requiredSessionLevel"
+    level = app.path("access.high_assurance.required")  # where the missing key points without YAML
     if app.interactive and not ha and ("Full" in app.scopes() or _admin_profile(app)):
         yield app.hit(
-            "privileged interactive app without a high-assurance session", "access.high_assurance", ca, eca
+            "privileged interactive app without a high-assurance session",
+            "access.high_assurance",
+            level,
+            level,
         )
     elif ha and flows and flows <= _HEADLESS:
         yield app.hit(
             "high assurance on a headless app blocks its API logins",
             "access.high_assurance.required",
-            ca,
-            eca,
-            "info",
+            severity="info",
         )
 
 
@@ -757,7 +715,7 @@ def no_high_assurance(app: AppView) -> Iterator[Hit]:
 def session_timeout(app: AppView) -> Iterator[Hit]:
     if not app.has_oauth:
         return
-    raw = app.pick(f"{_SES}.sessionTimeout", f"{_OPL}.sessionTimeoutInMinutes")
+    raw = app.setting("access.session_timeout_minutes")
     timeout = raw if isinstance(raw, int) else None
     if timeout is None:
         severity: Severity = "low"
@@ -772,9 +730,7 @@ def session_timeout(app: AppView) -> Iterator[Hit]:
     yield app.hit(
         message,
         "access.session_timeout_minutes",
-        f"{_SES}.sessionTimeout",
-        f"{_OPL}.sessionTimeoutInMinutes",
-        severity,
+        severity=severity,
     )
 
 
@@ -787,14 +743,14 @@ _RELAX_CA = {"ENFORCE": "enforce", "BYPASS": "relax", "BYPASS_2FACTOR": "relax_w
 def _ip_relaxation(app: AppView) -> str:
     if app.spec is not None:
         return app.spec.access.ip_relaxation
-    raw = str(app.pick(f"{_POL}.ipRelaxation", f"{_OPL}.ipRelaxationPolicyType") or "ENFORCE")
+    raw = str(app.setting("access.ip_relaxation") or "ENFORCE")
     return _RELAX_CA.get(raw.upper(), raw.lower())
 
 
 def _ranges(app: AppView) -> list[tuple[str, str]]:
     if app.spec is not None:
         return [(r.start, r.end) for r in app.spec.access.trusted_ip_ranges]
-    raw = app.pick("ConnectedApp.ipRanges", "ExtlClntAppOauthSettings.trustedIpRanges")
+    raw = app.setting("access.trusted_ip_ranges")
     items = raw if isinstance(raw, tuple) else (raw,) if raw is not None else ()
     out = []
     for item in items:
@@ -804,10 +760,6 @@ def _ranges(app: AppView) -> list[tuple[str, str]]:
             if isinstance(start, str) and isinstance(end, str):
                 out.append((start, end))
     return out
-
-
-_RELAX_CA_PATH = f"{_POL}.ipRelaxation"
-_RELAX_ECA_PATH = f"{_OPL}.ipRelaxationPolicyType"
 
 
 @define(
@@ -830,8 +782,6 @@ def ip_bypass(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             "relaxes IP restrictions for every network",
             "access.ip_relaxation",
-            _RELAX_CA_PATH,
-            _RELAX_ECA_PATH,
         )
 
 
@@ -859,16 +809,12 @@ def ip_relax_refresh(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             "skips IP checks when refresh tokens are used",
             "access.ip_relaxation",
-            _RELAX_CA_PATH,
-            _RELAX_ECA_PATH,
-            "high" if forever else None,
+            severity="high" if forever else None,
         )
     elif mode == "relax_with_second_factor" and not _ranges(app):
         yield app.hit(
             "relaxes IP restrictions with a second factor but has no trusted ranges",
             "access.ip_relaxation",
-            _RELAX_CA_PATH,
-            _RELAX_ECA_PATH,
         )
 
 
@@ -906,9 +852,7 @@ def range_too_broad(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             f"trusted IP range {start}-{end} spans {size} addresses",
             f"access.trusted_ip_ranges[{index}]",
-            f"ConnectedApp.ipRanges[{index}]",
-            f"ExtlClntAppOauthSettings.trustedIpRanges[{index}]",
-            severity,
+            severity=severity,
         )
 
 
@@ -938,8 +882,6 @@ def range_without_flow(app: AppView) -> Iterator[Hit]:
         f"lists {len(ranges)} trusted IP range(s), which apply to the authorization code (web-server) flow "
         f"only, but its flows are: {flows}",
         "access.trusted_ip_ranges",
-        "ConnectedApp.ipRanges",
-        "ExtlClntAppOauthSettings.trustedIpRanges",
     )
 
 
@@ -950,8 +892,8 @@ def _admin_approved(app: AppView) -> bool:
     if app.spec is not None:
         return app.spec.access.permitted_users == "admin_approved"
     if app.is_ca:
-        return app.flag(f"{_CFG}.isAdminApproved", "")
-    value = app.get(f"{_OPL}.permittedUsersPolicyType")
+        return app.enabled("access.permitted_users")
+    value = app.setting("access.permitted_users")
     return isinstance(value, str) and value == "AdminApprovedPreAuthorized"
 
 
@@ -979,9 +921,7 @@ def self_authorize(app: AppView) -> Iterator[Hit]:
     yield app.hit(
         "lets any user self-authorize",
         "access.permitted_users",
-        f"{_CFG}.isAdminApproved",
-        f"{_OPL}.permittedUsersPolicyType",
-        severity,
+        severity=severity,
     )
 
 
@@ -1005,15 +945,11 @@ def preauth_broad(app: AppView) -> Iterator[Hit]:
         yield app.hit(
             f"is pre-authorized for the {admin!r} profile",
             f"access.profiles[{profiles.index(admin)}]",
-            "ConnectedApp.profileName",
-            f"{_OPL}.commaSeparatedProfile",
         )
     elif len(profiles) > 3:
         yield app.hit(
             f"is pre-authorized for {len(profiles)} profiles",
             "access.profiles",
-            "ConnectedApp.profileName",
-            f"{_OPL}.commaSeparatedProfile",
         )
 
 
@@ -1038,14 +974,12 @@ def cc_run_as(app: AppView) -> Iterator[Hit]:
     if app.spec is not None:
         user = app.spec.oauth.flows.client_credentials.run_as if app.spec.oauth else None
     else:
-        raw = app.pick(f"{_CFG}.oauthClientCredentialUser", f"{_OPL}.clientCredentialsFlowUser")
+        raw = app.setting("oauth.flows.client_credentials.run_as")
         user = raw if isinstance(raw, str) and raw.strip() else None
     if not user:
         yield app.hit(
             "runs the client credentials flow without a run-as user",
             "oauth.flows.client_credentials.run_as",
-            f"{_CFG}.oauthClientCredentialUser",
-            f"{_OPL}.clientCredentialsFlowUser",
         )
 
 
@@ -1063,7 +997,7 @@ def certificate_text(app: AppView) -> str | None:
             return read_file_bytes(path, limit=MAX_REFERENCED_BYTES).decode("utf-8", "replace")
         except OSError:  # missing, not a regular file, or too large: compiling reports it
             return None
-    raw = app.pick(f"{_CFG}.certificate", f"{_GLB}.certificate")
+    raw = app.setting("oauth.flows.jwt_bearer.certificate")
     return raw if isinstance(raw, str) and raw.strip() else None
 
 
@@ -1075,10 +1009,6 @@ def load_certificate(text: str) -> x509.Certificate | None:
         return x509.load_der_x509_certificate(base64.b64decode("".join(text.split())))
     except ValueError:
         return None
-
-
-_CERT_CA = f"{_CFG}.certificate"
-_CERT_ECA = f"{_GLB}.certificate"
 
 
 @define(
@@ -1104,15 +1034,13 @@ def cert_expiry(app: AppView) -> Iterator[Hit]:
     left = (not_after - app.today).days
     key = "oauth.flows.jwt_bearer.certificate"
     if left < 0:
-        yield app.hit(f"JWT bearer certificate expired on {not_after}", key, _CERT_CA, _CERT_ECA, "high")
+        yield app.hit(f"JWT bearer certificate expired on {not_after}", key, severity="high")
     elif left < 30:
-        yield app.hit(f"JWT bearer certificate expires on {not_after}", key, _CERT_CA, _CERT_ECA, "medium")
+        yield app.hit(f"JWT bearer certificate expires on {not_after}", key, severity="medium")
     elif left < 90:
-        yield app.hit(f"JWT bearer certificate expires on {not_after}", key, _CERT_CA, _CERT_ECA, "low")
+        yield app.hit(f"JWT bearer certificate expires on {not_after}", key, severity="low")
     elif (cert.not_valid_after_utc - cert.not_valid_before_utc) > dt.timedelta(days=2 * 366):
-        yield app.hit(
-            "JWT bearer certificate is valid for more than two years", key, _CERT_CA, _CERT_ECA, "low"
-        )
+        yield app.hit("JWT bearer certificate is valid for more than two years", key, severity="low")
 
 
 @define(
@@ -1136,7 +1064,7 @@ def cert_weak(app: AppView) -> Iterator[Hit]:
     if cert is None:
         return
     key = cert.public_key()
-    where = ("oauth.flows.jwt_bearer.certificate", _CERT_CA, _CERT_ECA)
+    where = ("oauth.flows.jwt_bearer.certificate",)
     if not isinstance(key, rsa.RSAPublicKey):
         yield app.hit("JWT bearer certificate does not hold an RSA key (RS256 needs one)", *where)
     elif key.key_size < 2048:

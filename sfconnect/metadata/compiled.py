@@ -33,6 +33,8 @@ class CompiledApp:
         yaml_paths: ``(component type, metadata path)`` -> YAML key path, relative to the app.
         secret_refs: ``(component type, metadata field)`` -> secret reference.
         source: ``file:line`` of the app in the YAML, for messages.
+        installed: the app comes from an installed package (``installed: true``): `components` are the only
+            ones it manages; the org's header and other children are the package's, never deleted.
     """
 
     name: str
@@ -42,6 +44,7 @@ class CompiledApp:
     yaml_paths: Mapping[tuple[str, str], str] = field(default_factory=dict)
     secret_refs: Mapping[tuple[str, str], str] = field(default_factory=dict)
     source: str = ""
+    installed: bool = False
 
     def _mapped(self, component_type: str, metadata_path: str) -> str | None:
         path = metadata_path

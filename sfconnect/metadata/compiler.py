@@ -15,6 +15,7 @@ plans speak the reviewer's language. The result is normalised like anything read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +36,8 @@ __all__ = [
     "compile_app",
     "eca_component_names",
 ]
+
+_Paths = dict[tuple[str, str], str]
 
 FileReader = Callable[[str], str]
 """Reads a ``file:`` reference (a certificate) and returns its text; raises `MetadataError` when missing."""
@@ -105,8 +108,8 @@ ECA_OPTIONAL_CHILD_SUFFIXES: dict[str, str] = {ComponentType.ECA_SAML_POLICIES: 
 
 def eca_component_names(app: ExternalClientAppSpec) -> dict[str, str]:
     """The child component names of an External Client App (type -> full name), optional children included
-    when the app's ``metadata:`` block declares them."""
-    suffixes = dict(ECA_CHILD_SUFFIXES)
+    when the app's ``metadata:`` block declares them (an installed app's: those only)."""
+    suffixes = {} if app.installed else dict(ECA_CHILD_SUFFIXES)
     suffixes.update({t: _suffix(t) for t in app.metadata if t != ComponentType.EXTERNAL_CLIENT_APP})
     names = {t: f"{app.name}{suffix}" for t, suffix in suffixes.items()}
     custom: Mapping[str, str] = getattr(app, "component_names", None) or {}
@@ -114,13 +117,31 @@ def eca_component_names(app: ExternalClientAppSpec) -> dict[str, str]:
     return names
 
 
-def _get(obj: object, path: str) -> Any:
-    """The value at a dotted YAML path of a spec (None when a step is absent or None)."""
-    for part in path.split("."):
+def _get(obj: object, path: str | tuple[str, ...]) -> Any:
+    """The value at a dotted YAML path (or its parts) of a spec (None when a step is absent or None)."""
+    for part in path.split(".") if isinstance(path, str) else path:
         if obj is None:
             return None
         obj = getattr(obj, part, None)
     return obj
+
+
+_Step = tuple[fieldmap.Row, fieldmap.Place, tuple[tuple[str, ...], ...], tuple[str, ...] | None]
+
+
+@functools.cache
+def _steps(kind: str) -> tuple[_Step, ...]:
+    """The rows one kind compiles, with their YAML paths split once (the compiler runs per app)."""
+    return tuple(
+        (
+            row,
+            place,
+            tuple(tuple(p.split(".")) for p in row.yaml_paths),
+            tuple(row.when.split(".")) if row.when else None,
+        )
+        for row, place in fieldmap.rows_for(kind)
+        if row.yaml != fieldmap.SECRET_ROW
+    )
 
 
 def _explicit(obj: object, path: str) -> bool:
@@ -134,11 +155,9 @@ def _explicit(obj: object, path: str) -> bool:
 
 def _encode_rows(app: AppSpec, builders: Mapping[str, _Builder], files: FileReader) -> None:
     """Every row of the field map, compiled into the builders of the app's components."""
-    for row, place in fieldmap.rows_for(app.kind):
-        if row.yaml == fieldmap.SECRET_ROW:
-            continue
-        values = tuple(_get(app, p) for p in row.yaml_paths)
-        if values[0] is None or (row.when is not None and not _get(app, row.when)):
+    for row, place, paths, when in _steps(app.kind):
+        values = tuple([_get(app, p) for p in paths])
+        if values[0] is None or (when is not None and not _get(app, when)):
             continue
         if place.codec.name == "certificate":
             values = (files(values[0]).strip(),)
@@ -186,10 +205,51 @@ def _compile_connected_app(app: ConnectedAppSpec, files: FileReader) -> Compiled
     )
 
 
+def _child_builder(
+    app: ExternalClientAppSpec, type_name: str, names: Mapping[str, str], paths: _Paths
+) -> _Builder:
+    """A child component's builder, with its reference to the app and its label (its name) set."""
+    child = _Builder(type_name, paths)
+    child.set("externalClientApplication", app.name, None)
+    child.set("label", names.get(type_name, f"{app.name}{_suffix(type_name)}"), None)
+    return child
+
+
+def _finish(
+    app: ExternalClientAppSpec,
+    builders: Mapping[str, _Builder],
+    names: Mapping[str, str],
+    paths: _Paths,
+    secrets: _Paths,
+) -> CompiledApp:
+    """The app's components: each builder with the escape hatch merged in, named and normalised."""
+    components = []
+    for b in builders.values():
+        b.merge_escape_hatch(app)
+        name = (
+            app.name
+            if b.type == ComponentType.EXTERNAL_CLIENT_APP
+            else names.get(b.type, child_name(app.name, b.type))
+        )
+        components.append(normalize(Component.build(b.type, name, b.fields)))
+    return CompiledApp(
+        name=app.name,
+        kind="ExternalClientApp",
+        components=tuple(components),
+        yaml_paths=paths,
+        secret_refs=secrets,
+        installed=app.installed,
+    )
+
+
 def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) -> CompiledApp:
-    paths: dict[tuple[str, str], str] = {}
-    secrets: dict[tuple[str, str], str] = {}
+    paths: _Paths = {}
+    secrets: _Paths = {}
     names = eca_component_names(app)
+    if app.installed:  # from a package: only the components its metadata: block declares, as written
+        return _finish(
+            app, {t: _child_builder(app, t, names, paths) for t in sorted(app.metadata)}, names, paths, {}
+        )
     header = _Builder(ComponentType.EXTERNAL_CLIENT_APP, paths)
     builders = {header.type: header}
     child_types = [ComponentType.ECA_POLICIES]
@@ -201,28 +261,14 @@ def _compile_external_client_app(app: ExternalClientAppSpec, files: FileReader) 
         ]
     child_types += [t for t in app.metadata if t != header.type and t not in child_types]
     for type_name in child_types:
-        child = _Builder(type_name, paths)
-        child.set("externalClientApplication", app.name, None)
-        child.set("label", names.get(type_name, f"{app.name}{_suffix(type_name)}"), None)
-        builders[type_name] = child
+        builders[type_name] = _child_builder(app, type_name, names, paths)
     policies = builders[ComponentType.ECA_POLICIES]
     policies.set("isEnabled", True, None)
     policies.set("isOauthPluginEnabled", app.oauth is not None, None)
     policies.set("isSamlPluginEnabled", ComponentType.ECA_SAML_POLICIES in app.metadata, None)
     _encode_rows(app, builders, files)
     _secret(app, secrets, paths)
-    components = []
-    for b in builders.values():
-        b.merge_escape_hatch(app)
-        name = app.name if b.type == header.type else names.get(b.type, f"{app.name}{_suffix(b.type)}")
-        components.append(normalize(Component.build(b.type, name, b.fields)))
-    return CompiledApp(
-        name=app.name,
-        kind="ExternalClientApp",
-        components=tuple(components),
-        yaml_paths=paths,
-        secret_refs=secrets,
-    )
+    return _finish(app, builders, names, paths, secrets)
 
 
 def child_name(app_name: str, type_name: str) -> str:
@@ -293,4 +339,5 @@ def compile_app(app: AppSpec, *, files: FileReader, api_version: str | None = No
         yaml_paths=compiled.yaml_paths,
         secret_refs=compiled.secret_refs,
         source=source,
+        installed=compiled.installed,
     )

@@ -26,7 +26,7 @@ from sfconnect.metadata import fieldmap
 from sfconnect.metadata.compiler import NIL, child_name, compile_app
 from sfconnect.metadata.component import Component, Record, Value
 from sfconnect.metadata.schema import ComponentType, field_at
-from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
+from sfconnect.spec.models import NAMESPACE_PREFIX, AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 from sfconnect.spec.rules import app_rules
 
 __all__ = [
@@ -406,9 +406,24 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     apps = [
         c for c in components if c.type in (ComponentType.CONNECTED_APP, ComponentType.EXTERNAL_CLIENT_APP)
     ]
+    parents = {c.parent for c in components}
+    if not apps and len(parents) == 1 and None not in parents:
+        return _decompile_installed(components)
     if len(apps) != 1:
         raise MetadataError(f"expected one app, got {len(apps)} app components")
     app_component = apps[0]
+    children = [c for c in components if c is not app_component]
+    if app_component.type == ComponentType.EXTERNAL_CLIENT_APP and NAMESPACE_PREFIX.match(
+        app_component.full_name
+    ):
+        # a package's app (ns__App): its header is the package's, its children the subscriber's to manage
+        if not children or any(c.parent != app_component.full_name for c in children):
+            raise MetadataError(
+                f"External Client App {app_component.full_name} is installed from a package (its name has the "
+                "package's namespace prefix) and the files hold none of its policies: nothing of it to manage",
+                path=app_component.source,
+            )
+        return _decompile_installed(children, header=app_component)
     if app_component.type == ComponentType.CONNECTED_APP and len(components) != 1:
         raise MetadataError("a Connected App is one component", path=app_component.source)
     for child in components:
@@ -444,9 +459,82 @@ def decompile_app(components: Sequence[Component]) -> DecompiledApp:
     )
 
 
+def _decompile_installed(
+    components: Sequence[Component], *, header: Component | None = None
+) -> DecompiledApp:
+    """Children of an External Client App whose header is not among them (a header kept elsewhere), or whose
+    header is a package's (`header`, named ``ns__App``): an app with ``installed: true`` holding each child, as
+    written, under ``metadata:``."""
+    name = str(components[0].parent)
+    ctx = _Context(name)
+    for component in components:
+        ctx.nil(component)
+        if ctx.dropped(component):
+            ctx.notes.append(
+                Issue(
+                    "warning",
+                    "consumer-secret-dropped",
+                    f"{component.type} {component.full_name}: the file holds a consumer secret, which an installed "
+                    "app's package owns: not imported",
+                    component.source,
+                )
+            )
+    wanted = [import_equivalent(c) for c in components]
+    metadata: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for component in sorted(wanted, key=lambda c: c.type):
+        if component.type in metadata:
+            raise MetadataError(
+                f"External Client App {name!r} has two {component.type} components ({names[component.type]}, "
+                f"{component.full_name}): one app has one of each",
+                path=component.source,
+            )
+        fields = _escape_diff(component.fields, Record())
+        fields.pop("externalClientApplication", None)
+        if fields.get("label") == component.full_name:
+            del fields["label"]
+        metadata[component.type] = fields
+        names[component.type] = component.full_name
+    data: dict[str, Any] = {
+        "kind": "ExternalClientApp",
+        "name": name,
+        "installed": True,
+        "metadata": metadata,
+    }
+    custom = {t: n for t, n in names.items() if n != child_name(name, t)}
+    if custom:
+        data["component_names"] = custom
+    where = (
+        "is installed from a package (its header is the package's and is not imported)"
+        if header is not None
+        else "is not among the files (an app installed from a package, or its header kept elsewhere)"
+    )
+    ctx.notes.append(
+        Issue(
+            "warning",
+            "installed-app",
+            f"{', '.join(sorted(c.source or c.full_name for c in components))}: External Client App {name}, "
+            f"to which these components belong, {where}: imported with installed: true, its components kept "
+            "under metadata: as written",
+            components[0].source,
+        )
+    )
+    _escape_notes(ctx, metadata, wanted, "belongs to an installed app")
+    _verify(data, wanted, ctx.files)
+    return DecompiledApp(
+        name=name,
+        kind="ExternalClientApp",
+        data=data,
+        files=dict(ctx.files),
+        notes=tuple(ctx.notes),
+        components=(header, *components) if header is not None else tuple(components),
+    )
+
+
 _KEY_ORDER = (
     "kind",
     "name",
+    "installed",
     "label",
     "description",
     "contact",
@@ -606,18 +694,25 @@ def _fit(data: dict[str, Any], components: Sequence[Component], ctx: _Context) -
         data["metadata"] = {t: block[t] for t in sorted(block)}
         data = _order(data)
         spec = _ADAPTER.validate_python(_freeze(data))
+    _escape_notes(ctx, escaped, components, "has no YAML word here")
+    _verify(data, components, ctx.files)
+    return data
+
+
+def _escape_notes(
+    ctx: _Context, escaped: Mapping[str, Mapping[str, Any]], components: Sequence[Component], why: str
+) -> None:
+    """Name every value sent to the escape hatch, at the file it came from."""
     for type_name, fields in sorted(escaped.items()):
         for path in _leaves(f"metadata.{type_name}", fields):
             ctx.notes.append(
                 Issue(
                     "warning",
                     "escape-hatch",
-                    f"app {ctx.name}: {path} has no YAML word here: kept in the metadata: escape hatch",
+                    f"app {ctx.name}: {path} {why}: kept in the metadata: escape hatch",
                     next((c.source for c in components if c.type == type_name), components[0].source),
                 )
             )
-    _verify(data, components, ctx.files)
-    return data
 
 
 def _newest_field(components: Sequence[Component]) -> tuple[tuple[int, int], str] | None:

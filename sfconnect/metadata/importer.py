@@ -29,6 +29,7 @@ from sfconnect.spec._yaml import reads_as_number_in_yaml_1_2
 
 __all__ = [
     "ImportResult",
+    "app_name",
     "group_apps",
     "import_components",
     "render_app_file",
@@ -54,31 +55,24 @@ class ImportResult:
     warnings: tuple[Issue, ...] = ()
 
 
+def app_name(group: Sequence[Component]) -> str:
+    """The name of the app a group of components makes up (its header's, or the app its children name)."""
+    first = group[0]
+    return first.full_name if first.type in _APP_TYPES else str(first.parent or first.full_name)
+
+
 def group_apps(components: Sequence[Component]) -> tuple[list[tuple[Component, ...]], list[Issue]]:
-    """Group components into apps; children whose External Client App is not among them are reported.
+    """Group components into apps: a Connected App; an External Client App header with its children; children
+    whose header is not among them (an app installed from a package: imported with ``installed: true``).
 
     Returns:
-        The apps (each a tuple of components, app component first) sorted by name, and one error per orphaned
-        child (skipped: its app is not among the files).
+        The apps (each a tuple of components, the app component first when there is one) sorted by name, and
+        the problems found (none today: every child belongs to some app).
     """
     groups: list[tuple[Component, ...]] = [(c,) for c in components if c.type == ComponentType.CONNECTED_APP]
-    orphans: list[Issue] = []
-    for name, family in eca_families(components).items():
-        if family[0].type == ComponentType.EXTERNAL_CLIENT_APP:
-            groups.append(family)
-            continue
-        for child in family:
-            orphans.append(
-                Issue(
-                    "error",
-                    "orphan-component",
-                    f"{child.type} {child.full_name} belongs to External Client App {name!r}, which is not "
-                    "among the files read (an app installed from a package, or a file missing): not imported",
-                    child.source,
-                )
-            )
-    groups.sort(key=lambda g: g[0].full_name)
-    return groups, orphans
+    groups += list(eca_families(components).values())
+    groups.sort(key=app_name)
+    return groups, []
 
 
 _KINDS = {"ConnectedApp": ComponentType.CONNECTED_APP, "ExternalClientApp": ComponentType.EXTERNAL_CLIENT_APP}
@@ -101,25 +95,25 @@ def import_components(
     if kind is not None:
         if kind not in _KINDS:
             raise MetadataError(f"unknown kind {kind!r}; expected ConnectedApp or ExternalClientApp")
-        groups = [g for g in groups if g[0].type == _KINDS[kind]]
+        groups = [g for g in groups if (g[0].type == ComponentType.CONNECTED_APP) == (kind == "ConnectedApp")]
     if only:
-        names = {g[0].full_name for g in groups}
+        names = {app_name(g) for g in groups}
         missing = sorted(set(only) - names)
         if missing:
             raise MetadataError(f"no app named {', '.join(missing)} found")
-        groups = [g for g in groups if g[0].full_name in only]
+        groups = [g for g in groups if app_name(g) in only]
         skipped = []
     apps: list[DecompiledApp] = []
     errors: list[Issue] = list(skipped)
     migrated: set[str] = set()
     by_name: dict[str, list[tuple[Component, ...]]] = {}
     for group in groups:
-        by_name.setdefault(group[0].full_name, []).append(group)
+        by_name.setdefault(app_name(group), []).append(group)
     for name, same in by_name.items():
         if len(same) < 2:
             continue
         originals = [g for g in same if g[0].type == ComponentType.CONNECTED_APP]
-        eca = [g for g in same if g[0].type == ComponentType.EXTERNAL_CLIENT_APP]
+        eca = [g for g in same if g[0].type != ComponentType.CONNECTED_APP]
         for group in originals:
             warnings.append(
                 Issue(
@@ -134,7 +128,7 @@ def import_components(
             )
         if originals and eca:
             migrated.add(name)
-        groups = [g for g in groups if not (g[0].full_name == name and g in originals and eca)]
+        groups = [g for g in groups if not (app_name(g) == name and g in originals and eca)]
     for group in groups:
         try:
             app = decompile_app(group)

@@ -6,8 +6,15 @@ The mapping itself (where each Connected App field goes, what cannot carry over,
 
 from __future__ import annotations
 
-from sfconnect.migrate.report import MigrationReport, SettingRow, render_json, render_text
-from sfconnect.migrate.service import AdoptResult, SideBySideResult, adopt, check, side_by_side
+from sfconnect.migrate._report import MigrationReport, SettingRow, render_json, render_text
+from sfconnect.migrate._service import (
+    AdoptResult,
+    SideBySideResult,
+    adopt,
+    check,
+    side_by_side,
+    side_by_side_warnings,
+)
 
 __all__ = [
     "AdoptResult",
@@ -19,4 +26,5 @@ __all__ = [
     "render_json",
     "render_text",
     "side_by_side",
+    "side_by_side_warnings",
 ]

@@ -249,7 +249,8 @@ def diff_app(
         action: Action = "create" if current is None else ("update" if component_changes else "no-op")
         components.append(ComponentChange(desired.type, desired.full_name, action, prints.get(key, "")))
         changes += component_changes
-    for leftover in live_by_key.values():
+    # an installed app's header and other children belong to its package: never deleted
+    for leftover in () if app.installed else live_by_key.values():
         components.append(
             ComponentChange(
                 leftover.type,
@@ -269,6 +270,11 @@ def diff_app(
 
     created = not live
     errors: list[str] = []
+    if app.installed and not any(c.type == ComponentType.EXTERNAL_CLIENT_APP for c in live):
+        errors.append(
+            f"External Client App {app.name} is not in the org: install its package first (this entry manages "
+            "only the app's policies)" + (f" ({app.source})" if app.source else "")
+        )
     if created:
         changes += _known_after_apply(app)
         if app.kind == "ConnectedApp" and not connected_app_creation_allowed:

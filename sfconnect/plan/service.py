@@ -23,9 +23,9 @@ from sfconnect.metadata.xmlio import read_component
 from sfconnect.org.apps import APP_TYPES
 from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
+from sfconnect.plan._references import check_references
 from sfconnect.plan.diff import diff_app, group_families
 from sfconnect.plan.model import AppPlan, Plan, UnmanagedApp
-from sfconnect.plan.references import check_references
 from sfconnect.spec.load import Project
 from sfconnect.spec.models import AppSpec, ExternalClientAppSpec
 from sfconnect.spec.refs import parse_ref, resolve_ref

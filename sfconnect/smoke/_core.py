@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sfconnect.metadata import fieldmap
 from sfconnect.org.oauth_client import AuthorizeAnswer, OAuthClient, Refusal, Tokens
 from sfconnect.smoke.environment import AppCredentialSet, SmokeEnvironment, SmokeUser
 from sfconnect.spec.models import AppSpec
@@ -20,10 +21,25 @@ __all__ = [
     "SkipCheck",
     "Verdict",
     "declared_scopes",
+    "enforced",
     "fail",
     "high_assurance",
     "ok",
+    "supported",
 ]
+
+
+def enforced(app: AppSpec, yaml_key: str) -> bool:
+    """Whether the org enforces a switch of `app`: the field map places it in the app's metadata or in an org-wide
+    setting for the app's kind. A disabled switch gets a negative check only then (an intent-only switch has
+    nothing in the org to refuse with)."""
+    return fieldmap.row(yaml_key).place(app.kind).where in ("metadata", "org")
+
+
+def supported(app: AppSpec, yaml_key: str) -> bool:
+    """Whether the app's kind can have the switch at all (the field map does not say ``unsupported``)."""
+    return fieldmap.row(yaml_key).place(app.kind).where != "unsupported"
+
 
 NO_APPROVAL_FLOWS = ("client_credentials", "jwt_bearer", "username_password")
 """Flows with no user approval step (refused when a high-assurance session is required)."""

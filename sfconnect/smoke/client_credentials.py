@@ -8,7 +8,17 @@ required, the grant must be refused instead (see `session_policy`).
 from __future__ import annotations
 
 from sfconnect.org.oauth_client import Tokens
-from sfconnect.smoke._core import APPLY_FIX, AppRun, Check, Verdict, declared_scopes, fail, high_assurance, ok
+from sfconnect.smoke._core import (
+    APPLY_FIX,
+    AppRun,
+    Check,
+    Verdict,
+    declared_scopes,
+    enforced,
+    fail,
+    high_assurance,
+    ok,
+)
 from sfconnect.smoke.environment import SmokeEnvironment
 from sfconnect.spec.models import AppSpec
 
@@ -85,6 +95,8 @@ def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
     if app.oauth is None:
         return []
     if not app.oauth.flows.client_credentials.enabled:
+        if not enforced(app, "oauth.flows.client_credentials.enabled"):
+            return []
         return [
             Check(
                 "client_credentials.disabled",

@@ -9,7 +9,7 @@ get the negative check, and a refused Connected App is told where the checkbox i
 from __future__ import annotations
 
 from sfconnect.org.oauth_client import DeviceCode, Tokens
-from sfconnect.smoke._core import APPLY_FIX, AppRun, Check, CheckError, Verdict, fail, ok
+from sfconnect.smoke._core import APPLY_FIX, AppRun, Check, CheckError, Verdict, enforced, fail, ok
 from sfconnect.smoke.environment import SmokeEnvironment
 from sfconnect.spec.models import AppSpec
 
@@ -76,7 +76,7 @@ def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
         return [
             Check("device.token", "device", "initiation returns a user code; approval gives a token", _works)
         ]
-    if app.kind == "ExternalClientApp":
+    if enforced(app, "oauth.flows.device.enabled"):
         return [
             Check("device.disabled", "device", "device flow initiation is refused (not enabled)", _refused)
         ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sfconnect.org.oauth_client import Refusal, Tokens
-from sfconnect.smoke._core import APPLY_FIX, AppRun, Check, Verdict, fail, high_assurance, ok
+from sfconnect.smoke._core import APPLY_FIX, AppRun, Check, Verdict, fail, high_assurance, ok, supported
 from sfconnect.smoke.environment import SmokeEnvironment
 from sfconnect.smoke.jwt_bearer import _private_key, assertion_for
 from sfconnect.spec.models import AppSpec
@@ -86,7 +86,7 @@ def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
                 _refused("JWT bearer", _jwt_bearer),
             )
         )
-    if app.kind == "ConnectedApp" and flows.username_password.enabled:
+    if supported(app, "oauth.flows.username_password.enabled") and flows.username_password.enabled:
         found.append(
             Check(
                 "session_policy.username_password",

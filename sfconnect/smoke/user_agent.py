@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 
 from sfconnect.org.oauth_client import Tokens
-from sfconnect.smoke._core import AppRun, Check, CheckError, Verdict, fail, ok
+from sfconnect.smoke._core import AppRun, Check, CheckError, Verdict, enforced, fail, ok
 from sfconnect.smoke.environment import SmokeEnvironment
 from sfconnect.spec.models import AppSpec
 
@@ -79,6 +79,8 @@ def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
         return []
     if app.oauth.flows.user_agent.enabled:
         return [Check("user_agent.token", "user_agent", "a token arrives in the redirect fragment", _works)]
+    if not enforced(app, "oauth.flows.user_agent.enabled"):
+        return []
     return [
         Check("user_agent.blocked", "user_agent", "the user-agent flow is refused (not declared)", _blocked)
     ]

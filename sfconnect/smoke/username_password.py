@@ -7,11 +7,13 @@ Declared: the test user's password gives a token. Not declared: the org must ref
 from __future__ import annotations
 
 from sfconnect.org.oauth_client import Tokens
-from sfconnect.smoke._core import AppRun, Check, Verdict, fail, high_assurance, ok
+from sfconnect.smoke._core import AppRun, Check, Verdict, enforced, fail, high_assurance, ok, supported
 from sfconnect.smoke.environment import SmokeEnvironment
 from sfconnect.spec.models import AppSpec
 
 __all__ = ["checks"]
+
+_SWITCH = "oauth.flows.username_password.enabled"
 
 _ORG_SETTING = (
     "Setup > OAuth and OpenID Connect Settings: 'Allow OAuth Username-Password Flows' "
@@ -54,7 +56,7 @@ def _blocked(run: AppRun) -> Verdict:
 
 def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
     """The username-password checks of `app`."""
-    if app.oauth is None or app.kind != "ConnectedApp":
+    if app.oauth is None or not supported(app, _SWITCH):
         return []
     if app.oauth.flows.username_password.enabled:
         if high_assurance(app):
@@ -62,6 +64,8 @@ def checks(app: AppSpec, env: SmokeEnvironment) -> list[Check]:
         return [
             Check("username_password.token", "username_password", "the password grant gives a token", _works)
         ]
+    if not enforced(app, _SWITCH):
+        return []
     return [
         Check(
             "username_password.blocked",

@@ -7,8 +7,8 @@ intent-level snake_case; the camelCase Metadata API names live in `metadata/` (a
 
 Defaults are Salesforce's defaults, with one exception: `AuthorizationCodeFlow.require_pkce` defaults to
 true for both kinds (Salesforce's default is false for Connected Apps, true for External Client Apps).
-Where each value goes in metadata (or whether it is an org-wide setting or intent only) is recorded in
-`switches.py`.
+Where each value goes in metadata (or whether it is an org-wide setting or intent only) is recorded in the
+field map, ``sfconnect/metadata/fieldmap.py``; `switches.py` keeps where and since, which validation needs.
 
 Models are frozen; scope names are normalised on validation (see `scopes.py`); secrets are references only
 (see `refs.py`).
@@ -38,6 +38,7 @@ from sfconnect.spec.scopes import ACCEPTED_SCOPES, UnknownScopeError, canonical_
 
 __all__ = [
     "KINDS",
+    "NAMESPACE_PREFIX",
     "Access",
     "ApiName",
     "AppFile",
@@ -52,6 +53,7 @@ __all__ = [
     "CustomAttribute",
     "DeviceFlow",
     "EcaChildType",
+    "EcaName",
     "ExternalClientAppSpec",
     "FileRef",
     "Flows",
@@ -105,6 +107,30 @@ ApiName: TypeAlias = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$", "maxLength": 80}),
 ]
 """A Salesforce API name (an app's ``fullName``)."""
+
+NAMESPACE_PREFIX = re.compile(r"^(?P<namespace>[A-Za-z][A-Za-z0-9]{0,14})__(?P<name>.+)$")
+"""A package's namespace prefix before an API name (``ns__Name``), as installed packages name their apps."""
+
+
+def _check_eca_name(value: str) -> str:
+    """An API name, or one with a package's namespace prefix (``ns__Name``: the rules allow it only on an app
+    with ``installed: true``)."""
+    match = NAMESPACE_PREFIX.match(value)
+    if match is None:
+        return _check_api_name(value)
+    try:
+        _check_api_name(match.group("name"))
+    except PydanticCustomError:
+        return _check_api_name(value)
+    return value
+
+
+EcaName: TypeAlias = Annotated[
+    str,
+    AfterValidator(_check_eca_name),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$", "maxLength": 97}),
+]
+"""An External Client App's ``fullName``: an API name, with a namespace prefix for an installed app."""
 
 
 def _check_scope(value: str) -> str:
@@ -505,11 +531,16 @@ class AppSource:
 
 
 def _label_optional_when_absent(schema: dict[str, Any]) -> None:
-    """JSON Schema: `label` is required unless ``state: absent``."""
+    """JSON Schema: `label` is required unless ``state: absent`` (or ``installed: true``)."""
     required = schema.get("required")
     if isinstance(required, list) and "label" in required:
         required.remove("label")
-        schema["if"] = {"required": ["state"], "properties": {"state": {"const": "absent"}}}
+        schema["if"] = {
+            "anyOf": [
+                {"required": ["state"], "properties": {"state": {"const": "absent"}}},
+                {"required": ["installed"], "properties": {"installed": {"const": True}}},
+            ]
+        }
         schema["else"] = {"required": ["label"]}
 
 
@@ -541,8 +572,12 @@ class _AppBase(SpecModel):
     @model_validator(mode="before")
     @classmethod
     def _absent_needs_no_label(cls, value: Any) -> Any:
-        """An app being removed needs only its name: its label defaults to the name."""
-        if isinstance(value, dict) and value.get("state") == "absent" and "label" not in value:
+        """An app being removed (or installed from a package) needs only its name: its label defaults to it."""
+        if (
+            isinstance(value, dict)
+            and (value.get("state") == "absent" or value.get("installed") is True)
+            and "label" not in value
+        ):
             return {**value, "label": value.get("name") or "-"}
         return value
 
@@ -588,6 +623,18 @@ class ExternalClientAppSpec(_AppBase):
     """An External Client App: a header plus OAuth settings and policies."""
 
     kind: Literal["ExternalClientApp"] = Field(description="ExternalClientApp.")
+    name: EcaName = Field(
+        description="API name (fullName) of the app; an installed app's name has its package's prefix (ns__Name)."
+    )
+    installed: bool = Field(
+        default=False,
+        description=(
+            "The app's header and settings come from a package installed in the org (or are kept elsewhere): "
+            "this entry manages only the components under metadata: (e.g. the subscriber's OAuth policies), "
+            "deployed and compared as written; the header is never deployed or deleted. Set by import for a "
+            "policy or settings file whose app is not among the files."
+        ),
+    )
     migrated_from: MigratedFrom | None = Field(
         default=None,
         description=(

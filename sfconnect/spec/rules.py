@@ -12,7 +12,7 @@ import difflib
 import fnmatch
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -20,7 +20,13 @@ from pydantic import BaseModel
 from sfconnect._types import Loc, Severity
 from sfconnect.errors import Issue
 from sfconnect.spec._wsdl import API_VERSION, ENUMS, TYPES
-from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
+from sfconnect.spec.models import (
+    NAMESPACE_PREFIX,
+    AppSpec,
+    ConnectedAppSpec,
+    EcaChildType,
+    ExternalClientAppSpec,
+)
 from sfconnect.spec.project import ProjectConfig
 from sfconnect.spec.scopes import ECA_ONLY_SCOPES, UnknownScopeError, canonical_scope
 from sfconnect.spec.switches import SWITCHES
@@ -37,25 +43,15 @@ __all__ = [
 
 Locator = Callable[[Loc], tuple[str, int, int]]
 
-_ECA_TYPES = (
-    "ExternalClientApplication",
-    "ExtlClntAppOauthSettings",
-    "ExtlClntAppGlobalOauthSettings",
-    "ExtlClntAppOauthConfigurablePolicies",
-    "ExtlClntAppConfigurablePolicies",
-    "ExtlClntAppSamlConfigurablePolicies",
-    "ExtlClntAppMobileSettings",
-    "ExtlClntAppMobileConfigurablePolicies",
-    "ExtlClntAppNotificationSettings",
-    "ExtlClntAppPushSettings",
-    "ExtlClntAppPushConfigurablePolicies",
-    "ExtlClntAppCanvasSettings",
-    "ExtlClntAppOauthSecuritySettings",
-)
+_ECA_TYPES = ("ExternalClientApplication", *get_args(EcaChildType))
+"""The escape hatch's component types of an External Client App: its header and the child types of
+`models.EcaChildType` (one list of them, there)."""
 COMPILER_FIELDS = frozenset(
     {"externalClientApplication", "consumerKey", "consumerSecret", "oauthLink", "orgScopedExternalApp"}
 )
-_BUILT_BY_THE_COMPILER = frozenset(_ECA_TYPES[:5]) | {"ConnectedApp"}
+_BUILT_BY_THE_COMPILER = frozenset(_ECA_TYPES[:5]) | {
+    "ConnectedApp"
+}  # the header and the 4 children of every app
 
 ESCAPE_HATCH: dict[str, dict[str, frozenset[str]]] = {
     "ConnectedApp": {"ConnectedApp": frozenset(TYPES["ConnectedApp"]) - COMPILER_FIELDS},
@@ -292,6 +288,8 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
             f"arrived in 60.0); the project uses {api_version}",
             hint="set api_version: '60.0' or later in sfconnect.yaml",
         )
+    if isinstance(app, ExternalClientAppSpec):
+        _check_installed(out, app)
     if isinstance(app, ExternalClientAppSpec) and app.migrated_from and app.migrated_from.name != app.name:
         out.add(
             "error",
@@ -495,6 +493,72 @@ def app_rules(app: AppSpec, *, api_version: str, prefix: Loc, locate: Locator) -
             )
     out.issues.extend(check_metadata_block(app, prefix=prefix, locate=locate))
     return out.issues
+
+
+_INSTALLED_KEYS = (
+    "label",
+    "description",
+    "contact",
+    "urls",
+    "oauth",
+    "access",
+    "handler",
+    "distribution_state",
+    "protected",
+    "migrated_from",
+)
+"""Keys of an External Client App that an installed app's package sets (its header and settings)."""
+
+
+def _check_installed(out: _Collector, app: ExternalClientAppSpec) -> None:
+    """An installed app (``installed: true``) manages only its ``metadata:`` components; a namespace prefix in
+    a name (``ns__Name``) belongs to such an app."""
+    if not app.installed:
+        if NAMESPACE_PREFIX.match(app.name):
+            out.add(
+                "error",
+                "api_name",
+                ("name",),
+                f"'{app.name}' is not a valid API name: a double underscore separates a package's namespace "
+                "prefix (ns__Name), which only an app installed from a package has",
+                hint="use single underscores, or set installed: true for a packaged app's policies",
+            )
+        return
+    for key in _INSTALLED_KEYS:
+        if key in app.model_fields_set and not (key == "label" and app.label == app.name):  # filled in
+            out.add(
+                "error",
+                "installed",
+                (key,),
+                f"{key} of an installed app comes from its package: this entry manages only the components "
+                "under metadata:",
+                hint=f"remove {key}, or remove installed: true to manage the whole app",
+            )
+    if app.state == "absent":
+        out.add(
+            "error",
+            "installed",
+            ("state",),
+            "an installed app cannot be removed here: its package owns it",
+            hint="uninstall the package in Setup, or remove the entry to stop managing its policies",
+        )
+    if "ExternalClientApplication" in app.metadata:
+        out.add(
+            "error",
+            "installed",
+            ("metadata", "ExternalClientApplication"),
+            "an installed app's header comes from its package and is never deployed",
+            hint="remove metadata.ExternalClientApplication",
+        )
+    if not app.metadata and app.state == "present":
+        out.add(
+            "error",
+            "installed",
+            ("installed",),
+            "an installed app manages only the components under metadata:, and this one declares none",
+            hint="declare its policies under metadata: (e.g. ExtlClntAppOauthConfigurablePolicies), or remove "
+            "the entry",
+        )
 
 
 def _value(model: BaseModel, path: str) -> object:

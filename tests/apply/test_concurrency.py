@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sfconnect.apply.concurrency import ConcurrentDeploy, DeployGuard
+from sfconnect.apply._concurrency import ConcurrentDeploy, DeployGuard
 from sfconnect.errors import MetadataFault
 from tests.apply.fake_org import FakeApi
 

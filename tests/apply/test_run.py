@@ -162,7 +162,7 @@ def test_ctrl_c_while_the_deploy_request_is_in_flight_says_the_org_may_have_star
 
 
 def test_an_overlapping_older_deploy_makes_this_apply_back_off(api: FakeApi) -> None:
-    from sfconnect.apply.concurrency import ConcurrentDeploy
+    from sfconnect.apply._concurrency import ConcurrentDeploy
 
     guard = DeployGuard(api.as_api, clock=lambda: 100.0)
     guard.before_read()  # nothing running

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sfconnect.credentials.sinks import Entry, FileSink, GithubSink, parse_sink
+from sfconnect.credentials._sinks import Entry, FileSink, GithubSink, parse_sink
 from sfconnect.errors import ConfigError
 
 VALUE = 's3cr3t value with spaces & "quotes"'

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,20 +28,24 @@ from tests.e2e.conftest import Cli
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpus"
 
-# The corpus files that do not become an app of their own, and the outcome each must give (everything else
-# round-trips). A skipped file makes import exit 1; the others are written all the same.
+# The corpus files with an outcome of their own: the note the import must print naming the file, and whether
+# the file comes back on export. Every other file round-trips; no corpus file is skipped (import exits 0).
 EXPECTED_OUTCOMES = {
-    # a policy of a packaged app (namespace Linear): its External Client App is not in the tree: skipped, named
+    # the OAuth policies a subscriber set on an app installed from a package (namespace Linear): the app's header
+    # is not in the tree, so the policies are imported as an app with `installed: true` (the header is never
+    # deployed or deleted) and exported back as they are
     "Transition-Trails__TT_Salesforce_Devops/force-app/main/default/extlClntAppOauthPolicies/"
-    "Linear_oauth_defaultPolicy.ecaOauthPlcy-meta.xml": "[orphan-component]",
+    "Linear_oauth_defaultPolicy.ecaOauthPlcy-meta.xml": ("[installed-app]", True),
     # a Connected App and an External Client App of the same name (Setup's migration leaves both): the External
     # Client App is imported (and round-trips); the Connected App is reported as its migrated original
     "arturocpd__MFP-Test-1-March-25/force-app/main/default/connectedApps/DevOps_Center.connectedApp-meta.xml": (
-        "[migrated-original]"
+        "[migrated-original]",
+        False,
     ),
+    # a Connected App whose contactEmail is xsi:nil: the escape hatch keeps the nil, named in a note
+    "ZB-IT-Sales-Effectiveness__AutoRabit-Training/force-app/main/default/connectedApps/"
+    "Zimmer_Zsi_iPad.connectedApp-meta.xml": ("[nil-kept]", True),
 }
-SKIPPED = {"[orphan-component]"}
-# (the Connected App whose contactEmail is xsi:nil round-trips: the escape hatch keeps the nil)
 
 
 @dataclass
@@ -111,14 +116,15 @@ def test_corpus_file_imports_and_exports_unchanged(
     rel = path.relative_to(CORPUS).as_posix()
     result = corpus_imports(tree)
     assert not result.validate_error, result.validate_error
-    errors_expected = any(k.startswith(f"{tree}/") and v in SKIPPED for k, v in EXPECTED_OUTCOMES.items())
-    assert result.import_code == (1 if errors_expected else 0), result.import_output
+    assert result.import_code == 0, result.import_output  # everything importable is imported: nothing skipped
     original = read_component(path.read_bytes(), path=str(path), type_hint=type_name, full_name=name)
     if rel in EXPECTED_OUTCOMES:
-        assert str(path) in result.import_output
-        assert EXPECTED_OUTCOMES[rel] in result.import_output
-        assert (type_name, name) not in result.exported
-        return
+        note, exported_back = EXPECTED_OUTCOMES[rel]
+        lines = [x for x in result.import_output.splitlines() if str(path) in x and note in x]
+        assert len(lines) == 1, f"{rel}: expected one {note} line naming the file:\n{result.import_output}"
+        if not exported_back:
+            assert (type_name, name) not in result.exported
+            return
     exported = result.exported.get((type_name, name))
     assert exported is not None, f"{rel} was not exported:\n{result.import_output}"
     assert exported == import_equivalent(original), rel
@@ -520,6 +526,13 @@ _NEWER_ECA = {
     <label>Newer_glbloauth</label>
 </ExtlClntAppGlobalOauthSettings>
 """,
+    "extlClntAppOauthPolicies/Pkg_policy.ecaOauthPlcy-meta.xml": """<?xml version="1.0" encoding="UTF-8"?>
+<ExtlClntAppOauthConfigurablePolicies xmlns="http://soap.sforce.com/2006/04/metadata">
+    <externalClientApplication>ns__Pkg</externalClientApplication>
+    <ipRelaxationPolicyType>Bypass</ipRelaxationPolicyType>
+    <label>Pkg_policy</label>
+</ExtlClntAppOauthConfigurablePolicies>
+""",
     "extlClntAppOauthSecuritySettings/Newer_sec.ecaOauthSecurity-meta.xml": """<?xml version="1.0" encoding="UTF-8"?>
 <ExtlClntAppOauthSecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata">
     <externalClientApplication>Newer</externalClientApplication>
@@ -546,13 +559,19 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
         "import", "-C", str(root), "--from-source", str(tmp_path / "tree"), "--out", str(root / "apps")
     )
     assert result.code == 1, result.err
-    assert sorted(p.name for p in (root / "apps").glob("*.yaml")) == ["Good.yaml", "Newer.yaml"]
+    assert sorted(p.name for p in (root / "apps").glob("*.yaml")) == [
+        "Good.yaml",
+        "Newer.yaml",
+        "ns__Pkg.yaml",
+    ]
+    assert "installed: true" in (root / "apps" / "ns__Pkg.yaml").read_text()  # its header is not in the tree
     assert "Broken.connectedApp-meta.xml" in result.err and "Skipped" in result.err
     for named in (
         "metadata.ConnectedApp.developerName",
         "metadata.ConnectedApp.version",
         "metadata.ExtlClntAppGlobalOauthSettings.isEnforceRefreshTokenTTL",
         "metadata.ExtlClntAppOauthSecuritySettings.somethingNew",
+        "metadata.ExtlClntAppOauthConfigurablePolicies.ipRelaxationPolicyType",
     ):
         assert named in result.err, named
     assert "require_dpop: true" in (root / "apps" / "Newer.yaml").read_text()  # a field with a YAML word
@@ -564,8 +583,82 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
     exported = {(c.type, c.full_name): c for c in read_source_tree(out)}
     skipped: list[object] = []
     original = read_source_tree(tmp_path / "tree", skipped=skipped)  # type: ignore[arg-type]
-    assert len(skipped) == 1 and len(original) == 4
+    assert len(skipped) == 1 and len(original) == 5
     for component in original:
         assert exported[(component.type, component.full_name)] == import_equivalent(component), (
             component.source
         )
+
+
+PACKAGED_APP = """apps:
+  - kind: ExternalClientApp
+    name: Pkg_App
+    label: Packaged App
+    contact: {email: pkg@example.com}
+    oauth:
+      callback_urls: [https://pkg.example.com/cb]
+      scopes: [api]
+"""
+INSTALLED_POLICIES = """apps:
+  - kind: ExternalClientApp
+    name: Pkg_App
+    installed: true
+    metadata:
+      ExtlClntAppOauthConfigurablePolicies:
+        ipRelaxationPolicyType: Bypass
+"""
+
+
+def test_an_installed_app_manages_only_its_policies(tmp_path: Path, cli: Cli) -> None:
+    # the app stands in for one installed from a package: its header and settings are in the org, and the
+    # entry with installed: true manages only the OAuth policies (Salesforce Help, "Packaging External Client
+    # Apps": subscribers edit the policies of an installed app)
+    root = tmp_path / "pkg"
+    (root / "apps").mkdir(parents=True)
+    (root / "apps" / "pkg.yaml").write_text(PACKAGED_APP)
+    assert cli("apply", "-C", str(root), "--auto-approve").code == 0
+    (root / "apps" / "pkg.yaml").write_text(INSTALLED_POLICIES)
+    plan = cli("plan", "-C", str(root), "--format", "json")
+    assert plan.code == 0, plan.output
+    [app] = json.loads(plan.out)["apps"]
+    assert app["action"] == "update"
+    assert [(c["type"], c["action"]) for c in app["components"]] == [
+        ("ExtlClntAppOauthConfigurablePolicies", "update")
+    ]
+    assert [c["path"] for c in app["changes"]] == [
+        "metadata.ExtlClntAppOauthConfigurablePolicies.ipRelaxationPolicyType"
+    ]
+    assert cli("apply", "-C", str(root), "--auto-approve").code == 0
+    assert cli("plan", "-C", str(root), "--detailed-exitcode").code == 0
+    # exported, the entry gives back the policies only
+    out = tmp_path / "export"
+    assert cli("export", "-C", str(root), "--format", "source", "--out", str(out)).code == 0
+    assert [(c.type, c.full_name) for c in read_source_tree(out)] == [
+        ("ExtlClntAppOauthConfigurablePolicies", "Pkg_App_oauthPlcy")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("    oauth: {scopes: [api]}\n", "oauth of an installed app comes from its package"),
+        ("    state: absent\n", "an installed app cannot be removed here"),
+        ("    metadata: {ExternalClientApplication: {label: X}}\n", "header comes from its package"),
+    ],
+)
+def test_an_installed_app_declares_only_its_components(
+    extra: str, message: str, tmp_path: Path, cli: Cli
+) -> None:
+    (tmp_path / "apps").mkdir()
+    text = "apps:\n  - kind: ExternalClientApp\n    name: ns__Pkg\n    installed: true\n" + extra
+    if "metadata" not in extra:
+        text += "    metadata: {ExtlClntAppOauthConfigurablePolicies: {ipRelaxationPolicyType: Bypass}}\n"
+    (tmp_path / "apps" / "pkg.yaml").write_text(text)
+    result = cli("validate", "-C", str(tmp_path))
+    assert result.code == 1 and message in result.output, result.output
+    # a namespace prefix names an installed app only
+    (tmp_path / "apps" / "pkg.yaml").write_text(
+        "apps:\n  - {kind: ExternalClientApp, name: ns__Pkg, label: P, contact: {email: a@example.com}}\n"
+    )
+    refused = cli("validate", "-C", str(tmp_path))
+    assert refused.code == 1 and "namespace prefix" in refused.output, refused.output

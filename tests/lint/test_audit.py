@@ -58,7 +58,7 @@ def test_live_audit_reports_apps_created_by_another_client(project: Callable[[st
         assert doc["mode"] == "live"
         found = {(f["app"], f["rule"], f["field"]) for f in doc["findings"]}
         assert ("Risky_Audit", "SFC-OAUTH-002", "ConnectedApp.oauthConfig.callbackUrl") in found
-        assert ("Risky_Audit", "SFC-OAUTH-006", "ConnectedApp.oauthConfig.scopes") in found
+        assert ("Risky_Audit", "SFC-OAUTH-006", "ConnectedApp.oauthConfig.scopes[0]") in found
         assert ("Risky_Audit", "SFC-NETWORK-001", "ConnectedApp.oauthPolicy.ipRelaxation") in found
         assert ("Risky_Audit", "SFC-TOKEN-001", "ConnectedApp.oauthPolicy.refreshTokenPolicy") in found
         assert ("Risky_Audit", "SFC-FLOW-001", "ConnectedApp.oauthConfig.isPkceRequired") in found
@@ -68,10 +68,10 @@ def test_live_audit_reports_apps_created_by_another_client(project: Callable[[st
 
         text = cli("lint", "-C", str(root), "--live")
         assert text.code == 2
-        assert "Risky_Audit ConnectedApp.oauthConfig.scopes HIGH SFC-OAUTH-006" in text.out
+        assert "Risky_Audit ConnectedApp.oauthConfig.scopes[0] HIGH SFC-OAUTH-006" in text.out
         sarif = json.loads(cli("lint", "-C", str(root), "--live", "--format", "sarif").out)
         names = {
             r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
             for r in sarif["runs"][0]["results"]
         }
-        assert "local/Risky_Audit/ConnectedApp.oauthConfig.scopes" in names
+        assert "local/Risky_Audit/ConnectedApp.oauthConfig.scopes[0]" in names

@@ -17,6 +17,7 @@ from sfconnect.metadata import Component, normalize, read_source_tree
 from sfconnect.metadata.compiler import compile_app
 from sfconnect.metadata.decompiler import decompile_app, import_equivalent, secret_env_name
 from sfconnect.metadata.importer import (
+    app_name,
     group_apps,
     import_components,
     render_app_file,
@@ -248,14 +249,53 @@ def test_connected_app_without_oauth_policy_has_salesforce_defaults() -> None:
     assert import_equivalent(_ca()) == _ca()
 
 
-def test_grouping_reports_children_without_their_app() -> None:
+def test_children_without_their_app_import_as_an_installed_app_and_compile_back() -> None:
+    # Salesforce Help, "Packaging External Client Apps": a subscriber admin edits the OAuth policies of an app
+    # installed from a package; retrieved, the policies name the packaged app (ns__App), whose header is not
+    # the subscriber's metadata.
     orphan = Component.build(
-        "ExtlClntAppOauthConfigurablePolicies", "Pkg_policy", {"externalClientApplication": "ns__Pkg"}
+        "ExtlClntAppOauthConfigurablePolicies",
+        "Pkg_policy",
+        {"externalClientApplication": "ns__Pkg", "label": "Pkg_policy", "ipRelaxationPolicyType": "Bypass"},
     )
-    groups, warnings = group_apps([_ca(), orphan])
-    assert [g[0].full_name for g in groups] == ["Web"]
-    [warning] = warnings
-    assert warning.code == "orphan-component" and "'ns__Pkg'" in warning.message
+    groups, problems = group_apps([_ca(), orphan])
+    assert [app_name(g) for g in groups] == ["Web", "ns__Pkg"] and problems == []
+    result = import_components([_ca(), orphan])
+    assert not result.errors
+    app = next(a for a in result.apps if a.name == "ns__Pkg")
+    assert app.data == {
+        "kind": "ExternalClientApp",
+        "name": "ns__Pkg",
+        "installed": True,
+        "metadata": {"ExtlClntAppOauthConfigurablePolicies": {"ipRelaxationPolicyType": "Bypass"}},
+        "component_names": {"ExtlClntAppOauthConfigurablePolicies": "Pkg_policy"},
+    }
+    assert [w.code for w in result.warnings if w.code == "installed-app"] == ["installed-app"]
+    spec = TypeAdapter(AppSpec).validate_python(app.data)
+    compiled = compile_app(spec, files=lambda ref: "")
+    assert compiled.installed and compiled.components == (normalize(orphan),)
+
+
+def test_a_packaged_app_with_its_header_imports_its_policies_as_an_installed_app() -> None:
+    # the header of an app installed from a package carries the package's namespace (ns__App): the subscriber
+    # cannot deploy it, only the app's policies
+    header = Component.build("ExternalClientApplication", "ns__Pkg", {"label": "Pkg"})
+    policy = Component.build(
+        "ExtlClntAppOauthConfigurablePolicies",
+        "ns__Pkg_oauthPlcy",
+        {
+            "externalClientApplication": "ns__Pkg",
+            "label": "ns__Pkg_oauthPlcy",
+            "ipRelaxationPolicyType": "Bypass",
+        },
+    )
+    app = decompile_app((header, policy))
+    assert app.data["installed"] is True and "label" not in app.data and "component_names" not in app.data
+    assert app.data["metadata"] == {
+        "ExtlClntAppOauthConfigurablePolicies": {"ipRelaxationPolicyType": "Bypass"}
+    }
+    with pytest.raises(MetadataError, match="installed from a package"):
+        decompile_app((header,))
 
 
 def test_same_name_for_both_kinds_imports_the_external_client_app_and_names_its_migrated_original() -> None:
@@ -281,9 +321,13 @@ def test_one_bad_app_does_not_stop_the_others() -> None:
     stranger = Component.build(
         "ExtlClntAppOauthSettings", "Bad_oauth", {"externalClientApplication": "Other", "label": "x"}
     )
-    result = import_components([_ca(), header, stranger])
+    twin = Component.build(
+        "ExtlClntAppOauthSettings", "Bad_oauth2", {"externalClientApplication": "Other", "label": "y"}
+    )
+    result = import_components([_ca(), header, stranger, twin])
     assert [a.name for a in result.apps] == ["Bad", "Web"]
-    assert [e.code for e in result.errors] == ["orphan-component"]
+    assert [e.code for e in result.errors] == ["not-importable"]
+    assert "two ExtlClntAppOauthSettings" in result.errors[0].message
 
 
 def test_rendered_file_loads_back_to_the_same_data(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from sfconnect.metadata.migration import (
     to_external_client_app,
 )
 from sfconnect.metadata.xmlio import read_component
-from sfconnect.migrate.report import build_report, render_json, render_text
+from sfconnect.migrate._report import build_report, render_json, render_text
 from sfconnect.plan.diff import diff_app
 from sfconnect.spec.models import AppSpec
 

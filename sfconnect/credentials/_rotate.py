@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from sfconnect.credentials._sinks import Sink
 from sfconnect.credentials.service import Published, entries_for
-from sfconnect.credentials.sinks import Sink
 from sfconnect.org.credentials import AppCredentials, CredentialsClient, StagedCredentials
 from sfconnect.org.oauth_client import OAuthClient, Refusal
 from sfconnect.smoke.environment import (

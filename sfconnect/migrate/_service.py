@@ -1,7 +1,7 @@
 """The ``sfconnect migrate`` service: check one Connected App, adopt Setup's migration, or go side by side.
 
 - `check` reads the Connected App from the org (or compiles it from the YAML when the org lacks it) and builds
-  the report of `sfconnect.migrate.report`.
+  the report of `sfconnect.migrate._report`.
 - `adopt` runs after Setup's "Migrate to External Client App" button: the org holds the read-only Connected
   App and an External Client App of the same name. It rewrites the app's YAML entry as that External Client
   App (``kind: ExternalClientApp``, the same name and settings, ``migrated_from:`` naming the original).
@@ -20,8 +20,8 @@ from sfconnect.metadata.component import Component
 from sfconnect.metadata.migration import assess, set_fields, to_external_client_app
 from sfconnect.metadata.schema import ComponentType
 from sfconnect.metadata.xmlio import read_component
-from sfconnect.migrate.report import MigrationReport, build_report
-from sfconnect.migrate.yaml_edit import entry_data, replace_entry, write_new_file
+from sfconnect.migrate._report import MigrationReport, build_report
+from sfconnect.migrate._yaml_edit import entry_data, replace_entry, write_new_file
 from sfconnect.org.metadata_api import FileProperties, MetadataApi
 from sfconnect.org.reader import read_components
 from sfconnect.plan.service import ALL_APP_TYPES, file_reader
