@@ -3,6 +3,8 @@
 COMPLEX_TYPES maps a type to its elements in XSD sequence order (inherited elements first):
 (element name, XSD type, minOccurs, maxOccurs or None for unbounded). SIMPLE_TYPES maps a simple
 type to its XSD base and its enumeration values in WSDL order (empty when not an enumeration).
+OPERATIONS, HEADERS, REQUEST_TYPES and REQUEST_SIMPLE_TYPES are the same for the requests of the
+Metadata API calls sfconnect makes, from which `sfconnect.org` builds its SOAP envelopes.
 """
 
 from __future__ import annotations
@@ -525,3 +527,120 @@ SIMPLE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
 }
+
+# The request side of the Metadata API calls sfconnect makes (see sfconnect.org).
+
+OPERATIONS: dict[str, tuple[tuple[str, str, int, int | None], ...]] = {
+    "cancelDeploy": (("String", "tns:ID", 1, 1),),
+    "checkDeployStatus": (
+        ("asyncProcessId", "tns:ID", 1, 1),
+        ("includeDetails", "xsd:boolean", 1, 1),
+    ),
+    "checkRetrieveStatus": (
+        ("asyncProcessId", "tns:ID", 1, 1),
+        ("includeZip", "xsd:boolean", 1, 1),
+    ),
+    "createMetadata": (("metadata", "tns:Metadata", 0, None),),
+    "deleteMetadata": (
+        ("type", "xsd:string", 1, 1),
+        ("fullNames", "xsd:string", 0, None),
+    ),
+    "deploy": (
+        ("ZipFile", "xsd:base64Binary", 1, 1),
+        ("DeployOptions", "tns:DeployOptions", 1, 1),
+    ),
+    "listMetadata": (
+        ("queries", "tns:ListMetadataQuery", 0, None),
+        ("asOfVersion", "xsd:double", 1, 1),
+    ),
+    "readMetadata": (
+        ("type", "xsd:string", 1, 1),
+        ("fullNames", "xsd:string", 0, None),
+    ),
+    "retrieve": (("retrieveRequest", "tns:RetrieveRequest", 1, 1),),
+    "updateMetadata": (("metadata", "tns:Metadata", 0, None),),
+}
+"""Each call's request element: its parameters in sequence order, rows as in COMPLEX_TYPES."""
+
+HEADERS: dict[str, tuple[tuple[str, str, int, int | None], ...]] = {
+    "SessionHeader": (("sessionId", "xsd:string", 1, 1),),
+}
+"""The SOAP headers sfconnect sends, rows as in COMPLEX_TYPES."""
+
+REQUEST_TYPES: dict[str, tuple[tuple[str, str, int, int | None], ...]] = {
+    "DeployOptions": (
+        ("allowMissingFiles", "xsd:boolean", 1, 1),
+        ("autoUpdatePackage", "xsd:boolean", 1, 1),
+        ("checkOnly", "xsd:boolean", 1, 1),
+        ("ignoreWarnings", "xsd:boolean", 1, 1),
+        ("performRetrieve", "xsd:boolean", 1, 1),
+        ("purgeOnDelete", "xsd:boolean", 1, 1),
+        ("rollbackOnError", "xsd:boolean", 1, 1),
+        ("runTests", "xsd:string", 0, None),
+        ("singlePackage", "xsd:boolean", 1, 1),
+        ("testLevel", "tns:TestLevel", 1, 1),
+    ),
+    "ListMetadataQuery": (
+        ("folder", "xsd:string", 0, 1),
+        ("type", "xsd:string", 1, 1),
+    ),
+    "Package": (
+        ("fullName", "xsd:string", 0, 1),
+        ("apiAccessLevel", "tns:APIAccessLevel", 0, 1),
+        ("description", "xsd:string", 0, 1),
+        ("namespacePrefix", "xsd:string", 0, 1),
+        ("objectPermissions", "tns:ProfileObjectPermissions", 0, None),
+        ("packageType", "xsd:string", 0, 1),
+        ("postInstallClass", "xsd:string", 0, 1),
+        ("setupWeblink", "xsd:string", 0, 1),
+        ("types", "tns:PackageTypeMembers", 0, None),
+        ("uninstallClass", "xsd:string", 0, 1),
+        ("version", "xsd:string", 1, 1),
+    ),
+    "PackageTypeMembers": (
+        ("members", "xsd:string", 0, None),
+        ("name", "xsd:string", 1, 1),
+    ),
+    "ProfileObjectPermissions": (
+        ("allowCreate", "xsd:boolean", 0, 1),
+        ("allowDelete", "xsd:boolean", 0, 1),
+        ("allowEdit", "xsd:boolean", 0, 1),
+        ("allowRead", "xsd:boolean", 0, 1),
+        ("modifyAllRecords", "xsd:boolean", 0, 1),
+        ("object", "xsd:string", 1, 1),
+        ("viewAllFields", "xsd:boolean", 0, 1),
+        ("viewAllRecords", "xsd:boolean", 0, 1),
+    ),
+    "RetrieveRequest": (
+        ("apiVersion", "xsd:double", 1, 1),
+        ("packageNames", "xsd:string", 0, None),
+        ("singlePackage", "xsd:boolean", 1, 1),
+        ("specificFiles", "xsd:string", 0, None),
+        ("unpackaged", "tns:Package", 0, 1),
+    ),
+}
+"""The complex types of the calls' parameters (`Metadata` records are written by the caller)."""
+
+REQUEST_SIMPLE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "APIAccessLevel": (
+        "string",
+        (
+            "Unrestricted",
+            "Restricted",
+        ),
+    ),
+    "ID": (
+        "string",
+        (),
+    ),
+    "TestLevel": (
+        "string",
+        (
+            "NoTestRun",
+            "RunSpecifiedTests",
+            "RunLocalTests",
+            "RunAllTestsInOrg",
+        ),
+    ),
+}
+"""The simple types of the calls' parameters, as in SIMPLE_TYPES."""

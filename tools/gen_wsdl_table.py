@@ -6,6 +6,10 @@ exit status says whether the committed table is current (0) or stale (1).
 The table holds, for each root metadata type sfconnect handles and every complex type reachable from it, the
 element order, XSD type and occurrence bounds (base-type elements first, as the XSD sequence demands), plus
 the values of every enumeration those elements use. Runtime code reads this table and never the WSDL.
+
+It also holds the request side of the Metadata API calls sfconnect makes (`OPERATIONS`): each call's request
+element with its parameters, the SOAP headers sent with them, and the complex and simple types those
+parameters use (`REQUEST_TYPES`, `REQUEST_SIMPLE_TYPES`), from which `sfconnect.org` builds its envelopes.
 """
 
 from __future__ import annotations
@@ -30,6 +34,24 @@ ROOT_TYPES = (
     "ExtlClntAppSamlConfigurablePolicies",
 )
 
+OPERATIONS = (
+    "cancelDeploy",
+    "checkDeployStatus",
+    "checkRetrieveStatus",
+    "createMetadata",
+    "deleteMetadata",
+    "deploy",
+    "listMetadata",
+    "readMetadata",
+    "retrieve",
+    "updateMetadata",
+)
+"""The Metadata API calls sfconnect makes (`sfconnect.org`)."""
+HEADERS = ("SessionHeader",)
+"""The SOAP headers sfconnect sends."""
+ABSTRACT_REQUEST_TYPES = frozenset({"Metadata"})
+"""Parameter types whose records are written by the caller (createMetadata's and updateMetadata's records)."""
+
 
 def default_wsdl() -> Path:
     import simple_salesforce
@@ -48,6 +70,56 @@ def _lit(value: object) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_lit(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
+
+
+def _row(el: ET.Element) -> tuple[str, str, int, int | None]:
+    """(name, XSD type, minOccurs, maxOccurs or None for unbounded) of an ``xsd:element``."""
+    max_raw = el.get("maxOccurs", "1")
+    return (
+        el.get("name", ""),
+        el.get("type", ""),
+        int(el.get("minOccurs", "1")),
+        None if max_raw == "unbounded" else int(max_raw),
+    )
+
+
+def _table(
+    name: str, annotation: str, entries: dict[str, list[tuple[str, str, int, int | None]]]
+) -> list[str]:
+    lines = [f"{name}: {annotation} = {{"]
+    for key in sorted(entries):
+        rows = entries[key]
+        one_line = f"    {_lit(key)}: ({_lit(rows[0])},)," if len(rows) == 1 else ""
+        if one_line and len(one_line) <= LINE_LENGTH:  # as ruff format writes a one-row tuple
+            lines.append(one_line)
+            continue
+        lines.append(f"    {_lit(key)}: (")
+        lines.extend(f"        {_lit(row)}," for row in rows)
+        lines.append("    ),")
+    lines.append("}")
+    return lines
+
+
+def _simple_table(name: str, entries: dict[str, tuple[str, tuple[str, ...]]]) -> list[str]:
+    lines = [f"{name}: dict[str, tuple[str, tuple[str, ...]]] = {{"]
+    for key in sorted(entries):
+        base, values = entries[key]
+        lines.append(f"    {_lit(key)}: (")
+        lines.append(f"        {_lit(base)},")
+        if values:
+            lines.append("        (")
+            lines.extend(f"            {_lit(v)}," for v in values)
+            lines.append("        ),")
+        else:
+            lines.append("        (),")
+        lines.append("    ),")
+    lines.append("}")
+    return lines
+
+
+LINE_LENGTH = 110
+"""ruff's line length (pyproject.toml): the output is ruff-formatted as generated."""
+ROWS = "dict[str, tuple[tuple[str, str, int, int | None], ...]]"
 
 
 def build(wsdl: Path) -> str:
@@ -72,33 +144,32 @@ def build(wsdl: Path) -> str:
         if ext is not None:
             out.extend(rows(_local(ext.get("base", ""))))
             seq = ext.find(f"{XSD}sequence")
-        for el in seq.findall(f"{XSD}element") if seq is not None else []:
-            max_raw = el.get("maxOccurs", "1")
-            out.append(
-                (
-                    el.get("name", ""),
-                    el.get("type", ""),
-                    int(el.get("minOccurs", "1")),
-                    None if max_raw == "unbounded" else int(max_raw),
-                )
-            )
+        out.extend(_row(el) for el in (seq.findall(f"{XSD}element") if seq is not None else []))
         return out
 
-    found_complex: dict[str, list[tuple[str, str, int, int | None]]] = {}
-    found_simple: dict[str, tuple[str, tuple[str, ...]]] = {}
-    todo = list(ROOT_TYPES)
-    while todo:
-        name = todo.pop()
-        if name in found_complex:
-            continue
-        found_complex[name] = rows(name)
-        for _, typ, _, _ in found_complex[name]:
-            if not typ.startswith("tns:"):
+    def element_rows(name: str) -> list[tuple[str, str, int, int | None]]:
+        """The parameters of a global element (a call's request, a header), in sequence order."""
+        node = schema.find(f"{XSD}element[@name='{name}']")
+        seq = node.find(f"{XSD}complexType/{XSD}sequence") if node is not None else None
+        if seq is None:
+            raise SystemExit(f"no request element {name!r} in the WSDL")
+        return [_row(el) for el in seq.findall(f"{XSD}element")]
+
+    def closure(
+        start: list[tuple[str, str, int, int | None]], skip: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, list[tuple[str, str, int, int | None]]], dict[str, tuple[str, tuple[str, ...]]]]:
+        """Every complex and simple type reachable from `start` rows (`skip`: types not followed)."""
+        found_complex: dict[str, list[tuple[str, str, int, int | None]]] = {}
+        found_simple: dict[str, tuple[str, tuple[str, ...]]] = {}
+        todo = [_local(typ) for _, typ, _, _ in start if typ.startswith("tns:")]
+        while todo:
+            local = todo.pop()
+            if local in found_complex or local in found_simple or local in skip:
                 continue
-            local = _local(typ)
             if local in complex_types:
-                todo.append(local)
-            elif local in simple_types and local not in found_simple:
+                found_complex[local] = rows(local)
+                todo.extend(_local(typ) for _, typ, _, _ in found_complex[local] if typ.startswith("tns:"))
+            elif local in simple_types:
                 restr = simple_types[local].find(f"{XSD}restriction")
                 base = _local(restr.get("base", "")) if restr is not None else "string"
                 values = tuple(
@@ -106,6 +177,14 @@ def build(wsdl: Path) -> str:
                     for e in (restr.findall(f"{XSD}enumeration") if restr is not None else [])
                 )
                 found_simple[local] = (base, values)
+        return found_complex, found_simple
+
+    found_complex, found_simple = closure([("", f"tns:{t}", 1, 1) for t in ROOT_TYPES])
+    operations = {name: element_rows(name) for name in OPERATIONS}
+    headers = {name: element_rows(name) for name in HEADERS}
+    request_complex, request_simple = closure(
+        [row for rows_ in (*operations.values(), *headers.values()) for row in rows_], ABSTRACT_REQUEST_TYPES
+    )
 
     lines = [
         '"""GENERATED by tools/gen_wsdl_table.py from the WSDL bundled in simple-salesforce: do not edit.',
@@ -113,6 +192,8 @@ def build(wsdl: Path) -> str:
         "COMPLEX_TYPES maps a type to its elements in XSD sequence order (inherited elements first):",
         "(element name, XSD type, minOccurs, maxOccurs or None for unbounded). SIMPLE_TYPES maps a simple",
         "type to its XSD base and its enumeration values in WSDL order (empty when not an enumeration).",
+        "OPERATIONS, HEADERS, REQUEST_TYPES and REQUEST_SIMPLE_TYPES are the same for the requests of the",
+        "Metadata API calls sfconnect makes, from which `sfconnect.org` builds its SOAP envelopes.",
         '"""',
         "",
         "from __future__ import annotations",
@@ -123,24 +204,30 @@ def build(wsdl: Path) -> str:
         *(f"    {_lit(t)}," for t in ROOT_TYPES),
         ")",
         "",
-        "COMPLEX_TYPES: dict[str, tuple[tuple[str, str, int, int | None], ...]] = {",
     ]
-    for name in sorted(found_complex):
-        lines.append(f"    {_lit(name)}: (")
-        lines.extend(f"        {_lit(row)}," for row in found_complex[name])
-        lines.append("    ),")
-    lines.append("}")
+    lines += _table("COMPLEX_TYPES", ROWS, found_complex)
     lines.append("")
-    lines.append("SIMPLE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {")
-    for name in sorted(found_simple):
-        base, values = found_simple[name]
-        lines.append(f"    {_lit(name)}: (")
-        lines.append(f"        {_lit(base)},")
-        lines.append("        (")
-        lines.extend(f"            {_lit(v)}," for v in values)
-        lines.append("        ),")
-        lines.append("    ),")
-    lines.append("}")
+    lines += _simple_table("SIMPLE_TYPES", found_simple)
+    lines += [
+        "",
+        "# The request side of the Metadata API calls sfconnect makes (see sfconnect.org).",
+        "",
+    ]
+    lines += _table("OPERATIONS", ROWS, operations)
+    lines.append(
+        '"""Each call\'s request element: its parameters in sequence order, rows as in COMPLEX_TYPES."""'
+    )
+    lines.append("")
+    lines += _table("HEADERS", ROWS, headers)
+    lines.append('"""The SOAP headers sfconnect sends, rows as in COMPLEX_TYPES."""')
+    lines.append("")
+    lines += _table("REQUEST_TYPES", ROWS, request_complex)
+    lines.append(
+        '"""The complex types of the calls\' parameters (`Metadata` records are written by the caller)."""'
+    )
+    lines.append("")
+    lines += _simple_table("REQUEST_SIMPLE_TYPES", request_simple)
+    lines.append('"""The simple types of the calls\' parameters, as in SIMPLE_TYPES."""')
     return "\n".join(lines) + "\n"
 
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli._progress import DeployProgress
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 
 if TYPE_CHECKING:
     from sfconnect.apply.run import ApplyInput, DeployGuard

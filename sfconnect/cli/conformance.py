@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sfconnect.cli._options import project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import project_dir_option, target_option, verbose_option
 
 if TYPE_CHECKING:
     from sfconnect.org.session import OrgSession

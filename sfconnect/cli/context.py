@@ -28,7 +28,7 @@ class Outcome(enum.Enum):
 class AppContext:
     """Per-invocation state shared by the commands, in the order it is filled.
 
-    1. The shared options (`cli.options`) set `project_dir`, `target`, `color` and `verbose` while click parses
+    1. The shared options (`cli._options`) set `project_dir`, `target`, `color` and `verbose` while click parses
        the command line, before the command runs. `environ` is given when the context is made: this is the only
        place that reads the process environment, so that tests can pass their own.
     2. `project` is loaded once, on first use, by `cli._runtime.load` (and dropped by `reload` after a

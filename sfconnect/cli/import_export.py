@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 from sfconnect.errors import ConfigError, Issue, MetadataError
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from typing import Literal
 
 import click
 
+from sfconnect.cli._options import project_dir_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import project_dir_option
 
 __all__ = [
     "GITIGNORE_ENTRIES",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from sfconnect.cli._options import project_dir_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import project_dir_option
 
 __all__ = ["keygen_command"]
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
+from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import color_option, project_dir_option, target_option, verbose_option
 
 if TYPE_CHECKING:
     from sfconnect.lint.model import LintReport, Severity

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from sfconnect.cli._options import project_dir_option, target_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import project_dir_option, target_option
 from sfconnect.errors import ConfigError
 
 __all__ = ["localorg"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from sfconnect.cli._options import project_dir_option, target_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
-from sfconnect.cli.options import project_dir_option, target_option
 
 __all__ = ["migrate_command"]
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from sfconnect.cli._options import project_dir_option
 from sfconnect.cli.context import AppContext, pass_app
-from sfconnect.cli.options import project_dir_option
 
 __all__ = ["validate_command"]
 

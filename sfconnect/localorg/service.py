@@ -21,17 +21,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.behaviour import SETTING as PROFILE_SETTING
-from sfconnect.localorg.behaviour import check_flags
 from sfconnect.localorg.ids import IdSource
 from sfconnect.localorg.models import LocalOrg
 from sfconnect.localorg.pidlock import PidLock, pid_alive
 from sfconnect.localorg.private import PASSWORDS_FILE, private_dir, write_private
 from sfconnect.localorg.seed import Seed, load_seed_file
-from sfconnect.localorg.server import LocalOrgServer
-from sfconnect.localorg.tls import ensure_tls_files
+
+if TYPE_CHECKING:  # the server (HTTP, TLS, OAuth) is imported when one is served, not by every command
+    from sfconnect.localorg.server import LocalOrgServer
 
 __all__ = [
     "AlreadyServed",
@@ -164,6 +163,12 @@ def serve_local_org(
     if not lock.acquire(timeout=0):
         raise AlreadyServed(data_dir, _read_info(data_dir))
     try:
+        # The server's modules (HTTP, TLS, OAuth, behaviour profiles) load here, not for every command.
+        from sfconnect.localorg.behaviour import SETTING as PROFILE_SETTING
+        from sfconnect.localorg.behaviour import check_flags
+        from sfconnect.localorg.server import LocalOrgServer
+        from sfconnect.localorg.tls import ensure_tls_files
+
         org = open_local_org(data_dir, seed=seed, seed_file=seed_file, clock=clock, ids=ids)
         try:
             if faults:

@@ -1,8 +1,8 @@
 """Reading the Metadata API's SOAP responses: result elements, faults, records as component documents.
 
-Responses are parsed with a hardened parser (no DTDs, no entities). Requests are built by zeep from the
-official WSDL (through simple-salesforce); responses are taken raw so that one XML reader in `metadata`
-parses components from files and from the wire alike.
+Responses are parsed with a hardened parser (no DTDs, no entities). Requests are built from the generated
+WSDL table (`_envelope`); responses are taken raw so that one XML reader in `metadata` parses components from
+files and from the wire alike.
 """
 
 from __future__ import annotations

@@ -1,25 +1,25 @@
 """The Metadata API client: list, read, deploy and deploy status, with retries and session renewal.
 
-Requests are built by the zeep client that simple-salesforce creates from the official v63 WSDL; responses
-are taken raw and parsed in `_soap`, so that records reach `metadata` as ordinary component documents. Every
+Requests are SOAP envelopes built from the generated WSDL table (`_envelope`: parameters in the WSDL's order,
+checked against its occurrence bounds; no WSDL is read at run time) and posted over this client's HTTP session;
+responses are parsed in `_soap`, so that records reach `metadata` as ordinary component documents. Every
 HTTP request counts as an API call (orgs have daily limits) and is tallied in `calls`.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import random
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sfconnect.errors import MetadataFault, OrgError
-from sfconnect.org import _soap
+from sfconnect.org import _envelope, _soap
 from sfconnect.org._errors import AnswerTimedOut, TransientError, is_transient, translate
 from sfconnect.org.session import OrgSession, Timeouts, trusting_session
 
@@ -195,7 +195,6 @@ class MetadataApi:
         self._rng = random.Random(seed)  # noqa: S311 - jitter, not security
         self._lock = threading.Lock()
         self._http = trusting_session(session.verify, self.timeouts)
-        self._zeep: Any = None
         self.calls: Counter[str] = Counter()
         self.seconds: dict[str, float] = {}
         """Wall time spent per operation (shown with ``-v``)."""
@@ -207,33 +206,22 @@ class MetadataApi:
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
-    def _client(self) -> Any:
-        """The zeep client simple-salesforce builds from its bundled WSDL, bound to our HTTP session."""
-        with self._lock:
-            if self._zeep is None:
-                from simple_salesforce.metadata import SfdcMetadataApi
+    def _call(
+        self, operation: str, params: Mapping[str, _envelope.Value], *, deadline: float | None = None
+    ) -> ET.Element:
+        """Send one SOAP operation, retrying transient failures and renewing an expired session once.
 
-                api = SfdcMetadataApi(
-                    session=self._http,
-                    session_id=self._session.session_id,
-                    instance=self._session.host,
-                    metadata_url=self._session.metadata_url + "/",
-                    headers={},
-                    api_version=self._session.api_version,
-                )
-                # zeep keeps its own requests session: give it ours, so TLS trust and pooling are explicit.
-                api._client.transport.session = self._http
-                self._zeep = api
-            return self._zeep
-
-    def _call(self, operation: str, *args: Any, deadline: float | None = None, **kwargs: Any) -> ET.Element:
-        """Send one SOAP operation, retrying transient failures and renewing an expired session once."""
+        Raises:
+            ValueError, TypeError: `params` do not fit the operation's request in the WSDL (a bug).
+        """
+        inner = _envelope.body(operation, params)
 
         def send() -> ET.Element:
-            api = self._client()
-            header = api._client.get_element("ns0:SessionHeader")(sessionId=self._session.session_id)
-            with api._client.settings(raw_response=True):
-                response = getattr(api._service, operation)(*args, _soapheaders=[header], **kwargs)
+            response = self._http.post(
+                self._session.metadata_url,
+                data=_envelope.envelope(self._session.session_id, operation, inner),
+                headers={"Content-Type": _envelope.CONTENT_TYPE, "SOAPAction": _envelope.SOAP_ACTION},
+            )
             if response.status_code >= 500 and b"Fault" not in response.content:
                 raise TransientError(
                     f"{operation}: HTTP {response.status_code} from {self._session.host}",
@@ -298,8 +286,10 @@ class MetadataApi:
         """Every component of `types`, at most three types per call."""
         found: list[FileProperties] = []
         for start in range(0, len(types), MAX_LIST_QUERIES):
-            queries = [{"type": t} for t in types[start : start + MAX_LIST_QUERIES]]
-            response = self._call("listMetadata", queries, float(self._session.api_version))
+            queries: list[_envelope.Value] = [{"type": t} for t in types[start : start + MAX_LIST_QUERIES]]
+            response = self._call(
+                "listMetadata", {"queries": queries, "asOfVersion": float(self._session.api_version)}
+            )
             t = _soap.child_text
             for r in _soap.children(response, "result"):
                 found.append(
@@ -366,7 +356,7 @@ class MetadataApi:
             raise ValueError(f"readMetadata takes at most {MAX_READ_NAMES} names, got {len(names)}")
         if not names:
             return []
-        response = self._call("readMetadata", type_name, list(names))
+        response = self._call("readMetadata", {"type": type_name, "fullNames": list(names)})
         records: list[RawRecord] = []
         for result in _soap.children(response, "result"):
             for record in _soap.children(result, "records"):
@@ -377,22 +367,19 @@ class MetadataApi:
 
     def deploy(self, zip_bytes: bytes, options: DeployOptions) -> str:
         """Start a deploy of an mdapi zip; returns the deploy id."""
-        response = self._call(
-            "deploy",
-            base64.b64encode(zip_bytes).decode("ascii"),
-            {  # every DeployOptions element is required by the WSDL
-                "allowMissingFiles": False,
-                "autoUpdatePackage": False,
-                "checkOnly": options.check_only,
-                "ignoreWarnings": options.ignore_warnings,
-                "performRetrieve": False,
-                "purgeOnDelete": False,
-                "rollbackOnError": options.rollback_on_error,
-                "runTests": [],
-                "singlePackage": options.single_package,
-                "testLevel": "NoTestRun",
-            },
-        )
+        deploy_options: dict[str, _envelope.Value] = {  # every DeployOptions element is required by the WSDL
+            "allowMissingFiles": False,
+            "autoUpdatePackage": False,
+            "checkOnly": options.check_only,
+            "ignoreWarnings": options.ignore_warnings,
+            "performRetrieve": False,
+            "purgeOnDelete": False,
+            "rollbackOnError": options.rollback_on_error,
+            "runTests": [],
+            "singlePackage": options.single_package,
+            "testLevel": "NoTestRun",
+        }
+        response = self._call("deploy", {"ZipFile": zip_bytes, "DeployOptions": deploy_options})
         result = _soap.children(response, "result")
         deploy_id = _soap.child_text(result[0], "id") if result else ""
         if not deploy_id:
@@ -403,7 +390,11 @@ class MetadataApi:
         self, deploy_id: str, *, include_details: bool = True, deadline: float | None = None
     ) -> DeployStatus:
         """The current state of a deploy (retries stop at `deadline`, a `time.monotonic()` value)."""
-        response = self._call("checkDeployStatus", deploy_id, include_details, deadline=deadline)
+        response = self._call(
+            "checkDeployStatus",
+            {"asyncProcessId": deploy_id, "includeDetails": include_details},
+            deadline=deadline,
+        )
         results = _soap.children(response, "result")
         if not results:
             raise OrgError(
@@ -469,7 +460,7 @@ class MetadataApi:
 
     def cancel_deploy(self, deploy_id: str) -> None:
         """Ask the org to cancel a deploy (it may finish anyway)."""
-        self._call("cancelDeploy", deploy_id)
+        self._call("cancelDeploy", {"String": deploy_id})
 
     def close(self) -> None:
         """Release the HTTP connections."""

@@ -1,8 +1,9 @@
 """Metadata API calls with hand-written records: create, update, delete, read and retrieve, at any API version.
 
-`MetadataApi` sends what the WSDL lets zeep build from typed values; the conformance kit must also send what
-a typed client never would (an unknown enumeration value, a field newer than the call's API version, eleven
-records in one call), so this client takes each record as an XML fragment and posts the envelope itself.
+`MetadataApi` sends typed values checked against the WSDL table; the conformance kit must also send what a
+typed client never would (an unknown enumeration value, a field newer than the call's API version, eleven
+records in one call), so this client takes each record as an XML fragment. The envelope around it is the
+one `MetadataApi` sends (`_envelope`), and so are the other calls' parameters.
 Responses are parsed by `_soap` like every other Metadata API answer: per-record errors are data
 (`SaveOutcome`), a SOAP fault raises `MetadataFault`.
 """
@@ -19,7 +20,7 @@ from xml.sax.saxutils import escape
 import requests
 
 from sfconnect.errors import OrgError
-from sfconnect.org import _soap
+from sfconnect.org import _envelope, _soap
 from sfconnect.org._errors import translate
 from sfconnect.org.session import OrgSession, trusting_session
 
@@ -53,15 +54,6 @@ class RetrieveOutcome:
     success: bool
     zip_file: bytes = field(default=b"", repr=False)
     messages: tuple[str, ...] = ()
-
-
-def _envelope(session_id: str, operation: str, body: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<soapenv:Envelope xmlns:soapenv="{_soap.SOAP_NS}" xmlns="{_soap.MD_NS}" xmlns:xsi="{_soap.XSI_NS}">'
-        f"<soapenv:Header><SessionHeader><sessionId>{escape(session_id)}</sessionId></SessionHeader>"
-        f"</soapenv:Header><soapenv:Body><{operation}>{body}</{operation}></soapenv:Body></soapenv:Envelope>"
-    ).encode()
 
 
 def _save_outcome(el: ET.Element) -> SaveOutcome:
@@ -124,8 +116,8 @@ class RawMetadataClient:
         try:
             response = self._http.post(
                 url,
-                data=_envelope(self.session.session_id, operation, body),
-                headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'},
+                data=_envelope.envelope(self.session.session_id, operation, body),
+                headers={"Content-Type": _envelope.CONTENT_TYPE, "SOAPAction": _envelope.SOAP_ACTION},
                 timeout=120,
             )
         except requests.RequestException as exc:
@@ -157,17 +149,13 @@ class RawMetadataClient:
 
     def delete(self, type_name: str, names: Sequence[str]) -> list[SaveOutcome]:
         """`deleteMetadata` of components of one type."""
-        body = f"<type>{escape(type_name)}</type>" + "".join(
-            f"<fullNames>{escape(n)}</fullNames>" for n in names
-        )
+        body = _envelope.body("deleteMetadata", {"type": type_name, "fullNames": list(names)})
         response = self.call("deleteMetadata", body)
         return [_save_outcome(r) for r in _soap.children(response, "result")]
 
     def read(self, type_name: str, names: Sequence[str]) -> list[ET.Element | None]:
         """`readMetadata`: one entry per returned record (None for an empty or nil record)."""
-        body = f"<type>{escape(type_name)}</type>" + "".join(
-            f"<fullNames>{escape(n)}</fullNames>" for n in names
-        )
+        body = _envelope.body("readMetadata", {"type": type_name, "fullNames": list(names)})
         response = self.call("readMetadata", body)
         out: list[ET.Element | None] = []
         for result in _soap.children(response, "result"):
@@ -179,10 +167,11 @@ class RawMetadataClient:
         """`listMetadata` (three types per call): (type, full name, last modified date) of each component."""
         found: list[tuple[str, str, str]] = []
         for start in range(0, len(types), 3):
-            queries = "".join(
-                f"<queries><type>{escape(t)}</type></queries>" for t in types[start : start + 3]
+            queries: list[_envelope.Value] = [{"type": t} for t in types[start : start + 3]]
+            body = _envelope.body(
+                "listMetadata", {"queries": queries, "asOfVersion": float(self.session.api_version)}
             )
-            response = self.call("listMetadata", queries)
+            response = self.call("listMetadata", body)
             t = _soap.child_text
             for r in _soap.children(response, "result"):
                 found.append((t(r, "type"), t(r, "fullName"), t(r, "lastModifiedDate")))
@@ -197,17 +186,15 @@ class RawMetadataClient:
             OrgError: the retrieve did not finish within `timeout` seconds.
         """
         version = api_version or self.session.api_version
-        types = "".join(
-            "<types>"
-            + "".join(f"<members>{escape(m)}</members>" for m in names)
-            + f"<name>{escape(t)}</name></types>"
-            for t, names in members.items()
+        types: list[_envelope.Value] = [{"members": list(names), "name": t} for t, names in members.items()]
+        request: dict[str, _envelope.Value] = {
+            "apiVersion": float(version),
+            "singlePackage": True,
+            "unpackaged": {"types": types, "version": version},
+        }
+        response = self.call(
+            "retrieve", _envelope.body("retrieve", {"retrieveRequest": request}), api_version=version
         )
-        body = (
-            f"<retrieveRequest><apiVersion>{version}</apiVersion><singlePackage>true</singlePackage>"
-            f"<unpackaged>{types}<version>{version}</version></unpackaged></retrieveRequest>"
-        )
-        response = self.call("retrieve", body, api_version=version)
         results = _soap.children(response, "result")
         job = _soap.child_text(results[0], "id") if results else ""
         deadline = time.monotonic() + timeout
@@ -215,7 +202,7 @@ class RawMetadataClient:
         while True:
             status = self.call(
                 "checkRetrieveStatus",
-                f"<asyncProcessId>{escape(job)}</asyncProcessId><includeZip>true</includeZip>",
+                _envelope.body("checkRetrieveStatus", {"asyncProcessId": job, "includeZip": True}),
                 api_version=version,
             )
             r = _soap.children(status, "result")

@@ -32,8 +32,8 @@ class Timeouts:
 class _TimeoutSession(requests.Session):
     """A session that never waits forever: requests sent without a timeout get the configured one.
 
-    zeep passes ``timeout=None`` when its operation timeout is unset, and simple-salesforce's login passes
-    none at all; both get `timeouts` here.
+    The Metadata API calls pass none, and simple-salesforce's login passes none either; both get `timeouts`
+    here.
     """
 
     def __init__(self, timeouts: Timeouts) -> None:

@@ -1,7 +1,7 @@
 """`cli/` is thin: command functions stay short, and command modules never import one another.
 
 Inside the package the direction is: command modules -> cli's private helpers (`_render`, `_runtime`,
-`_outputs`, ...) and `context`/`options` -> services (the other packages). Only `main.py`, the root group,
+`_outputs`, ...) and `context` -> services (the other packages). Only `main.py`, the root group,
 imports the command modules, to register them. Each check is shown failing on a snippet that breaks it.
 """
 
@@ -104,7 +104,7 @@ def test_the_checks_see_the_commands_and_helpers() -> None:
     modules = _modules()
     commands = {name for name, source in modules.items() if defines_commands(source)}
     assert {"apply", "plan", "drift", "lint", "validate", "main"} <= commands
-    assert not {"_render", "_runtime", "context", "options"} & commands
+    assert not {"_render", "_runtime", "_options", "context"} & commands
     assert "_render" in cli_modules_imported(modules["plan"])
     assert 0 < command_sizes(modules["apply"])["apply_command"] <= MAX_BODY_LINES
 
