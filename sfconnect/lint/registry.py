@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from sfconnect.lint import rules_app, rules_migration, rules_org, rules_project
+from sfconnect.lint import _rules_app, _rules_migration, _rules_org, _rules_project
 from sfconnect.lint.model import Rule
 
 __all__ = ["AREAS", "RULES", "find_rule"]
@@ -39,7 +39,7 @@ def _collect(*modules: ModuleType) -> tuple[Rule, ...]:
     return tuple(sorted(found, key=_order))
 
 
-RULES: tuple[Rule, ...] = _collect(rules_app, rules_project, rules_org, rules_migration)
+RULES: tuple[Rule, ...] = _collect(_rules_app, _rules_project, _rules_org, _rules_migration)
 """Every rule, in catalog order (a constant: built once from the rule modules)."""
 
 

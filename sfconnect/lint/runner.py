@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sfconnect.errors import MetadataError, MetadataFault
+from sfconnect.lint._rules_org import ORG_SETTINGS
 from sfconnect.lint.model import (
     AppView,
     Finding,
@@ -32,7 +33,6 @@ from sfconnect.lint.model import (
     severity_at_least,
 )
 from sfconnect.lint.registry import RULES, find_rule
-from sfconnect.lint.rules_org import ORG_SETTINGS
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.compiler import FileReader, compile_app
 from sfconnect.metadata.component import Component, eca_families

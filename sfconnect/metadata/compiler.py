@@ -21,9 +21,9 @@ from typing import Any
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata import fieldmap
+from sfconnect.metadata._normalize import normalize
 from sfconnect.metadata.compiled import CompiledApp
 from sfconnect.metadata.component import Component
-from sfconnect.metadata.normalize import normalize
 from sfconnect.metadata.schema import ComponentType, api_version_tuple, field_at, type_info
 from sfconnect.spec.models import AppSpec, ConnectedAppSpec, ExternalClientAppSpec
 

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sfconnect.metadata._normalize import join_callback_urls, split_callback_urls
 from sfconnect.metadata.component import Record, Value
-from sfconnect.metadata.normalize import join_callback_urls, split_callback_urls
 from sfconnect.spec.scopes import token_name
 
 __all__ = [

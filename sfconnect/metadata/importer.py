@@ -22,8 +22,8 @@ import yaml
 from cryptography import x509
 
 from sfconnect.errors import Issue, MetadataError
+from sfconnect.metadata._decompiler import DecompiledApp, decompile_app
 from sfconnect.metadata.component import Component, eca_families
-from sfconnect.metadata.decompiler import DecompiledApp, decompile_app
 from sfconnect.metadata.schema import ComponentType
 from sfconnect.spec._yaml import reads_as_number_in_yaml_1_2
 

@@ -15,8 +15,8 @@ import defusedxml.ElementTree as SafeET
 
 from sfconnect.errors import Issue, MetadataError
 from sfconnect.metadata import schema
+from sfconnect.metadata._normalize import normalize
 from sfconnect.metadata.component import Component, Record, Value, order_record
-from sfconnect.metadata.normalize import normalize
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "read_component", "read_fields", "too_new", "write_component"]
 

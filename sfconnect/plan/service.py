@@ -113,6 +113,12 @@ def _wanted(
     """The listed components that may belong to the YAML's apps (only these are read)."""
     wanted: set[tuple[str, str]] = set()
     listed_keys = {(f.type, f.full_name) for f in listed}
+    by_prefix: dict[str, set[tuple[str, str]]] = {}  # "<App>" -> the listed children named "<App>_..."
+    for type_name, name in listed_keys:
+        cut = name.find("_") if type_name not in _APP_TYPES else -1
+        while cut > 0:
+            by_prefix.setdefault(name[:cut], set()).add((type_name, name))
+            cut = name.find("_", cut + 1)
     for app in compiled:
         if app.kind == "ConnectedApp":
             wanted.add((ComponentType.CONNECTED_APP, app.name))
@@ -122,7 +128,7 @@ def _wanted(
         if isinstance(spec, ExternalClientAppSpec):
             wanted |= {(t, n) for t, n in eca_component_names(spec).items()}
         # children named differently (imported by hand, renamed in Setup) are found by their prefix
-        wanted |= {(t, n) for t, n in listed_keys if t not in _APP_TYPES and n.startswith(f"{app.name}_")}
+        wanted |= by_prefix.get(app.name, set())
     return wanted & listed_keys
 
 

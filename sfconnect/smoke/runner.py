@@ -12,16 +12,14 @@ from pathlib import Path
 
 from sfconnect.errors import OrgError
 from sfconnect.org.oauth_client import OAuthClient, Refusal
-from sfconnect.smoke import (
-    authorization_code,
-    client_credentials,
-    device,
-    jwt_bearer,
-    refresh_token,
-    session_policy,
-    user_agent,
-    username_password,
-)
+from sfconnect.smoke import _authorization_code as authorization_code
+from sfconnect.smoke import _client_credentials as client_credentials
+from sfconnect.smoke import _device as device
+from sfconnect.smoke import _jwt_bearer as jwt_bearer
+from sfconnect.smoke import _refresh_token as refresh_token
+from sfconnect.smoke import _session_policy as session_policy
+from sfconnect.smoke import _user_agent as user_agent
+from sfconnect.smoke import _username_password as username_password
 from sfconnect.smoke._core import AppRun, Check, CheckError, NotPropagated, SkipCheck, Verdict, fail, ok
 from sfconnect.smoke.environment import AppCredentialSet, SmokeEnvironment, app_credentials
 from sfconnect.smoke.model import CheckResult, SmokeReport

@@ -20,7 +20,7 @@ import pytest
 from sfconnect.cli.context import AppContext
 from sfconnect.cli.main import run
 from sfconnect.metadata import Component, find_metadata_files, read_component, read_source_tree
-from sfconnect.metadata.decompiler import import_equivalent
+from sfconnect.metadata._decompiler import import_equivalent
 from sfconnect.plan.service import compile_target
 from sfconnect.spec.load import load_project
 from tests.conftest import REPO_ROOT

@@ -231,7 +231,7 @@ def test_wrong_callback_in_org(cli: Cli, ready: Callable[[str], Path]) -> None:
 
 
 def test_unregistered_callback_accepted(cli: Cli, ready: Callable[[str], Path]) -> None:
-    from sfconnect.smoke.authorization_code import UNREGISTERED_CALLBACK
+    from sfconnect.smoke._authorization_code import UNREGISTERED_CALLBACK
 
     path = ready("quickstart")
     _break_in_org(

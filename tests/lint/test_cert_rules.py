@@ -79,7 +79,7 @@ class _Sha1Cert:
 
 
 def test_sha1_signature_is_medium(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sfconnect.lint import rules_app
+    from sfconnect.lint import _rules_app as rules_app
 
     real_load = rules_app.load_certificate
     monkeypatch.setattr(rules_app, "load_certificate", lambda text: _Sha1Cert(real_load(text)))

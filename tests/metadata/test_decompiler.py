@@ -14,8 +14,8 @@ from pydantic import TypeAdapter
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata import Component, normalize, read_source_tree
+from sfconnect.metadata._decompiler import decompile_app, import_equivalent, secret_env_name
 from sfconnect.metadata.compiler import compile_app
-from sfconnect.metadata.decompiler import decompile_app, import_equivalent, secret_env_name
 from sfconnect.metadata.importer import (
     app_name,
     group_apps,

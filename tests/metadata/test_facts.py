@@ -9,9 +9,9 @@ from pydantic import TypeAdapter
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata import fieldmap, schema
+from sfconnect.metadata._normalize import normalize
 from sfconnect.metadata.compiler import compile_app
 from sfconnect.metadata.component import Component
-from sfconnect.metadata.normalize import normalize
 from sfconnect.spec.models import AppSpec
 from sfconnect.spec.rules import app_rules
 from tests.conftest import REPO_ROOT

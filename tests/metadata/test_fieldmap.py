@@ -10,9 +10,9 @@ import pytest
 from pydantic import TypeAdapter
 
 from sfconnect.metadata import fieldmap, schema
+from sfconnect.metadata._decompiler import decompile_app
 from sfconnect.metadata.compiler import compile_app
 from sfconnect.metadata.component import Component
-from sfconnect.metadata.decompiler import decompile_app
 from sfconnect.spec.models import AppSpec
 from sfconnect.spec.switches import SWITCHES
 from tests.conftest import REPO_ROOT

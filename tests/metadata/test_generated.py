@@ -15,11 +15,11 @@ import pytest
 
 from sfconnect.errors import MetadataError
 from sfconnect.metadata import schema
+from sfconnect.metadata._decompiler import decompile_app, import_equivalent
+from sfconnect.metadata._normalize import normalize
 from sfconnect.metadata.component import Component, Record
-from sfconnect.metadata.decompiler import decompile_app, import_equivalent
 from sfconnect.metadata.formats import find_metadata_files, read_source_tree
 from sfconnect.metadata.importer import group_apps
-from sfconnect.metadata.normalize import normalize
 from sfconnect.metadata.xmlio import read_component
 from tests.conftest import REPO_ROOT
 

@@ -21,8 +21,8 @@ from sfconnect.localorg import LocalOrg, SequentialIds
 from sfconnect.localorg.migration import migrate_connected_app
 from sfconnect.localorg.seed import SeedApp, default_seed
 from sfconnect.localorg.wsdl import load_schema
+from sfconnect.metadata._decompiler import to_plain
 from sfconnect.metadata.compiler import compile_app
-from sfconnect.metadata.decompiler import to_plain
 from sfconnect.metadata.migration import (
     ESCAPE_HATCH,
     assess,

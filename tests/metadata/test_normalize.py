@@ -7,7 +7,7 @@ import secrets
 import pytest
 
 from sfconnect.metadata import Component, ComponentType, normalize
-from sfconnect.metadata.normalize import (
+from sfconnect.metadata._normalize import (
     canonical_scope,
     join_callback_urls,
     normalize_refresh_token_policy,

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from cryptography.hazmat.primitives import hashes
 
+from sfconnect.lint._rules_app import certificate_text, load_certificate
 from sfconnect.lint.model import Hit, ProjectView, define
-from sfconnect.lint.rules_app import certificate_text, load_certificate
 
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _CONSUMER_SECRET = re.compile(r"<consumerSecret>\s*([^<\s][^<]*)</consumerSecret>")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from sfconnect.org.oauth_client import Refusal, Tokens
 from sfconnect.smoke._core import APPLY_FIX, AppRun, Check, Verdict, fail, high_assurance, ok, supported
+from sfconnect.smoke._jwt_bearer import _private_key, assertion_for
 from sfconnect.smoke.environment import SmokeEnvironment
-from sfconnect.smoke.jwt_bearer import _private_key, assertion_for
 from sfconnect.spec.models import AppSpec
 
 __all__ = ["checks"]
