@@ -87,6 +87,7 @@ def rotate_command(app: AppContext, app_name: str, sink: str | None, dry_run: bo
     """
     from sfconnect.cli._runtime import connect_target, load, smoke_environment
     from sfconnect.credentials import parse_sink, rotate_app
+    from sfconnect.credentials.service import app_to_rotate
     from sfconnect.org.credentials import CredentialsClient
     from sfconnect.smoke import render_text
 
@@ -94,11 +95,7 @@ def rotate_command(app: AppContext, app_name: str, sink: str | None, dry_run: bo
     project = load(app)
     # The target's connection first: a local org it serves is then found and reused by smoke_environment.
     with connect_target(app, project) as tc, smoke_environment(app, project, tc.name) as (env, apps):
-        spec = next((a for a in apps if a.name == app_name), None)
-        if spec is None or spec.oauth is None or spec.state != "present":
-            raise click.BadParameter(
-                f"target {env.target} has no present app {app_name} with OAuth", param_hint="APP"
-            )
+        spec = app_to_rotate(apps, app_name, env.target)
         with CredentialsClient(tc.connection.session, target=tc.name) as c:
             result = rotate_app(
                 c,

@@ -14,6 +14,7 @@ from sfconnect.errors import ConfigError, Issue, MetadataError
 if TYPE_CHECKING:
     from sfconnect.metadata.component import Component
     from sfconnect.metadata.importer import ImportResult
+    from sfconnect.plan.service import Export
 
 __all__ = ["export_command", "import_command"]
 
@@ -177,38 +178,37 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
     source format they are listed, to delete with the sf CLI's --post-destructive-changes.
     """
     from sfconnect.cli._runtime import load, resolve_target
-    from sfconnect.metadata.formats import build_deploy_zip, write_mdapi, write_source_tree
-    from sfconnect.plan.service import absent_deletions, compile_target
+    from sfconnect.plan.service import export_target
 
-    if as_zip and fmt == "source":
-        fmt = "mdapi"
     project = load(app)
-    target_name, _ = resolve_target(app, project)
-    compiled = compile_target(project, target_name, apps=apps)
-    components = [c for ca in compiled for c in ca.components]
-    api_version = project.config.api_version
-    absent = [ca.name for ca in compiled if ca.state == "absent"]
-    deletions = absent_deletions(project, target_name, absent)
-    if absent and fmt == "source" and not as_zip:
+    export = export_target(project, resolve_target(app, project)[0], apps=apps)
+    if export.absent and fmt == "source" and not as_zip:
         click.echo(
-            f"Not exported (state: absent): {', '.join(absent)}; the mdapi format writes them to "
+            f"Not exported (state: absent): {', '.join(export.absent)}; the mdapi format writes them to "
             "destructiveChanges.xml",
             err=True,
         )
-    if as_zip:
-        data = build_deploy_zip(components, deletions, api_version=api_version)
+    for path in _write_export(export, "zip" if as_zip else fmt, out):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"Exported {len(export.components)} component(s) of {export.exported_apps} app(s) for target "
+        f"{export.target}."
+    )
+    return Outcome.OK
+
+
+def _write_export(export: Export, layout: str, out: Path) -> list[Path]:
+    """Write the export as a deploy zip (`out` is the file), or an mdapi or source folder (`out` is the folder)."""
+    from sfconnect.metadata.formats import build_deploy_zip, write_mdapi, write_source_tree
+
+    version = export.api_version
+    if layout == "zip":
+        data = build_deploy_zip(export.components, export.deletions, api_version=version)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
         tmp.write_bytes(data)
         tmp.replace(out)
-        written = [out]
-    elif fmt == "mdapi":
-        written = write_mdapi(components, out, api_version=api_version, deletions=deletions)
-    else:
-        written = write_source_tree(components, out, api_version=api_version)
-    for path in written:
-        click.echo(f"wrote {path}")
-    click.echo(
-        f"Exported {len(components)} component(s) of {len(compiled) - len(absent)} app(s) for target {target_name}."
-    )
-    return Outcome.OK
+        return [out]
+    if layout == "mdapi":
+        return write_mdapi(export.components, out, api_version=version, deletions=export.deletions)
+    return write_source_tree(export.components, out, api_version=version)

@@ -8,14 +8,17 @@ from fnmatch import fnmatchcase
 from typing import Literal
 
 from sfconnect.credentials._sinks import Entry
+from sfconnect.errors import ConfigError
 from sfconnect.org.credentials import CredentialsClient, Part
 from sfconnect.smoke.environment import AppKeys, consumer_key_variable, consumer_secret_variable
 from sfconnect.spec.load import Project
+from sfconnect.spec.models import AppSpec
 
 __all__ = [
     "PARTS",
     "Published",
     "WhichPart",
+    "app_to_rotate",
     "apps_with_oauth",
     "entries_for",
     "read_credentials",
@@ -80,3 +83,17 @@ def select_apps(patterns: Sequence[str], apps: Sequence[str]) -> list[str]:
     for pattern in patterns:
         out += [a for a in apps if fnmatchcase(a, pattern)] or [pattern]
     return list(dict.fromkeys(out))
+
+
+def app_to_rotate(apps: Sequence[AppSpec], name: str, target: str) -> AppSpec:
+    """The app of `target` named `name` whose credentials can be rotated: present, with OAuth.
+
+    Raises:
+        ConfigError: no such app goes to the target, or it is absent or has no OAuth.
+    """
+    spec = next((a for a in apps if a.name == name), None)
+    if spec is None or spec.oauth is None or spec.state != "present":
+        raise ConfigError(
+            f"target {target} has no present app {name} with OAuth; rotate names one of its apps"
+        )
+    return spec

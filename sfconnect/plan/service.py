@@ -32,10 +32,12 @@ from sfconnect.spec.refs import parse_ref, resolve_ref
 
 __all__ = [
     "MANAGED_TYPES",
+    "Export",
     "LiveState",
     "PlanResult",
     "absent_deletions",
     "compile_target",
+    "export_target",
     "file_reader",
     "make_plan",
     "read_live",
@@ -342,3 +344,34 @@ def absent_deletions(project: Project, target: str, names: Sequence[str]) -> lis
         else:
             refs.append(ComponentRef(ComponentType.CONNECTED_APP, spec.name))
     return refs
+
+
+@dataclass(frozen=True)
+class Export:
+    """What `export` writes for one target: the compiled components, and the removals of absent apps."""
+
+    target: str
+    components: tuple[Component, ...]
+    deletions: tuple[ComponentRef, ...]
+    absent: tuple[str, ...]
+    """The apps marked ``state: absent`` (their removals are `deletions`)."""
+    exported_apps: int
+    api_version: str
+
+
+def export_target(project: Project, target: str, *, apps: Sequence[str] = ()) -> Export:
+    """The components of `target`'s apps (all, or `apps`), its overrides applied; no org is read.
+
+    Raises:
+        MetadataError: an app cannot be compiled, or `apps` names one the target does not take.
+    """
+    compiled = compile_target(project, target, apps=apps)
+    absent = tuple(ca.name for ca in compiled if ca.state == "absent")
+    return Export(
+        target,
+        tuple(c for ca in compiled for c in ca.components),
+        tuple(absent_deletions(project, target, absent)),
+        absent,
+        len(compiled) - len(absent),
+        project.config.api_version,
+    )
