@@ -254,7 +254,7 @@ def rotate_staged(org: LocalOrg, app: AppRef, staged_id: str) -> StagedRow:
             )
         old_key, old_secret = primary_credentials(org, app)
         org.store.delete_staged(org.org_id, row.id)  # frees the staged key for the primary row
-        org.store.set_credentials(org.org_id, app.type, app.name, row.consumer_key, row.consumer_secret)
+        org.credentials.set(app.type, app.name, row.consumer_key, row.consumer_secret)
         now = org.clock()
         rotated = StagedRow(
             org.org_id,

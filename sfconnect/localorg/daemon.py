@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sfconnect.localorg.pidlock import PidLock
+from sfconnect.localorg.pidlock import PidLock, pid_alive
 from sfconnect.localorg.private import private_dir
 from sfconnect.localorg.service import ServerInfo, find_running, serve_local_org
 
@@ -132,20 +132,10 @@ def _spawn(
         info = find_running(data_dir)
         if info is not None and info.pid == pid:
             return info
-        if not _alive(pid):
+        if not pid_alive(pid):
             raise CannotStart(f"the local org server exited: {_log_tail(log_path)}")
         time.sleep(0.05)
     raise CannotStart(f"the local org server did not answer within {timeout:.0f}s: {_log_tail(log_path)}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _log_tail(path: Path, lines: int = 5) -> str:

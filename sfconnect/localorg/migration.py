@@ -351,19 +351,18 @@ def migrate_connected_app(
                     actor.id,
                 )
             )
-        creds = org.store.credentials(org.org_id, "ConnectedApp", row.full_name)
+        creds = org.credentials.primary("ConnectedApp", row.full_name)
         key, secret = creds if creds is not None else ("", "")
         if "ExtlClntAppGlobalOauthSettings" in family:
             if keep_consumer_key and creds is not None:
-                org.store.delete_credentials(org.org_id, "ConnectedApp", row.full_name)
-                org.store.set_credentials(org.org_id, "ExternalClientApplication", row.full_name, key, secret)
+                org.credentials.forget("ConnectedApp", row.full_name)
+                org.credentials.set("ExternalClientApplication", row.full_name, key, secret)
             else:
-                org.store.set_credentials(
-                    org.org_id,
+                org.credentials.set(
                     "ExternalClientApplication",
                     row.full_name,
-                    org._new_consumer_key(),
-                    org._new_consumer_secret(),
+                    org.credentials.new_consumer_key(),
+                    org.credentials.new_consumer_secret(),
                 )
         migration = Migration(row.full_name, row.full_name, now, keep_consumer_key, key, secret)
         org.store.set_meta(_meta_key(row.full_name), json.dumps(asdict(migration), sort_keys=True))
@@ -377,8 +376,6 @@ def reactivate(org: LocalOrg, external_client_app: str) -> str | None:
     if found is None:
         return None
     org.store.set_meta(_meta_key(found.connected_app), "")
-    if found.consumer_key and org.store.credentials(org.org_id, "ConnectedApp", found.connected_app) is None:
-        org.store.set_credentials(
-            org.org_id, "ConnectedApp", found.connected_app, found.consumer_key, found.consumer_secret
-        )
+    if found.consumer_key and org.credentials.primary("ConnectedApp", found.connected_app) is None:
+        org.credentials.set("ConnectedApp", found.connected_app, found.consumer_key, found.consumer_secret)
     return found.connected_app

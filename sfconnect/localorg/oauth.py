@@ -1,9 +1,9 @@
 """OAuth 2.0 and OpenID Connect of the local org: every flow, and each app's settings enforced (models layer).
 
-`oauth_backend(org)` gives the org's `OAuthBackend` (created on first use and kept on that `LocalOrg`
-instance; no module-level registry). Its state lives in its own tables on the org's SQLite connection:
-authorization codes, pending interactive requests, refresh-token families, device codes and users'
-approvals. Access tokens are ordinary org sessions (`LocalOrg.create_session`) whose `data` records the
+`org.oauth` is the org's `OAuthBackend`: the `LocalOrg` makes it on first use, as moto's `BackendDict` makes
+a backend on first lookup (no module-level registry; `oauth_backend(org)` is the same object). Its state lives
+in the store's OAuth tables (`store.py`, schema version 2): authorization codes, pending interactive requests,
+refresh-token families, device codes and users' approvals. Access tokens are ordinary org sessions (`LocalOrg.create_session`) whose `data` records the
 app, the scopes and the refresh-token family, so that they work wherever a session does (and the Metadata
 API and REST resources accept them only with the `api` or `full` scope).
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import secrets
 import string
 import threading
@@ -34,6 +33,7 @@ from sfconnect.localorg.migration import record_username_password_use
 from sfconnect.localorg.models import LocalOrg, User
 from sfconnect.localorg.oauth_apps import REFRESH_SCOPES, OAuthApp, in_ranges, read_app
 from sfconnect.localorg.private import token_digest
+from sfconnect.localorg.store import AuthCodeRow, DeviceRow, PendingRow, RefreshRow
 
 __all__ = [
     "AUTH_CODE_SECONDS",
@@ -58,28 +58,6 @@ DEVICE_CODE_SECONDS = 10 * 60
 DEVICE_POLL_INTERVAL = 5
 TEST_CLIENT_IP_HEADER = "X-Sfconnect-Test-Client-Ip"
 """Sets the apparent client IP, honoured only when `configure_oauth(org, trust_test_ip_header=True)`."""
-
-_DDL = """
-CREATE TABLE IF NOT EXISTS oauth_codes (
-    code TEXT PRIMARY KEY, org_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
-    redirect_uri TEXT NOT NULL, scopes TEXT NOT NULL, challenge TEXT, nonce TEXT, created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS oauth_pending (
-    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, csrf TEXT NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL,
-    user_id TEXT, created REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS oauth_refresh (
-    token TEXT PRIMARY KEY, -- the token's SHA-256 digest (private.token_digest), never the token
-    org_id TEXT NOT NULL, family TEXT NOT NULL, client_id TEXT NOT NULL,
-    user_id TEXT NOT NULL, scopes TEXT NOT NULL, created REAL NOT NULL, last_used REAL NOT NULL,
-    status TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS oauth_refresh_family ON oauth_refresh (family);
-CREATE TABLE IF NOT EXISTS oauth_devices (
-    device_code TEXT PRIMARY KEY, user_code TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL,
-    client_id TEXT NOT NULL, scopes TEXT NOT NULL, created REAL NOT NULL, last_poll REAL NOT NULL,
-    user_id TEXT, status TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS oauth_approvals (
-    org_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL, scopes TEXT NOT NULL,
-    PRIMARY KEY (org_id, client_id, user_id));
-"""
 
 
 class OAuthError(LocalOrgFault):
@@ -226,21 +204,9 @@ def configure_oauth(
     return backend
 
 
-_BACKEND_ATTR = "_sfconnect_oauth_backend"
-_CREATE_LOCK = threading.Lock()
-
-
 def oauth_backend(org: LocalOrg) -> OAuthBackend:
-    """The OAuth backend of `org` (one per `LocalOrg` instance, created on first use)."""
-    backend = getattr(org, _BACKEND_ATTR, None)
-    if isinstance(backend, OAuthBackend):
-        return backend
-    with _CREATE_LOCK:
-        backend = getattr(org, _BACKEND_ATTR, None)
-        if not isinstance(backend, OAuthBackend):
-            backend = OAuthBackend(org)
-            setattr(org, _BACKEND_ATTR, backend)
-    return backend
+    """The OAuth backend of `org` (`org.oauth`: one per `LocalOrg` instance, made by the org on first use)."""
+    return org.oauth
 
 
 class OAuthBackend:
@@ -256,21 +222,10 @@ class OAuthBackend:
         self.trust_test_ip_header = False
         self._key: rsa.RSAPrivateKey | None = None
         self._key_lock = threading.Lock()
-        # Our tables live on the org's own connection; the store's private helpers keep its locking.
-        with self.store.transaction():
-            for statement in _DDL.split(";"):
-                if statement.strip():
-                    self.store._exec(statement, ())
-
-    def _serial(self) -> threading.RLock:
-        """The store's lock: makes a read-check-write sequence atomic among the server's threads."""
-        return self.store._lock
 
     def _purge(self) -> None:
         now = self.org.clock()
-        self.store._exec("DELETE FROM oauth_pending WHERE created < ?", (now - PENDING_SECONDS,))
-        self.store._exec("DELETE FROM oauth_codes WHERE created < ?", (now - AUTH_CODE_SECONDS,))
-        self.store._exec("DELETE FROM oauth_devices WHERE created < ?", (now - DEVICE_CODE_SECONDS,))
+        self.store.purge_oauth(now - PENDING_SECONDS, now - AUTH_CODE_SECONDS, now - DEVICE_CODE_SECONDS)
 
     # apps and checks ------------------------------------------------------------------------------------
     def app(self, client_id: str | None, *, error: str = "invalid_client_id") -> OAuthApp:
@@ -407,10 +362,8 @@ class OAuthBackend:
     def _new_refresh(self, app: OAuthApp, user: User, scopes: tuple[str, ...], family: str) -> str:
         token = "5Aep861" + self.org.ids.token(80)
         now = self.org.clock()
-        self.store._exec(
-            "INSERT INTO oauth_refresh (token, org_id, family, client_id, user_id, scopes, created,"
-            " last_used, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')",
-            (
+        self.store.add_refresh(
+            RefreshRow(
                 token_digest(token),
                 self.org.org_id,
                 family,
@@ -419,7 +372,8 @@ class OAuthBackend:
                 " ".join(scopes),
                 now,
                 now,
-            ),
+                "active",
+            )
         )
         return token
 
@@ -540,25 +494,16 @@ class OAuthBackend:
     def _pending(self, kind: str, params: dict[str, str], label: str, device: bool = False) -> LoginPage:
         self._purge()
         request_id, csrf = self.org.ids.token(32), secrets.token_urlsafe(24)
-        self.store._exec(
-            "INSERT INTO oauth_pending (id, org_id, csrf, kind, params, user_id, created) "
-            "VALUES (?, ?, ?, ?, ?, NULL, ?)",
-            (request_id, self.org.org_id, csrf, kind, json.dumps(params), self.org.clock()),
+        self.store.add_pending(
+            PendingRow(request_id, self.org.org_id, csrf, kind, dict(params), None, self.org.clock())
         )
         return LoginPage(request_id, csrf, label, device=device)
 
     def _load_pending(self, request_id: str, csrf: str) -> tuple[str, dict[str, str], str | None]:
-        row = self.store._one(
-            "SELECT csrf, kind, params, user_id, created FROM oauth_pending WHERE id = ? AND org_id = ?",
-            (request_id, self.org.org_id),
-        )
-        if (
-            row is None
-            or not _secret_eq(str(row[0]), csrf)
-            or self.org.clock() - float(row[4]) > PENDING_SECONDS
-        ):
+        row = self.store.pending(self.org.org_id, request_id)
+        if row is None or not _secret_eq(row.csrf, csrf) or self.org.clock() - row.created > PENDING_SECONDS:
             raise OAuthError("invalid_request", "this login request is invalid or has expired", 403)
-        return str(row[1]), json.loads(row[2]), (str(row[3]) if row[3] else None)
+        return row.kind, row.params, row.user_id
 
     def login(
         self,
@@ -607,10 +552,7 @@ class OAuthBackend:
             raise
         scopes = self.granted_scopes(app, params.get("scope"), **where)
         new_csrf = secrets.token_urlsafe(24)
-        self.store._exec(
-            "UPDATE oauth_pending SET user_id = ?, csrf = ?, params = ? WHERE id = ?",
-            (user.id, new_csrf, json.dumps(params), request_id),
-        )
+        self.store.update_pending(request_id, user.id, new_csrf, params)
         if self.pre_authorized(app, user) or self._approved(app, user, scopes):
             return self._complete(request_id, app, user, params, issuer)
         return ConsentPage(request_id, new_csrf, app.label, user.username, scopes)
@@ -623,7 +565,7 @@ class OAuthBackend:
             raise OAuthError("invalid_request", "this login request is invalid or has expired", 403)
         app = self.app(params["client_id"])
         if decision != "allow":
-            self.store._exec("DELETE FROM oauth_pending WHERE id = ?", (request_id,))
+            self.store.delete_pending(request_id)
             if kind == "device":
                 self._finish_device(params["device_code"], None)
                 return DoneMessage("Access denied", "You denied access to the app.", 403)
@@ -636,23 +578,17 @@ class OAuthBackend:
                 state=params.get("state"),
             )
         scopes = self.granted_scopes(app, params.get("scope"))
-        self.store._exec(
-            "INSERT OR REPLACE INTO oauth_approvals (org_id, client_id, user_id, scopes) VALUES (?, ?, ?, ?)",
-            (self.org.org_id, app.consumer_key, user.id, " ".join(scopes)),
-        )
+        self.store.set_approval(self.org.org_id, app.consumer_key, user.id, " ".join(scopes))
         return self._complete(request_id, app, user, params, issuer)
 
     def _approved(self, app: OAuthApp, user: User, scopes: tuple[str, ...]) -> bool:
-        row = self.store._one(
-            "SELECT scopes FROM oauth_approvals WHERE org_id = ? AND client_id = ? AND user_id = ?",
-            (self.org.org_id, app.consumer_key, user.id),
-        )
-        return row is not None and set(scopes) <= set(str(row[0]).split())
+        approved = self.store.approval(self.org.org_id, app.consumer_key, user.id)
+        return approved is not None and set(scopes) <= set(approved.split())
 
     def _complete(
         self, request_id: str, app: OAuthApp, user: User, params: dict[str, str], issuer: str
     ) -> Redirect | DoneMessage:
-        self.store._exec("DELETE FROM oauth_pending WHERE id = ?", (request_id,))
+        self.store.delete_pending(request_id)
         scopes = self.granted_scopes(app, params.get("scope"))
         if "device_code" in params:
             self._finish_device(params["device_code"], user.id)
@@ -660,10 +596,8 @@ class OAuthBackend:
         state = {"state": params["state"]} if params.get("state") is not None else {}
         if params.get("response_type") == "code":
             code = "aPrx" + self.org.ids.token(60)
-            self.store._exec(
-                "INSERT INTO oauth_codes (code, org_id, client_id, user_id, redirect_uri, scopes, challenge,"
-                " nonce, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
+            self.store.add_code(
+                AuthCodeRow(
                     code,
                     self.org.org_id,
                     app.consumer_key,
@@ -690,51 +624,43 @@ class OAuthBackend:
         issuer: str,
     ) -> TokenGrant:
         """`grant_type=authorization_code` (web-server flow, with PKCE when a challenge was sent)."""
-        with self._serial():  # check-then-act on codes and tokens: one request at a time
+        with self.store.serialized():  # check-then-act on codes and tokens: one request at a time
             app = self.app(client_id)
             self.check_usable(app)
             self.check_client(app, secret, required=not app.secret_optional)
-            row = self.store._one(
-                "SELECT client_id, user_id, redirect_uri, scopes, challenge, nonce, created FROM oauth_codes "
-                "WHERE code = ? AND org_id = ?",
-                (code, self.org.org_id),
-            )
-            if row is None or str(row[0]) != app.consumer_key:
+            row = self.store.code(self.org.org_id, code)
+            if row is None or row.client_id != app.consumer_key:
                 raise OAuthError("invalid_grant", "invalid authorization code")
-            self.store._exec("DELETE FROM oauth_codes WHERE code = ?", (code,))  # single use
-            if self.org.clock() - float(row[6]) > AUTH_CODE_SECONDS:
+            self.store.delete_code(code)  # single use
+            if self.org.clock() - row.created > AUTH_CODE_SECONDS:
                 raise OAuthError("invalid_grant", "expired authorization code")
-            if redirect_uri != str(row[2]):
+            if redirect_uri != row.redirect_uri:
                 raise OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration")
-            challenge = row[4]
+            challenge = row.challenge
             # RFC 7636 section 4.6: a verifier must match the challenge of the authorization request; one
             # sent for a code requested without a challenge, a missing one and a wrong one are all refused.
             matched = bool(verifier and challenge and _secret_eq(pkce_challenge(verifier), str(challenge)))
             if (challenge or verifier) and not matched:
                 raise OAuthError("invalid_grant", "invalid code verifier")
-            user = self.org.user(str(row[1]))
+            user = self.org.user(row.user_id)
             if user is None or not user.is_active:
                 raise OAuthError("inactive_user", "user is inactive")
-            scopes = tuple(str(row[3]).split())
-            return self.issue(app, user, scopes, "web_server", issuer, refresh=True, nonce=row[5])
+            scopes = tuple(row.scopes.split())
+            return self.issue(app, user, scopes, "web_server", issuer, refresh=True, nonce=row.nonce)
 
     def refresh(
         self, client_id: str | None, secret: str | None, token: str, client_ip: str, issuer: str
     ) -> TokenGrant:
         """`grant_type=refresh_token`: policy, rotation (reuse of a rotated token revokes the family)."""
-        with self._serial():  # check-then-act on codes and tokens: one request at a time
+        with self.store.serialized():  # check-then-act on codes and tokens: one request at a time
             app = self.app(client_id)
             self.check_usable(app)
             self.check_client(app, secret, required=app.secret_required_for_refresh)
-            row = self.store._one(
-                "SELECT family, client_id, user_id, scopes, created, last_used, status FROM oauth_refresh "
-                "WHERE token = ? AND org_id = ?",
-                (token_digest(token), self.org.org_id),
-            )
+            row = self.store.refresh(self.org.org_id, token_digest(token))
             expired = OAuthError("invalid_grant", "expired access/refresh token")
-            if row is None or str(row[1]) != app.consumer_key:
+            if row is None or row.client_id != app.consumer_key:
                 raise expired
-            family, status = str(row[0]), str(row[6])
+            family, status = row.family, row.status
             if status == "rotated":
                 self.revoke_family(family)
                 raise expired
@@ -743,26 +669,22 @@ class OAuthBackend:
             now, policy = self.org.clock(), app.refresh_policy
             if (
                 policy.kind == "zero"
-                or (policy.kind == "specific_lifetime" and now - float(row[4]) > policy.seconds)
-                or (policy.kind == "specific_inactivity" and now - float(row[5]) > policy.seconds)
+                or (policy.kind == "specific_lifetime" and now - row.created > policy.seconds)
+                or (policy.kind == "specific_inactivity" and now - row.last_used > policy.seconds)
             ):
                 raise expired
-            user = self.org.user(str(row[2]))
+            user = self.org.user(row.user_id)
             if user is None or not user.is_active:
                 raise OAuthError("inactive_user", "user is inactive")
             self.check_ip(app, user, client_ip, "refresh")
             self.check_permitted(app, user)
-            scopes = tuple(str(row[3]).split())
+            scopes = tuple(row.scopes.split())
             new_refresh = None
             if app.rotation:
-                self.store._exec(
-                    "UPDATE oauth_refresh SET status = 'rotated' WHERE token = ?", (token_digest(token),)
-                )
+                self.store.set_refresh_status(row.token, "rotated")
                 new_refresh = self._new_refresh(app, user, scopes, family)
             else:
-                self.store._exec(
-                    "UPDATE oauth_refresh SET last_used = ? WHERE token = ?", (now, token_digest(token))
-                )
+                self.store.touch_refresh(row.token, now)
             grant = self.issue(app, user, scopes, "refresh", issuer, family=family)
             return replace(grant, refresh_token=new_refresh)
 
@@ -854,13 +776,7 @@ class OAuthBackend:
         return self.issue(app, user, scopes, "jwt_bearer", issuer)
 
     def _approved_any(self, app: OAuthApp, user: User) -> bool:
-        return (
-            self.store._one(
-                "SELECT 1 FROM oauth_approvals WHERE org_id = ? AND client_id = ? AND user_id = ?",
-                (self.org.org_id, app.consumer_key, user.id),
-            )
-            is not None
-        )
+        return self.store.approval(self.org.org_id, app.consumer_key, user.id) is not None
 
     # device flow -------------------------------------------------------------------------------------------
     def device_start(self, client_id: str | None, scope: str | None) -> DeviceStart:
@@ -875,73 +791,65 @@ class OAuthBackend:
         alphabet = string.ascii_uppercase.replace("O", "").replace("I", "") + "23456789"
         user_code = "".join(secrets.choice(alphabet) for _ in range(8))
         now = self.org.clock()
-        self.store._exec(
-            "INSERT INTO oauth_devices (device_code, user_code, org_id, client_id, scopes, created, "
-            "last_poll, user_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'pending')",
-            (device_code, user_code, self.org.org_id, app.consumer_key, " ".join(scopes), now, 0.0),
+        self.store.add_device(
+            DeviceRow(
+                device_code,
+                user_code,
+                self.org.org_id,
+                app.consumer_key,
+                " ".join(scopes),
+                now,
+                0.0,
+                None,
+                "pending",
+            )
         )
         return DeviceStart(device_code, user_code, DEVICE_POLL_INTERVAL)
 
     def _device_by_user_code(self, user_code: str) -> tuple[str, str, str] | None:
-        row = self.store._one(
-            "SELECT device_code, client_id, scopes, created, status FROM oauth_devices "
-            "WHERE user_code = ? AND org_id = ?",
-            (user_code.strip().upper().replace("-", ""), self.org.org_id),
-        )
-        if row is None or str(row[4]) != "pending" or self.org.clock() - float(row[3]) > DEVICE_CODE_SECONDS:
+        row = self.store.device_by_user_code(self.org.org_id, user_code.strip().upper().replace("-", ""))
+        if row is None or row.status != "pending" or self.org.clock() - row.created > DEVICE_CODE_SECONDS:
             return None
-        return str(row[0]), str(row[1]), str(row[2])
+        return row.device_code, row.client_id, row.scopes
 
     def _finish_device(self, device_code: str, user_id: str | None) -> None:
-        self.store._exec(
-            "UPDATE oauth_devices SET user_id = ?, status = ? WHERE device_code = ?",
-            (user_id, "approved" if user_id else "denied", device_code),
-        )
+        self.store.finish_device(device_code, user_id, "approved" if user_id else "denied")
 
     def device_poll(
         self, client_id: str | None, secret: str | None, device_code: str, issuer: str
     ) -> TokenGrant:
         """`grant_type=device`: pending, slow down, denied, expired, or the tokens (once)."""
-        with self._serial():  # check-then-act on codes and tokens: one request at a time
+        with self.store.serialized():  # check-then-act on codes and tokens: one request at a time
             app = self.app(client_id)
             self.check_usable(app)
             self.check_client(app, secret, required=False)
-            row = self.store._one(
-                "SELECT client_id, scopes, created, last_poll, user_id, status FROM oauth_devices "
-                "WHERE device_code = ? AND org_id = ?",
-                (device_code, self.org.org_id),
-            )
-            if row is None or str(row[0]) != app.consumer_key:
+            row = self.store.device(self.org.org_id, device_code)
+            if row is None or row.client_id != app.consumer_key:
                 raise OAuthError("invalid_grant", "invalid device code")
             now = self.org.clock()
-            if now - float(row[2]) > DEVICE_CODE_SECONDS:
+            if now - row.created > DEVICE_CODE_SECONDS:
                 raise OAuthError("invalid_grant", "expired device code")
-            status = str(row[5])
+            status = row.status
             if status == "denied":
                 raise OAuthError("access_denied", "end-user denied authorization")
             if status == "pending":
-                too_fast = now - float(row[3]) < DEVICE_POLL_INTERVAL
-                self.store._exec(
-                    "UPDATE oauth_devices SET last_poll = ? WHERE device_code = ?", (now, device_code)
-                )
+                too_fast = now - row.last_poll < DEVICE_POLL_INTERVAL
+                self.store.touch_device(device_code, now)
                 if too_fast:
                     raise OAuthError("slow_down", "polling too frequently")
                 raise OAuthError("authorization_pending", "authorization pending")
-            self.store._exec("DELETE FROM oauth_devices WHERE device_code = ?", (device_code,))
-            user = self.org.user(str(row[4]))
+            self.store.delete_device(device_code)
+            user = self.org.user(row.user_id or "")
             if user is None or not user.is_active:
                 raise OAuthError("inactive_user", "user is inactive")
-            return self.issue(app, user, tuple(str(row[1]).split()), "device", issuer, refresh=True)
+            return self.issue(app, user, tuple(row.scopes.split()), "device", issuer, refresh=True)
 
     # revoke, introspect ------------------------------------------------------------------------------
     def revoke_family(self, family: str) -> None:
         """Revoke every refresh token of a family and end the access tokens issued from it."""
         with self.store.transaction():
-            self.store._exec("UPDATE oauth_refresh SET status = 'revoked' WHERE family = ?", (family,))
-            self.store._exec(
-                "DELETE FROM sessions WHERE org_id = ? AND json_extract(data, '$.family') = ?",
-                (self.org.org_id, family),
-            )
+            self.store.revoke_refresh_family(family)
+            self.store.delete_sessions_of_family(self.org.org_id, family)
 
     def revoke(self, token: str) -> None:
         """Revoke an access token (its session) or a refresh token (with its family's access tokens).
@@ -949,13 +857,10 @@ class OAuthBackend:
         Raises:
             OAuthError: `invalid_token` for a token this org never issued or already revoked.
         """
-        with self._serial():
-            row = self.store._one(
-                "SELECT family, status FROM oauth_refresh WHERE token = ? AND org_id = ?",
-                (token_digest(token), self.org.org_id),
-            )
-            if row is not None and str(row[1]) == "active":
-                self.revoke_family(str(row[0]))
+        with self.store.serialized():
+            row = self.store.refresh(self.org.org_id, token_digest(token))
+            if row is not None and row.status == "active":
+                self.revoke_family(row.family)
                 return
         session = self.store.session(token)
         if session is not None and session.org_id == self.org.org_id:
@@ -969,20 +874,16 @@ class OAuthBackend:
         self.check_client(app, secret, required=True)
         inactive = Introspection(active=False)
         now = self.org.clock()
-        refresh = self.store._one(
-            "SELECT client_id, user_id, scopes, created, status FROM oauth_refresh "
-            "WHERE token = ? AND org_id = ?",
-            (token_digest(token), self.org.org_id),
-        )
+        refresh = self.store.refresh(self.org.org_id, token_digest(token))
         if refresh is not None:
             owner, user_id, scopes, created, kind = (
-                str(refresh[0]),
-                str(refresh[1]),
-                str(refresh[2]),
-                float(refresh[3]),
+                refresh.client_id,
+                refresh.user_id,
+                refresh.scopes,
+                refresh.created,
                 "refresh_token",
             )
-            if str(refresh[4]) != "active":
+            if refresh.status != "active":
                 return inactive
             exp = 0
         else:

@@ -13,7 +13,18 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["PidLock"]
+__all__ = ["PidLock", "pid_alive"]
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process of that pid exists (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PidLock:

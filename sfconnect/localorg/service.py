@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sfconnect.localorg.ids import IdSource
 from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.pidlock import PidLock
+from sfconnect.localorg.pidlock import PidLock, pid_alive
 from sfconnect.localorg.private import PASSWORDS_FILE, private_dir, write_private
 from sfconnect.localorg.seed import Seed, load_seed_file
 
@@ -104,16 +104,6 @@ def _read_info(data_dir: Path) -> ServerInfo | None:
         return None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def find_running(data_dir: Path) -> ServerInfo | None:
     """The running server of this org, or None. A stale `server.json` (its server died) is removed."""
     if not (data_dir / SERVER_JSON).exists():
@@ -121,7 +111,7 @@ def find_running(data_dir: Path) -> ServerInfo | None:
     lock = PidLock(data_dir / LOCK_NAME)
     if not lock.acquire(timeout=0):
         info = _read_info(data_dir)
-        return info if info is not None and _pid_alive(info.pid) else None
+        return info if info is not None and pid_alive(info.pid) else None
     try:
         (data_dir / SERVER_JSON).unlink(missing_ok=True)  # nobody holds the lock: stale
     finally:

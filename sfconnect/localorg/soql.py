@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 C = TypeVar("C")
+T = TypeVar("T")
 Row: TypeAlias = dict[str, Any]
 
 
@@ -326,10 +327,7 @@ class _Parser:
                 count_field = self.field_ref()
             self.expect_punct(")")
         else:
-            fields.append(self.field_ref())
-            while self.tok.kind == "punct" and self.tok.text == ",":
-                self.next()
-                fields.append(self.field_ref())
+            fields = self.comma_list(self.field_ref)
         self.expect_kw("from")
         obj = self.tok
         if obj.kind != "ident" or "." in obj.text or obj.text.lower() in _KEYWORDS:
@@ -345,10 +343,7 @@ class _Parser:
         if self.is_kw("order"):
             self.next()
             self.expect_kw("by")
-            order.append(self.order_item())
-            while self.tok.kind == "punct" and self.tok.text == ",":
-                self.next()
-                order.append(self.order_item())
+            order = self.comma_list(self.order_item)
         if self.is_kw("limit"):
             self.next()
             limit = self.count_literal()
@@ -389,19 +384,27 @@ class _Parser:
             nulls_last = self.next().text.lower() == "last"
         return OrderItem(ref, descending, nulls_last)
 
-    def condition(self) -> Condition:
-        parts = [self.conjunction()]
-        while self.is_kw("or"):
+    def comma_list(self, item: Callable[[], T]) -> list[T]:
+        """One or more items separated by commas."""
+        items = [item()]
+        while self.tok.kind == "punct" and self.tok.text == ",":
             self.next()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else Logical("OR", tuple(parts))
+            items.append(item())
+        return items
+
+    def joined(self, word: str, operand: Callable[[], Condition]) -> Condition:
+        """One or more operands joined by `word` (AND, OR): the operand itself when alone."""
+        parts = [operand()]
+        while self.is_kw(word):
+            self.next()
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else Logical(word.upper(), tuple(parts))
+
+    def condition(self) -> Condition:
+        return self.joined("or", self.conjunction)
 
     def conjunction(self) -> Condition:
-        parts = [self.factor()]
-        while self.is_kw("and"):
-            self.next()
-            parts.append(self.factor())
-        return parts[0] if len(parts) == 1 else Logical("AND", tuple(parts))
+        return self.joined("and", self.factor)
 
     def factor(self) -> Condition:
         if self.is_kw("not"):
@@ -429,10 +432,7 @@ class _Parser:
                 if len(sub.fields) != 1 or sub.count or sub.count_field is not None:
                     raise malformed(self.text, sub.start, "a semi-join subquery selects exactly one field")
                 return Compare(ref, "NOT IN" if negated else "IN", sub)
-            values = [self.literal()]
-            while self.tok.kind == "punct" and self.tok.text == ",":
-                self.next()
-                values.append(self.literal())
+            values = self.comma_list(self.literal)
             self.expect_punct(")")
             return Compare(ref, "NOT IN" if negated else "IN", tuple(values))
         if self.is_kw("like"):

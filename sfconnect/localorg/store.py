@@ -1,6 +1,9 @@
 """SQLite storage of a local org: one file per org, every change inside one transaction, rows keyed by org_id.
 
-The store knows tables and rows only; Salesforce's rules live in `models.py`.
+The store knows tables and rows only; Salesforce's rules live in the org's parts (identity and sessions,
+credentials, metadata, deploys, OAuth), which reach SQLite only through this module's public methods (a test
+walks the package's code to keep it so). The schema carries a version (`SCHEMA_VERSION`, in the `meta`
+table): opening an older file brings it up to date (`_MIGRATIONS`); a newer one is refused.
 """
 
 from __future__ import annotations
@@ -17,9 +20,23 @@ from typing import Any
 
 from sfconnect.localorg.private import private_dir
 
-__all__ = ["ComponentRow", "JobRow", "SessionRow", "StagedRow", "Store", "UserRow"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuthCodeRow",
+    "ComponentRow",
+    "DeviceRow",
+    "JobRow",
+    "PendingRow",
+    "RefreshRow",
+    "SessionRow",
+    "StagedRow",
+    "Store",
+    "StoreVersionError",
+    "UserRow",
+]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the org, its users, sessions, components, credentials and jobs; 2: the OAuth tables."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +73,36 @@ CREATE TABLE IF NOT EXISTS staged_credentials (
     consumer_key TEXT NOT NULL UNIQUE, consumer_secret TEXT NOT NULL, state TEXT NOT NULL,
     created REAL NOT NULL, created_by TEXT NOT NULL, expires REAL NOT NULL);
 """
+
+_OAUTH_DDL = """
+CREATE TABLE IF NOT EXISTS oauth_codes (
+    code TEXT PRIMARY KEY, org_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL, scopes TEXT NOT NULL, challenge TEXT, nonce TEXT, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS oauth_pending (
+    id TEXT PRIMARY KEY, org_id TEXT NOT NULL, csrf TEXT NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL,
+    user_id TEXT, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS oauth_refresh (
+    token TEXT PRIMARY KEY, -- the token's SHA-256 digest (private.token_digest), never the token
+    org_id TEXT NOT NULL, family TEXT NOT NULL, client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, scopes TEXT NOT NULL, created REAL NOT NULL, last_used REAL NOT NULL,
+    status TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS oauth_refresh_family ON oauth_refresh (family);
+CREATE TABLE IF NOT EXISTS oauth_devices (
+    device_code TEXT PRIMARY KEY, user_code TEXT NOT NULL UNIQUE, org_id TEXT NOT NULL,
+    client_id TEXT NOT NULL, scopes TEXT NOT NULL, created REAL NOT NULL, last_poll REAL NOT NULL,
+    user_id TEXT, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS oauth_approvals (
+    org_id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL, scopes TEXT NOT NULL,
+    PRIMARY KEY (org_id, client_id, user_id));
+"""
+
+_MIGRATIONS: dict[int, str] = {1: _DDL, 2: _OAUTH_DDL}
+"""The statements that bring a file from the version before to this one. Every statement is idempotent
+(`IF NOT EXISTS`): a version-1 file whose OAuth tables an older sfconnect created on first use keeps them."""
+
+
+class StoreVersionError(ValueError):
+    """The org's file was written by a newer sfconnect (its schema version is unknown here)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +178,64 @@ class JobRow:
     result: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class AuthCodeRow:
+    """An OAuth authorization code (web-server flow), single use."""
+
+    code: str
+    org_id: str
+    client_id: str
+    user_id: str
+    redirect_uri: str
+    scopes: str
+    challenge: str | None
+    nonce: str | None
+    created: float
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """An interactive OAuth request between its login page and its end (authorize or device verification)."""
+
+    id: str
+    org_id: str
+    csrf: str
+    kind: str
+    params: dict[str, str]
+    user_id: str | None
+    created: float
+
+
+@dataclass(frozen=True)
+class RefreshRow:
+    """A refresh token, stored by its SHA-256 digest (`token`), never the token itself."""
+
+    token: str
+    org_id: str
+    family: str
+    client_id: str
+    user_id: str
+    scopes: str
+    created: float
+    last_used: float
+    status: str
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """A device-flow authorization: its device code, the user code shown, and its state."""
+
+    device_code: str
+    user_code: str
+    org_id: str
+    client_id: str
+    scopes: str
+    created: float
+    last_poll: float
+    user_id: str | None
+    status: str
+
+
 class Store:
     """Thread-safe access to one org's SQLite file.
 
@@ -148,13 +253,45 @@ class Store:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        with self.transaction():
-            for statement in _DDL.split(";"):
+        try:
+            with self.transaction():
+                self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _migrate(self) -> None:
+        """Create the schema of a new file, or bring an older file's up to `SCHEMA_VERSION`."""
+        self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row is not None else 0
+        if version > SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"{self.path}: this local org was written by a newer sfconnect (schema version {version}; this "
+                f"one reads up to {SCHEMA_VERSION}): upgrade sfconnect, or start the org afresh with "
+                "`sfconnect localorg reset`"
+            )
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS[step].split(";"):
                 if statement.strip():
                     self._conn.execute(statement)
+        if version != SCHEMA_VERSION:
             self._conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
             )
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the file (`SCHEMA_VERSION` once opened)."""
+        return int(self.get_meta("schema_version") or 0)
+
+    @contextmanager
+    def serialized(self) -> Iterator[None]:
+        """Hold the store's lock for the block: a read-check-write sequence is atomic among the server's
+        threads, while each change still commits as it goes (a refusal raised in the block undoes nothing)."""
+        with self._lock:
+            yield
 
     def close(self) -> None:
         """Close the connection."""
@@ -352,6 +489,12 @@ class Store:
     def delete_sessions(self, org_id: str) -> int:
         """Remove every session of an org; return how many."""
         return self._exec("DELETE FROM sessions WHERE org_id = ?", (org_id,))
+
+    def delete_sessions_of_family(self, org_id: str, family: str) -> int:
+        """Remove the sessions (access tokens) issued from one refresh-token family; return how many."""
+        return self._exec(
+            "DELETE FROM sessions WHERE org_id = ? AND json_extract(data, '$.family') = ?", (org_id, family)
+        )
 
     # components -----------------------------------------------------------------------------------------
     @staticmethod
@@ -620,3 +763,225 @@ class Store:
             "WHERE org_id = ? AND id = ?",
             (status, json.dumps(result), done, org_id, job_id),
         )
+
+    # OAuth: pending interactive requests, authorization codes, refresh tokens, devices, approvals ------
+    def purge_oauth(self, pending_before: float, codes_before: float, devices_before: float) -> None:
+        """Delete pending requests, authorization codes and device codes created before the given times."""
+        with self.transaction():
+            self._exec("DELETE FROM oauth_pending WHERE created < ?", (pending_before,))
+            self._exec("DELETE FROM oauth_codes WHERE created < ?", (codes_before,))
+            self._exec("DELETE FROM oauth_devices WHERE created < ?", (devices_before,))
+
+    def add_pending(self, row: PendingRow) -> None:
+        """Insert a pending interactive request."""
+        self._exec(
+            "INSERT INTO oauth_pending (id, org_id, csrf, kind, params, user_id, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row.id, row.org_id, row.csrf, row.kind, json.dumps(row.params), row.user_id, row.created),
+        )
+
+    def pending(self, org_id: str, request_id: str) -> PendingRow | None:
+        """A pending request by id."""
+        row = self._one(
+            "SELECT id, org_id, csrf, kind, params, user_id, created FROM oauth_pending "
+            "WHERE id = ? AND org_id = ?",
+            (request_id, org_id),
+        )
+        if row is None:
+            return None
+        return PendingRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            json.loads(row[4]),
+            str(row[5]) if row[5] else None,
+            float(row[6]),
+        )
+
+    def update_pending(self, request_id: str, user_id: str, csrf: str, params: dict[str, str]) -> None:
+        """Record who logged in to a pending request, with its new CSRF token and parameters."""
+        self._exec(
+            "UPDATE oauth_pending SET user_id = ?, csrf = ?, params = ? WHERE id = ?",
+            (user_id, csrf, json.dumps(params), request_id),
+        )
+
+    def delete_pending(self, request_id: str) -> None:
+        """End a pending request."""
+        self._exec("DELETE FROM oauth_pending WHERE id = ?", (request_id,))
+
+    def add_code(self, row: AuthCodeRow) -> None:
+        """Insert an authorization code."""
+        self._exec(
+            "INSERT INTO oauth_codes (code, org_id, client_id, user_id, redirect_uri, scopes, challenge, nonce,"
+            " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.code,
+                row.org_id,
+                row.client_id,
+                row.user_id,
+                row.redirect_uri,
+                row.scopes,
+                row.challenge,
+                row.nonce,
+                row.created,
+            ),
+        )
+
+    def code(self, org_id: str, code: str) -> AuthCodeRow | None:
+        """An authorization code."""
+        row = self._one(
+            "SELECT code, org_id, client_id, user_id, redirect_uri, scopes, challenge, nonce, created "
+            "FROM oauth_codes WHERE code = ? AND org_id = ?",
+            (code, org_id),
+        )
+        if row is None:
+            return None
+        return AuthCodeRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            str(row[4]),
+            str(row[5]),
+            None if row[6] is None else str(row[6]),
+            None if row[7] is None else str(row[7]),
+            float(row[8]),
+        )
+
+    def delete_code(self, code: str) -> None:
+        """Use up an authorization code."""
+        self._exec("DELETE FROM oauth_codes WHERE code = ?", (code,))
+
+    def add_refresh(self, row: RefreshRow) -> None:
+        """Insert a refresh token (by its digest)."""
+        self._exec(
+            "INSERT INTO oauth_refresh (token, org_id, family, client_id, user_id, scopes, created,"
+            " last_used, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.token,
+                row.org_id,
+                row.family,
+                row.client_id,
+                row.user_id,
+                row.scopes,
+                row.created,
+                row.last_used,
+                row.status,
+            ),
+        )
+
+    def refresh(self, org_id: str, digest: str) -> RefreshRow | None:
+        """A refresh token by its digest."""
+        row = self._one(
+            "SELECT token, org_id, family, client_id, user_id, scopes, created, last_used, status "
+            "FROM oauth_refresh WHERE token = ? AND org_id = ?",
+            (digest, org_id),
+        )
+        if row is None:
+            return None
+        return RefreshRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            str(row[4]),
+            str(row[5]),
+            float(row[6]),
+            float(row[7]),
+            str(row[8]),
+        )
+
+    def set_refresh_status(self, digest: str, status: str) -> None:
+        """Change a refresh token's status (`rotated`, `revoked`)."""
+        self._exec("UPDATE oauth_refresh SET status = ? WHERE token = ?", (status, digest))
+
+    def touch_refresh(self, digest: str, now: float) -> None:
+        """Record a refresh token's use (its inactivity policy counts from there)."""
+        self._exec("UPDATE oauth_refresh SET last_used = ? WHERE token = ?", (now, digest))
+
+    def revoke_refresh_family(self, family: str) -> None:
+        """Revoke every refresh token of a family."""
+        self._exec("UPDATE oauth_refresh SET status = 'revoked' WHERE family = ?", (family,))
+
+    def add_device(self, row: DeviceRow) -> None:
+        """Insert a device authorization."""
+        self._exec(
+            "INSERT INTO oauth_devices (device_code, user_code, org_id, client_id, scopes, created, last_poll,"
+            " user_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row.device_code,
+                row.user_code,
+                row.org_id,
+                row.client_id,
+                row.scopes,
+                row.created,
+                row.last_poll,
+                row.user_id,
+                row.status,
+            ),
+        )
+
+    _DEVICE_COLUMNS = "device_code, user_code, org_id, client_id, scopes, created, last_poll, user_id, status"
+
+    @staticmethod
+    def _device(row: tuple[Any, ...]) -> DeviceRow:
+        return DeviceRow(
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            str(row[3]),
+            str(row[4]),
+            float(row[5]),
+            float(row[6]),
+            str(row[7]) if row[7] else None,
+            str(row[8]),
+        )
+
+    def device(self, org_id: str, device_code: str) -> DeviceRow | None:
+        """A device authorization by device code."""
+        row = self._one(
+            f"SELECT {self._DEVICE_COLUMNS} FROM oauth_devices "  # noqa: S608 - constant column list
+            "WHERE device_code = ? AND org_id = ?",
+            (device_code, org_id),
+        )
+        return None if row is None else self._device(row)
+
+    def device_by_user_code(self, org_id: str, user_code: str) -> DeviceRow | None:
+        """A device authorization by the user code shown on the device."""
+        row = self._one(
+            f"SELECT {self._DEVICE_COLUMNS} FROM oauth_devices "  # noqa: S608 - constant column list
+            "WHERE user_code = ? AND org_id = ?",
+            (user_code, org_id),
+        )
+        return None if row is None else self._device(row)
+
+    def finish_device(self, device_code: str, user_id: str | None, status: str) -> None:
+        """Record the user's answer to a device authorization (`approved` with the user, or `denied`)."""
+        self._exec(
+            "UPDATE oauth_devices SET user_id = ?, status = ? WHERE device_code = ?",
+            (user_id, status, device_code),
+        )
+
+    def touch_device(self, device_code: str, now: float) -> None:
+        """Record a device's poll (polling faster than the interval is refused)."""
+        self._exec("UPDATE oauth_devices SET last_poll = ? WHERE device_code = ?", (now, device_code))
+
+    def delete_device(self, device_code: str) -> None:
+        """Use up a device authorization."""
+        self._exec("DELETE FROM oauth_devices WHERE device_code = ?", (device_code,))
+
+    def set_approval(self, org_id: str, client_id: str, user_id: str, scopes: str) -> None:
+        """Record the scopes a user approved for an app."""
+        self._exec(
+            "INSERT OR REPLACE INTO oauth_approvals (org_id, client_id, user_id, scopes) VALUES (?, ?, ?, ?)",
+            (org_id, client_id, user_id, scopes),
+        )
+
+    def approval(self, org_id: str, client_id: str, user_id: str) -> str | None:
+        """The scopes (space-separated) a user approved for an app, or None."""
+        row = self._one(
+            "SELECT scopes FROM oauth_approvals WHERE org_id = ? AND client_id = ? AND user_id = ?",
+            (org_id, client_id, user_id),
+        )
+        return None if row is None else str(row[0])

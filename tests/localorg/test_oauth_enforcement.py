@@ -164,7 +164,7 @@ def test_bypass_2factor_trusts_the_apps_ranges_for_the_web_server_flow(oo: OAuth
 def test_the_test_ip_header_is_ignored_unless_the_org_opted_in(oo: OAuthOrg) -> None:
     _restrict_admin_profile(oo)
     app = oo.connected_app(record__oauthPolicy={"ipRelaxation": "ENFORCE", "refreshTokenPolicy": "infinite"})
-    backend = oo.org._sfconnect_oauth_backend  # type: ignore[attr-defined]
+    backend = oo.org.oauth
     backend.trust_test_ip_header = False
     try:
         # The socket peer (127.0.0.1) is outside the profile's ranges, whatever the header says.
