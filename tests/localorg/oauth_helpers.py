@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from sfconnect.localorg import LocalOrgHandle, serve_local_org
-from sfconnect.localorg.oauth import TEST_CLIENT_IP_HEADER, configure_oauth
+from sfconnect.localorg._oauth import TEST_CLIENT_IP_HEADER, configure_oauth
 from tests.localorg.conftest import FakeClock, trusting_session
 
 CALLBACK = "https://app.example.com/oauth/callback"
