@@ -215,7 +215,9 @@ def test_two_concurrent_applies_never_both_report_success(tmp_path: Path, deploy
     shared = tmp_path / "org"
     roots = [_apply_project(tmp_path, f"team{n}", f"Label {n}") for n in range(2)]
     env = _env()
-    with served_in_subprocess(shared, f"deploy_seconds={deploy_seconds}"):
+    # Each request answers after 0.2 s, so that the two applies overlap even when one process starts late on a
+    # loaded machine (one that runs after the other finished sees its result in the plan and may succeed).
+    with served_in_subprocess(shared, f"deploy_seconds={deploy_seconds}", "latency_seconds=0.2"):
         for root in roots:  # both projects point at the one served org
             link = local_org_dir(root, "default")
             link.parent.mkdir(parents=True)

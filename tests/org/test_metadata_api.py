@@ -79,6 +79,29 @@ def test_list_and_read_in_batches_of_ten(served: LocalOrgHandle, api: MetadataAp
     assert component.fields["label"] == "Batch_App_07"
 
 
+def test_a_listing_of_many_types_is_split_in_threes_and_sent_concurrently(
+    served: LocalOrgHandle, api: MetadataApi
+) -> None:
+    """listMetadata takes at most three queries per call (Metadata API Developer Guide, "listMetadata()":
+    https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_listmetadata.htm)."""
+    _create_ecas(served, ["Listed_App_1", "Listed_App_2"])
+    types = [
+        *ECA_TYPES,
+        "ConnectedApp",
+        "ExtlClntAppOauthConfigurablePolicies",
+        "ExtlClntAppConfigurablePolicies",
+        "ExtlClntAppSamlConfigurablePolicies",
+    ]
+    api.calls.clear()
+    together = api.list_metadata(types, concurrency=3)
+    assert api.calls["listMetadata"] == 3
+    one_by_one = sorted(
+        (f for t in types for f in api.list_metadata([t], concurrency=1)), key=lambda f: (f.type, f.full_name)
+    )
+    assert together == one_by_one
+    assert {"Listed_App_1", "Listed_App_2"} <= {f.full_name for f in together}
+
+
 def test_unknown_names_are_left_out(api: MetadataApi) -> None:
     assert api.read_metadata("ConnectedApp", ["No_Such_App"]) == []
 
