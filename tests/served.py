@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sfconnect.localorg import find_running
-from sfconnect.localorg.service import ServerInfo
+from sfconnect.localorg._service import ServerInfo
 from tests.conftest import REPO_ROOT
 
 

@@ -4,6 +4,13 @@ It imports nothing from the rest of sfconnect. Start one for a block of code wit
 
     with serve_local_org(data_dir) as handle:
         handle.instance_url, handle.ca_bundle, handle.admin_username, handle.admin_password
+
+What it offers: the names in ``__all__`` (the `LocalOrg`, serving and finding an org, seeds, id sources), loaded
+on first use, and three public modules: `daemon` (one detached server per org, which commands attach to),
+`migration` (Setup's "Migrate to External Client App" button) and `wsdl` (its own reader of the bundled
+Metadata API WSDL). Every other module is private (`_name.py`): the org's parts (`_identity`, `_credentials`,
+`_metadata`, `_deploys`, `_oauth`) over `_store`, the only module that touches SQLite, and the wire layers
+(`_urls`, `_responses`, `_server`). Tests may import them; other packages may not.
 """
 
 from __future__ import annotations
@@ -11,10 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.ids import RandomIds, SequentialIds
-    from sfconnect.localorg.models import LocalOrg
-    from sfconnect.localorg.seed import Seed, SeedError, default_seed, load_seed_file
-    from sfconnect.localorg.service import (
+    from sfconnect.localorg._ids import RandomIds, SequentialIds
+    from sfconnect.localorg._models import LocalOrg
+    from sfconnect.localorg._seed import Seed, SeedError, default_seed, load_seed_file
+    from sfconnect.localorg._service import (
         AlreadyServed,
         LocalOrgHandle,
         ServerInfo,
@@ -26,21 +33,21 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
-    "RandomIds": "ids",
-    "SequentialIds": "ids",
-    "LocalOrg": "models",
-    "Seed": "seed",
-    "SeedError": "seed",
-    "default_seed": "seed",
-    "load_seed_file": "seed",
-    "AlreadyServed": "service",
-    "LocalOrgHandle": "service",
-    "ServerInfo": "service",
-    "find_running": "service",
-    "local_org_dir": "service",
-    "open_local_org": "service",
-    "reset_local_org": "service",
-    "serve_local_org": "service",
+    "RandomIds": "_ids",
+    "SequentialIds": "_ids",
+    "LocalOrg": "_models",
+    "Seed": "_seed",
+    "SeedError": "_seed",
+    "default_seed": "_seed",
+    "load_seed_file": "_seed",
+    "AlreadyServed": "_service",
+    "LocalOrgHandle": "_service",
+    "ServerInfo": "_service",
+    "find_running": "_service",
+    "local_org_dir": "_service",
+    "open_local_org": "_service",
+    "reset_local_org": "_service",
+    "serve_local_org": "_service",
 }
 """Where each exported name lives: imported on first use, so that a command attaching to a running org does
 not import the server (HTTP, TLS, OAuth) it does not run."""
@@ -66,44 +73,14 @@ __all__ = [
     "SeedError",
     "SequentialIds",
     "ServerInfo",
-    "behaviour",
-    "credentials",
-    "credentials_api",
-    "credentials_responses",
     "daemon",
     "default_seed",
-    "deploys",
-    "exceptions",
-    "faults",
     "find_running",
-    "identity",
-    "ids",
     "load_seed_file",
     "local_org_dir",
-    "metadata",
-    "metadata_rules",
     "migration",
-    "models",
-    "oauth",
-    "oauth_apps",
-    "oauth_responses",
     "open_local_org",
-    "pidlock",
-    "private",
-    "records",
     "reset_local_org",
-    "responses",
-    "seed",
-    "seeding",
     "serve_local_org",
-    "server",
-    "service",
-    "sobjects",
-    "soql",
-    "store",
-    "tls",
-    "urls",
-    "versions",
     "wsdl",
-    "xml",
 ]

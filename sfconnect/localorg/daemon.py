@@ -29,9 +29,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sfconnect.localorg.pidlock import PidLock, pid_alive
-from sfconnect.localorg.private import private_dir
-from sfconnect.localorg.service import ServerInfo, find_running, serve_local_org
+from sfconnect.localorg._pidlock import PidLock, pid_alive
+from sfconnect.localorg._private import private_dir
+from sfconnect.localorg._service import ServerInfo, find_running, serve_local_org
 
 __all__ = ["DEFAULT_IDLE_SECONDS", "CannotStart", "attach", "main", "stop_server"]
 

@@ -34,10 +34,10 @@ import json
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.store import ComponentRow
+from sfconnect.localorg._store import ComponentRow
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.models import LocalOrg, User
+    from sfconnect.localorg._models import LocalOrg, User
 
 Record = dict[str, Any]
 

@@ -158,7 +158,7 @@ def test_attaching_to_a_local_org_does_not_import_its_server() -> None:
         "import sys\n"
         "from sfconnect.localorg import local_org_dir, open_local_org\n"
         "from sfconnect.localorg.daemon import attach\n"
-        "print(sorted(m for m in sys.modules if m.startswith(('sfconnect.localorg.server', 'cheroot', 'jwt', "
+        "print(sorted(m for m in sys.modules if m.startswith(('sfconnect.localorg._server', 'cheroot', 'jwt', "
         "'cryptography'))))\n"
     )
     done = subprocess.run(

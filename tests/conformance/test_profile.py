@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sfconnect.conformance import Report
-from sfconnect.localorg.behaviour import FLAGS, SETTING
+from sfconnect.localorg._behaviour import FLAGS, SETTING
 from tests.conformance.conftest import PENDING_ISSUE_15, ServedOrg
 
 FLAG_PROBES: dict[str, tuple[str, ...]] = {

@@ -11,7 +11,7 @@ import pytest
 from sfconnect.apply.run import ApplyInput, build_request, deletions_of
 from sfconnect.apply.service import DeployInterrupted, follow_deploy, start_deploy
 from sfconnect.localorg import serve_local_org
-from sfconnect.localorg.service import local_org_dir
+from sfconnect.localorg._service import local_org_dir
 from sfconnect.org.auth import UsernamePasswordAuth
 from sfconnect.org.targets import connect
 from sfconnect.plan.service import make_plan

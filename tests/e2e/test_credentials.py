@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from sfconnect.localorg import LocalOrg, local_org_dir, open_local_org, serve_local_org
-from sfconnect.localorg import credentials_api as org_api
+from sfconnect.localorg import _credentials_api as org_api
 from tests.e2e.conftest import Cli, CliResult
 
 APP = "Billing_Sync"

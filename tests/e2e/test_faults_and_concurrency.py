@@ -20,7 +20,7 @@ import pytest
 from sfconnect.apply.service import DeployUnfinished, follow_deploy
 from sfconnect.errors import OrgError
 from sfconnect.localorg import ServerInfo, find_running
-from sfconnect.localorg.service import local_org_dir
+from sfconnect.localorg._service import local_org_dir
 from sfconnect.org.auth import UsernamePasswordAuth
 from sfconnect.org.metadata_api import DeployOptions, RetryPolicy
 from sfconnect.org.session import Timeouts

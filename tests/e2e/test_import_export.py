@@ -301,7 +301,7 @@ SEED = "settings: {connected_app_creation_allowed: true}\npermission_sets: [Ops]
 
 def test_import_from_an_org_with_hand_made_apps_plans_no_changes(cli: Cli, tmp_path: Path) -> None:
     from sfconnect.localorg import serve_local_org
-    from sfconnect.localorg.service import local_org_dir
+    from sfconnect.localorg._service import local_org_dir
     from sfconnect.metadata.certificates import KeyJob, generate
     from tests.localorg.conftest import close_client, simple_salesforce_client
 

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from sfconnect.localorg import serve_local_org
-from sfconnect.localorg.service import local_org_dir
+from sfconnect.localorg._service import local_org_dir
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import Cli
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sfconnect.localorg import serve_local_org
-from sfconnect.localorg.service import local_org_dir
+from sfconnect.localorg._service import local_org_dir
 from tests.e2e.conftest import Cli
 
 ECA_CHILDREN = (

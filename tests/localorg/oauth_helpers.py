@@ -20,7 +20,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sfconnect.localorg import LocalOrgHandle, serve_local_org
-from sfconnect.localorg.oauth import TEST_CLIENT_IP_HEADER, configure_oauth
+from sfconnect.localorg._oauth import TEST_CLIENT_IP_HEADER, configure_oauth
 from sfconnect.metadata.certificates import new_key_and_certificate
 from tests.localorg.conftest import FakeClock, trusting_session
 

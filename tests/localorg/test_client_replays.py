@@ -12,8 +12,8 @@ import re
 import pytest
 
 from sfconnect.localorg import LocalOrg
-from sfconnect.localorg.deploys import DeployOptions
-from sfconnect.localorg.models import Session
+from sfconnect.localorg._deploys import DeployOptions
+from sfconnect.localorg._models import Session
 from tests.localorg.test_responses import REPLAYS, assert_jsforce_can_read, replay
 from tests.localorg.zips import eca_zip
 

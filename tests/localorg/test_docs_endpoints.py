@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from sfconnect.localorg import responses
-from sfconnect.localorg.urls import ROUTES, match
+from sfconnect.localorg import _responses as responses
+from sfconnect.localorg._urls import ROUTES, match
 from tests.conftest import REPO_ROOT
 
 DOCS = REPO_ROOT / "docs"

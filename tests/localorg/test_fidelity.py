@@ -13,8 +13,8 @@ import pytest
 
 from sfconnect.cli.main import run
 from sfconnect.localorg import LocalOrg, SequentialIds, load_seed_file
-from sfconnect.localorg.deploys import DeployOptions
-from sfconnect.localorg.exceptions import LimitExceeded
+from sfconnect.localorg._deploys import DeployOptions
+from sfconnect.localorg._exceptions import LimitExceeded
 from tests.localorg.conftest import FakeClock
 from tests.localorg.oauth_helpers import (
     App,

@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from sfconnect.localorg import LocalOrg, SequentialIds
+from sfconnect.localorg._seed import SeedApp, default_seed
 from sfconnect.localorg.migration import (
     MigrationRefused,
     migrate_connected_app,
     migration_of,
     record_username_password_use,
 )
-from sfconnect.localorg.seed import SeedApp, default_seed
 from sfconnect.localorg.wsdl import MetadataSchema
 from tests.localorg.conftest import FakeClock
 

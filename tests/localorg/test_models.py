@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from sfconnect.localorg import LocalOrg, SequentialIds, load_seed_file
-from sfconnect.localorg.deploys import DeployOptions
-from sfconnect.localorg.exceptions import (
+from sfconnect.localorg._deploys import DeployOptions
+from sfconnect.localorg._exceptions import (
     InvalidId,
     InvalidLogin,
     InvalidSessionId,
@@ -22,10 +22,10 @@ from sfconnect.localorg.exceptions import (
     LocalOrgFault,
     SoapClientFault,
 )
-from sfconnect.localorg.faults import Faults, FaultSettings
-from sfconnect.localorg.models import SaveResult, User
-from sfconnect.localorg.records import validate_record
-from sfconnect.localorg.seed import SeedError
+from sfconnect.localorg._faults import Faults, FaultSettings
+from sfconnect.localorg._models import SaveResult, User
+from sfconnect.localorg._records import validate_record
+from sfconnect.localorg._seed import SeedError
 from sfconnect.localorg.wsdl import MetadataSchema
 from tests.localorg.conftest import FakeClock
 from tests.localorg.zips import component_xml, connected_app_xml, eca_xml, eca_zip, make_zip, package_xml
@@ -800,7 +800,7 @@ def test_injected_faults_behave_as_specified() -> None:
 
 # ids and the WSDL cache ------------------------------------------------------------------------------------
 def test_ids_carry_salesforce_case_safety_suffix() -> None:
-    from sfconnect.localorg.ids import RandomIds, to_18
+    from sfconnect.localorg._ids import RandomIds, to_18
 
     assert to_18("001A0000006Vm9r") == "001A0000006Vm9rIAC"  # Salesforce's documented example
     ids = SequentialIds()

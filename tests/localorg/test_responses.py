@@ -17,10 +17,10 @@ import pytest
 from defusedxml import minidom
 
 from sfconnect.localorg import LocalOrg
-from sfconnect.localorg.models import Session
-from sfconnect.localorg.responses import Request, Response
-from sfconnect.localorg.server import dispatch
-from sfconnect.localorg.urls import ROUTES
+from sfconnect.localorg._models import Session
+from sfconnect.localorg._responses import Request, Response
+from sfconnect.localorg._server import dispatch
+from sfconnect.localorg._urls import ROUTES
 from sfconnect.localorg.wsdl import MD_NS
 from tests.localorg.zips import eca_zip
 

@@ -498,7 +498,7 @@ def test_faults_set_at_startup_and_through_the_endpoint(tmp_path: Path) -> None:
 def test_query_strings_never_reach_the_log(served: LocalOrgHandle, caplog: pytest.LogCaptureFixture) -> None:
     secret = "00DSECRETtokenValue123"
     with (
-        caplog.at_level("DEBUG", logger="sfconnect.localorg.server"),
+        caplog.at_level("DEBUG", logger="sfconnect.localorg._server"),
         trusting_session(served.ca_bundle) as s,
     ):
         s.get(f"{served.instance_url}/services/data/v60.0/?oauth_token={secret}", timeout=10)

@@ -21,13 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from sfconnect.localorg import LocalOrg, LocalOrgHandle, serve_local_org
-from sfconnect.localorg.models import SESSION_PURGE_SECONDS
-from sfconnect.localorg.server import (
+from sfconnect.localorg._models import SESSION_PURGE_SECONDS
+from sfconnect.localorg._server import (
     THREADS,
     UNAUTHENTICATED_BODY_BYTES,
     LocalOrgServer,
 )
-from sfconnect.localorg.tls import ensure_tls_files
+from sfconnect.localorg._tls import ensure_tls_files
 from tests.localorg.conftest import FakeClock, trusting_session
 from tests.served import served_in_subprocess
 

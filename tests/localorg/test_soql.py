@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 import pytest
 
 from sfconnect.localorg import LocalOrg
-from sfconnect.localorg.models import Session
-from sfconnect.localorg.responses import Request
-from sfconnect.localorg.server import dispatch
-from sfconnect.localorg.urls import ROUTES
+from sfconnect.localorg._models import Session
+from sfconnect.localorg._responses import Request
+from sfconnect.localorg._server import dispatch
+from sfconnect.localorg._urls import ROUTES
 
 ADMIN = "admin@localorg.sfconnect.test"
 INTEGRATION = "integration@localorg.sfconnect.test"
@@ -247,8 +247,8 @@ def test_tooling_query_uses_its_own_registry(local_org: LocalOrg, session: Sessi
 
 
 def test_a_registered_object_is_served(local_org: LocalOrg, session: Session) -> None:
-    from sfconnect.localorg import sobjects
-    from sfconnect.localorg.soql import SField, SObjectRegistry, SObjectType, run
+    from sfconnect.localorg import _sobjects as sobjects
+    from sfconnect.localorg._soql import SField, SObjectRegistry, SObjectType, run
 
     registry: SObjectRegistry[LocalOrg] = SObjectRegistry()
     registry.register(

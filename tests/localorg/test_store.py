@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sfconnect.localorg import LocalOrg, SequentialIds
-from sfconnect.localorg.store import SCHEMA_VERSION, RefreshRow, Store, StoreVersionError
+from sfconnect.localorg._store import SCHEMA_VERSION, RefreshRow, Store, StoreVersionError
 
 OAUTH_TABLES = {"oauth_codes", "oauth_pending", "oauth_refresh", "oauth_devices", "oauth_approvals"}
 

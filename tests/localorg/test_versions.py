@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 
 from sfconnect.localorg import LocalOrg
-from sfconnect.localorg.exceptions import InvalidType, SoapClientFault
-from sfconnect.localorg.models import API_VERSIONS, Session
-from sfconnect.localorg.responses import Request, Response
-from sfconnect.localorg.server import dispatch
-from sfconnect.localorg.urls import ROUTES
-from sfconnect.localorg.versions import FIELD_SINCE, TYPE_SINCE, check_record, check_type
+from sfconnect.localorg._exceptions import InvalidType, SoapClientFault
+from sfconnect.localorg._models import API_VERSIONS, Session
+from sfconnect.localorg._responses import Request, Response
+from sfconnect.localorg._server import dispatch
+from sfconnect.localorg._urls import ROUTES
+from sfconnect.localorg._versions import FIELD_SINCE, TYPE_SINCE, check_record, check_type
 from sfconnect.localorg.wsdl import MetadataSchema
 from tests.localorg.zips import component_xml, package_xml
 

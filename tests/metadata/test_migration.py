@@ -18,8 +18,8 @@ from pydantic import TypeAdapter
 
 from sfconnect._wsdl_table import COMPLEX_TYPES
 from sfconnect.localorg import LocalOrg, SequentialIds
+from sfconnect.localorg._seed import SeedApp, default_seed
 from sfconnect.localorg.migration import migrate_connected_app
-from sfconnect.localorg.seed import SeedApp, default_seed
 from sfconnect.localorg.wsdl import load_schema
 from sfconnect.metadata._decompiler import to_plain
 from sfconnect.metadata.compiler import compile_app

@@ -15,7 +15,7 @@ import pytest
 
 from sfconnect.errors import CredentialsApiError
 from sfconnect.localorg import serve_local_org
-from sfconnect.localorg.seed import SeedUser, default_seed
+from sfconnect.localorg._seed import SeedUser, default_seed
 from sfconnect.org.credentials import CredentialsClient
 from sfconnect.org.session import OrgSession
 from tests.localorg.conftest import FakeClock

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from sfconnect.errors import AuthError, ConfigError, MetadataError, SpecValidationError, YamlSyntaxError
-from sfconnect.localorg.xml import XmlError, parse_xml
+from sfconnect.localorg._xml import XmlError, parse_xml
 from sfconnect.metadata.formats import read_source_tree
 from sfconnect.metadata.xmlio import read_component
 from sfconnect.org.auth import JwtBearerAuth

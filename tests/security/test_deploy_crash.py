@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sfconnect.localorg.service import local_org_dir
+from sfconnect.localorg._service import local_org_dir
 from tests.conftest import REPO_ROOT
 from tests.e2e.conftest import Cli
 
@@ -53,8 +53,8 @@ class Connection:
 real_connect = sqlite3.connect
 sqlite3.connect = lambda *a, **k: Connection(real_connect(*a, **k))
 
-from sfconnect.localorg import store
-from sfconnect.localorg.service import serve_local_org
+from sfconnect.localorg import _store as store
+from sfconnect.localorg._service import serve_local_org
 
 finish_job = store.Store.finish_job
 

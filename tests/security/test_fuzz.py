@@ -293,7 +293,7 @@ def _xml_cases(rng: random.Random) -> Iterator[tuple[str, bytes, bool]]:
 
 
 def test_fuzz_xml_trees() -> None:
-    from sfconnect.localorg.xml import XmlError, parse_xml
+    from sfconnect.localorg._xml import XmlError, parse_xml
     from sfconnect.metadata.schema import type_by_suffix
     from sfconnect.metadata.xmlio import read_component
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from sfconnect.localorg import open_local_org, serve_local_org
-from sfconnect.localorg.private import PASSWORDS_FILE
+from sfconnect.localorg._private import PASSWORDS_FILE
 from tests.localorg.oauth_helpers import OAuthOrg, oauth_org, oo
 
 __all__ = ["oauth_org", "oo"]

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg import versions
-from sfconnect.localorg.exceptions import InvalidId, LocalOrgFault, SoapClientFault
-from sfconnect.localorg.records import Record, parse_value, render_record
-from sfconnect.localorg.store import ComponentRow, JobRow
+from sfconnect.localorg import _versions as versions
+from sfconnect.localorg._exceptions import InvalidId, LocalOrgFault, SoapClientFault
+from sfconnect.localorg._records import Record, parse_value, render_record
+from sfconnect.localorg._store import ComponentRow, JobRow
+from sfconnect.localorg._xml import Node, XmlError, local_name, parse_xml, serialize_pretty
 from sfconnect.localorg.wsdl import MD_NS
-from sfconnect.localorg.xml import Node, XmlError, local_name, parse_xml, serialize_pretty
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.models import LocalOrg, User
+    from sfconnect.localorg._models import LocalOrg, User
 
 __all__ = ["DeployOptions", "Deployments", "InvalidId"]
 
@@ -371,7 +371,7 @@ class Deployments:
     def _components(
         self, root: str, files: dict[str, bytes], types: dict[str, list[str]], version: float | None = None
     ) -> list[_Component]:
-        from sfconnect.localorg.models import APP_TYPES
+        from sfconnect.localorg._models import APP_TYPES
 
         org = self.org
         by_type: dict[str, dict[str, str]] = {}

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sfconnect.localorg.exceptions import RestError
-from sfconnect.localorg.ids import to_18
-from sfconnect.localorg.models import LocalOrg, User
-from sfconnect.localorg.store import StagedRow
+from sfconnect.localorg._exceptions import RestError
+from sfconnect.localorg._ids import to_18
+from sfconnect.localorg._models import LocalOrg, User
+from sfconnect.localorg._store import StagedRow
 
 __all__ = [
     "REST_ACCESS_OFF",

@@ -15,9 +15,9 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from sfconnect.localorg.ids import to_18
-from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.soql import Row, SField, SObjectRegistry, SObjectType
+from sfconnect.localorg._ids import to_18
+from sfconnect.localorg._models import LocalOrg
+from sfconnect.localorg._soql import Row, SField, SObjectRegistry, SObjectType
 
 __all__ = ["DATA", "TOOLING", "derived_id"]
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sfconnect.localorg.models import AppCredentials, LocalOrg
-from sfconnect.localorg.store import ComponentRow
+from sfconnect.localorg._models import AppCredentials, LocalOrg
+from sfconnect.localorg._store import ComponentRow
 
 __all__ = [
     "REFRESH_SCOPES",

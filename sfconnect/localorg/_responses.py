@@ -19,9 +19,11 @@ from typing import Any
 from urllib.parse import parse_qs
 from xml.etree.ElementTree import Element
 
-from sfconnect.localorg import sobjects, soql, versions
-from sfconnect.localorg.deploys import DeployOptions
-from sfconnect.localorg.exceptions import (
+from sfconnect.localorg import _sobjects as sobjects
+from sfconnect.localorg import _soql as soql
+from sfconnect.localorg import _versions as versions
+from sfconnect.localorg._deploys import DeployOptions
+from sfconnect.localorg._exceptions import (
     InvalidSessionId,
     LocalOrgFault,
     NotFound,
@@ -29,10 +31,10 @@ from sfconnect.localorg.exceptions import (
     SoapClientFault,
     UnsupportedApiVersion,
 )
-from sfconnect.localorg.models import API_VERSIONS, LocalOrg, SaveResult, Session
-from sfconnect.localorg.records import TYPE_KEY, Record, parse_value, render_record
+from sfconnect.localorg._models import API_VERSIONS, LocalOrg, SaveResult, Session
+from sfconnect.localorg._records import TYPE_KEY, Record, parse_value, render_record
+from sfconnect.localorg._xml import Node, XmlError, local_name, parse_xml, serialize
 from sfconnect.localorg.wsdl import MD_NS
-from sfconnect.localorg.xml import Node, XmlError, local_name, parse_xml, serialize
 
 __all__ = [
     "Request",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sfconnect.localorg.private import private_dir
+from sfconnect.localorg._private import private_dir
 
 __all__ = [
     "SCHEMA_VERSION",

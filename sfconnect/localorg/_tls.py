@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from sfconnect.localorg.private import private_dir, restrict_file, write_private
+from sfconnect.localorg._private import private_dir, restrict_file, write_private
 
 __all__ = ["TlsFiles", "ensure_tls_files"]
 

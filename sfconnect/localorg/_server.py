@@ -29,11 +29,11 @@ from cheroot import server as cheroot_server
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
-from sfconnect.localorg.behaviour import apply_profile
-from sfconnect.localorg.exceptions import InvalidSessionId, LocalOrgFault
-from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.responses import Request, Response, json_response, render_fault
-from sfconnect.localorg.urls import ROUTES, Route, match
+from sfconnect.localorg._behaviour import apply_profile
+from sfconnect.localorg._exceptions import InvalidSessionId, LocalOrgFault
+from sfconnect.localorg._models import LocalOrg
+from sfconnect.localorg._responses import Request, Response, json_response, render_fault
+from sfconnect.localorg._urls import ROUTES, Route, match
 
 __all__ = [
     "MAX_BODY_BYTES",

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.credentials import Credentials, has_oauth, pop_credentials
-from sfconnect.localorg.exceptions import InvalidType, LimitExceeded, LocalOrgFault
-from sfconnect.localorg.metadata_rules import (
+from sfconnect.localorg._credentials import Credentials, has_oauth, pop_credentials
+from sfconnect.localorg._exceptions import InvalidType, LimitExceeded, LocalOrgFault
+from sfconnect.localorg._metadata_rules import (
     NAME_MESSAGE,
     RecordError,
     check_rules,
@@ -23,13 +23,13 @@ from sfconnect.localorg.metadata_rules import (
     error,
     valid_name,
 )
+from sfconnect.localorg._records import TYPE_KEY, Record
+from sfconnect.localorg._store import ComponentRow
 from sfconnect.localorg.migration import migration_of, reactivate
-from sfconnect.localorg.records import TYPE_KEY, Record
-from sfconnect.localorg.store import ComponentRow
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.identity import User
-    from sfconnect.localorg.models import LocalOrg
+    from sfconnect.localorg._identity import User
+    from sfconnect.localorg._models import LocalOrg
 
 __all__ = [
     "APP_TYPES",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfconnect.localorg.exceptions import InvalidType, SoapClientFault
+from sfconnect.localorg._exceptions import InvalidType, SoapClientFault
 from sfconnect.localorg.wsdl import MD_NS, MetadataSchema
 
 __all__ = ["FIELD_SINCE", "TYPE_SINCE", "check_record", "check_type", "parse_version", "type_available"]

@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.credentials import Credentials
+from sfconnect.localorg._credentials import Credentials
+from sfconnect.localorg._records import Record, missing_required
+from sfconnect.localorg._store import ComponentRow
 from sfconnect.localorg.migration import migration_of
-from sfconnect.localorg.records import Record, missing_required
-from sfconnect.localorg.store import ComponentRow
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.metadata import TypeInfo
-    from sfconnect.localorg.models import LocalOrg
+    from sfconnect.localorg._metadata import TypeInfo
+    from sfconnect.localorg._models import LocalOrg
 
 __all__ = [
     "CONNECTED_APP_CREATION_BLOCKED",

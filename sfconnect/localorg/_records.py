@@ -11,9 +11,9 @@ import math
 from typing import Any, TypeAlias
 from xml.etree.ElementTree import Element
 
-from sfconnect.localorg.exceptions import SoapClientFault
+from sfconnect.localorg._exceptions import SoapClientFault
+from sfconnect.localorg._xml import XSI_NS, Node, local_name
 from sfconnect.localorg.wsdl import MD_NS, ComplexType, Field, MetadataSchema
-from sfconnect.localorg.xml import XSI_NS, Node, local_name
 
 __all__ = ["TYPE_KEY", "Record", "missing_required", "parse_value", "render_record", "validate_record"]
 

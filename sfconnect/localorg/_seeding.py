@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sfconnect.localorg.credentials import Credentials, has_oauth, pop_credentials
+from sfconnect.localorg._credentials import Credentials, has_oauth, pop_credentials
+from sfconnect.localorg._private import hash_password, save_passwords
+from sfconnect.localorg._records import missing_required, validate_record
+from sfconnect.localorg._seed import Seed
+from sfconnect.localorg._store import ComponentRow, UserRow
 from sfconnect.localorg.migration import set_app_extras
-from sfconnect.localorg.private import hash_password, save_passwords
-from sfconnect.localorg.records import missing_required, validate_record
-from sfconnect.localorg.seed import Seed
-from sfconnect.localorg.store import ComponentRow, UserRow
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.models import LocalOrg
+    from sfconnect.localorg._models import LocalOrg
 
 __all__ = ["apply_seed"]
 

@@ -15,8 +15,8 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.responses import Request, Response
+from sfconnect.localorg._models import LocalOrg
+from sfconnect.localorg._responses import Request, Response
 
 __all__ = ["FLAGS", "SETTING", "Deviation", "apply_profile", "check_flags"]
 

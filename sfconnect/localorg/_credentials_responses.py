@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sfconnect.localorg import credentials_api as api
-from sfconnect.localorg.exceptions import InvalidSessionId, NotFound, RestError
-from sfconnect.localorg.models import LocalOrg, Session
-from sfconnect.localorg.responses import Request, Response, json_response
-from sfconnect.localorg.store import StagedRow
+from sfconnect.localorg import _credentials_api as api
+from sfconnect.localorg._exceptions import InvalidSessionId, NotFound, RestError
+from sfconnect.localorg._models import LocalOrg, Session
+from sfconnect.localorg._responses import Request, Response, json_response
+from sfconnect.localorg._store import StagedRow
 
 __all__ = ["ROUTE_SPECS", "app_credentials", "consumer_credentials", "oauth_usage", "staged", "staged_item"]
 

@@ -28,12 +28,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sfconnect.localorg.exceptions import LocalOrgFault
+from sfconnect.localorg._exceptions import LocalOrgFault
+from sfconnect.localorg._models import LocalOrg, User
+from sfconnect.localorg._oauth_apps import REFRESH_SCOPES, OAuthApp, in_ranges, read_app
+from sfconnect.localorg._private import token_digest
+from sfconnect.localorg._store import AuthCodeRow, DeviceRow, PendingRow, RefreshRow
 from sfconnect.localorg.migration import record_username_password_use
-from sfconnect.localorg.models import LocalOrg, User
-from sfconnect.localorg.oauth_apps import REFRESH_SCOPES, OAuthApp, in_ranges, read_app
-from sfconnect.localorg.private import token_digest
-from sfconnect.localorg.store import AuthCodeRow, DeviceRow, PendingRow, RefreshRow
 
 __all__ = [
     "AUTH_CODE_SECONDS",

@@ -10,18 +10,18 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.exceptions import InvalidLogin, InvalidSessionId, LocalOrgFault
-from sfconnect.localorg.private import (
+from sfconnect.localorg._exceptions import InvalidLogin, InvalidSessionId, LocalOrgFault
+from sfconnect.localorg._private import (
     hash_password,
     is_password_hash,
     load_passwords,
     save_passwords,
     verify_password,
 )
-from sfconnect.localorg.store import SessionRow, UserRow
+from sfconnect.localorg._store import SessionRow, UserRow
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.models import LocalOrg
+    from sfconnect.localorg._models import LocalOrg
 
 __all__ = ["METADATA_PERMISSION_MISSING", "SESSION_PURGE_SECONDS", "Identity", "Session", "User"]
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sfconnect.localorg.exceptions import LocalOrgFault, RequestLimitExceeded
+from sfconnect.localorg._exceptions import LocalOrgFault, RequestLimitExceeded
 
 __all__ = ["WRITE_OPERATIONS", "FaultSettings", "Faults"]
 

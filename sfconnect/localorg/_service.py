@@ -23,14 +23,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.ids import IdSource
-from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.pidlock import PidLock, pid_alive
-from sfconnect.localorg.private import PASSWORDS_FILE, private_dir, write_private
-from sfconnect.localorg.seed import Seed, load_seed_file
+from sfconnect.localorg._ids import IdSource
+from sfconnect.localorg._models import LocalOrg
+from sfconnect.localorg._pidlock import PidLock, pid_alive
+from sfconnect.localorg._private import PASSWORDS_FILE, private_dir, write_private
+from sfconnect.localorg._seed import Seed, load_seed_file
 
 if TYPE_CHECKING:  # the server (HTTP, TLS, OAuth) is imported when one is served, not by every command
-    from sfconnect.localorg.server import LocalOrgServer
+    from sfconnect.localorg._server import LocalOrgServer
 
 __all__ = [
     "AlreadyServed",
@@ -164,10 +164,10 @@ def serve_local_org(
         raise AlreadyServed(data_dir, _read_info(data_dir))
     try:
         # The server's modules (HTTP, TLS, OAuth, behaviour profiles) load here, not for every command.
-        from sfconnect.localorg.behaviour import SETTING as PROFILE_SETTING
-        from sfconnect.localorg.behaviour import check_flags
-        from sfconnect.localorg.server import LocalOrgServer
-        from sfconnect.localorg.tls import ensure_tls_files
+        from sfconnect.localorg._behaviour import SETTING as PROFILE_SETTING
+        from sfconnect.localorg._behaviour import check_flags
+        from sfconnect.localorg._server import LocalOrgServer
+        from sfconnect.localorg._tls import ensure_tls_files
 
         org = open_local_org(data_dir, seed=seed, seed_file=seed_file, clock=clock, ids=ids)
         try:

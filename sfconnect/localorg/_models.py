@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sfconnect.localorg.credentials import AppCredentials, Credentials
-from sfconnect.localorg.deploys import Deployments
-from sfconnect.localorg.faults import Faults
-from sfconnect.localorg.identity import SESSION_PURGE_SECONDS, Identity, Session, User
-from sfconnect.localorg.ids import IdSource, RandomIds
-from sfconnect.localorg.metadata import (
+from sfconnect.localorg._credentials import AppCredentials, Credentials
+from sfconnect.localorg._deploys import Deployments
+from sfconnect.localorg._faults import Faults
+from sfconnect.localorg._identity import SESSION_PURGE_SECONDS, Identity, Session, User
+from sfconnect.localorg._ids import IdSource, RandomIds
+from sfconnect.localorg._metadata import (
     APP_TYPES,
     MAX_CRUD_COMPONENTS,
     FileProperties,
@@ -35,14 +35,14 @@ from sfconnect.localorg.metadata import (
     SaveResult,
     TypeInfo,
 )
-from sfconnect.localorg.records import Record
-from sfconnect.localorg.seed import Seed, default_seed
-from sfconnect.localorg.seeding import apply_seed
-from sfconnect.localorg.store import ComponentRow, Store
+from sfconnect.localorg._records import Record
+from sfconnect.localorg._seed import Seed, default_seed
+from sfconnect.localorg._seeding import apply_seed
+from sfconnect.localorg._store import ComponentRow, Store
 from sfconnect.localorg.wsdl import MetadataSchema, load_schema
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.oauth import OAuthBackend
+    from sfconnect.localorg._oauth import OAuthBackend
 
 __all__ = [
     "API_VERSIONS",
@@ -117,7 +117,7 @@ class LocalOrg:
         if self._oauth is None:
             with self._oauth_lock:
                 if self._oauth is None:
-                    from sfconnect.localorg.oauth import OAuthBackend
+                    from sfconnect.localorg._oauth import OAuthBackend
 
                     self._oauth = OAuthBackend(self)
         return self._oauth

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlencode
 
-from sfconnect.localorg.exceptions import InvalidSessionId, RestError
-from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.oauth import (
+from sfconnect.localorg._exceptions import InvalidSessionId, RestError
+from sfconnect.localorg._models import LocalOrg
+from sfconnect.localorg._oauth import (
     TEST_CLIENT_IP_HEADER,
     ConsentPage,
     DoneMessage,
@@ -34,7 +34,7 @@ from sfconnect.localorg.oauth import (
     TokenGrant,
     oauth_backend,
 )
-from sfconnect.localorg.responses import JSON_CONTENT_TYPE, Request, Response, json_response
+from sfconnect.localorg._responses import JSON_CONTENT_TYPE, Request, Response, json_response
 
 __all__ = [
     "ERROR_PAGE_PATH",

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from sfconnect.localorg.exceptions import RestError
+from sfconnect.localorg._exceptions import RestError
 
 __all__ = [
     "Query",

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sfconnect.localorg._records import Record
 from sfconnect.localorg.migration import migration_of
-from sfconnect.localorg.records import Record
 
 if TYPE_CHECKING:
-    from sfconnect.localorg.models import LocalOrg
+    from sfconnect.localorg._models import LocalOrg
 
 __all__ = ["AppCredentials", "Credentials", "has_oauth", "pop_credentials"]
 

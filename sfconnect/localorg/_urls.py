@@ -10,9 +10,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sfconnect.localorg import credentials_responses, oauth_responses, responses
-from sfconnect.localorg.models import LocalOrg
-from sfconnect.localorg.responses import Request, Response
+from sfconnect.localorg import _credentials_responses as credentials_responses
+from sfconnect.localorg import _oauth_responses as oauth_responses
+from sfconnect.localorg import _responses as responses
+from sfconnect.localorg._models import LocalOrg
+from sfconnect.localorg._responses import Request, Response
 
 __all__ = ["ROUTES", "Handler", "Route", "match"]
 
