@@ -168,12 +168,14 @@ def read_source_tree(
         except MetadataError as exc:
             failures.append(str(exc))
             if skipped is not None:
-                skipped.append(Issue("error", "unreadable-file", f"{path}: not imported: {exc}", str(path)))
+                reason = str(exc).removeprefix(f"{path}: ")
+                skipped.append(Issue("error", "unreadable-file", f"not imported: {reason}", str(path)))
         except OSError as exc:
             problem = str(exc) if isinstance(exc, RefusedFile) else f"{path}: {exc.strerror or exc}"
             failures.append(problem)
             if skipped is not None:
-                skipped.append(Issue("error", "unreadable-file", problem, str(path)))
+                reason = problem.removeprefix(f"{path}: ")
+                skipped.append(Issue("error", "unreadable-file", f"not imported: {reason}", str(path)))
     if failures and skipped is None:
         raise MetadataError(f"{len(failures)} file(s) could not be read:\n  " + "\n  ".join(failures))
     _check_unique(components)

@@ -566,6 +566,10 @@ def test_import_of_a_mixed_tree_writes_every_importable_app_and_exits_1(cli: Cli
     ]
     assert "installed: true" in (root / "apps" / "ns__Pkg.yaml").read_text()  # its header is not in the tree
     assert "Broken.connectedApp-meta.xml" in result.err and "Skipped" in result.err
+    summary = result.err.split("Skipped (not imported):", 1)[1]
+    broken_line = next(line for line in summary.splitlines() if "Broken" in line)
+    assert broken_line.count("Broken.connectedApp-meta.xml") == 1, broken_line  # named once, then the reason
+    assert "not imported: " in broken_line and "not well-formed XML" in broken_line
     for named in (
         "metadata.ConnectedApp.developerName",
         "metadata.ConnectedApp.version",
