@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "credentials": {"spec", "metadata", "org", "plan", "smoke"},
     "conformance": {"spec", "metadata", "org"},
     "localorg": set(),
+    "scaffold": set(),
     "cli": {
         "spec",
         "metadata",
@@ -34,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
         "credentials",
         "conformance",
         "localorg",
+        "scaffold",
     },
 }
 TOP_LEVEL_SHARED = {"errors", "_types", "_wsdl_table"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
 
@@ -14,7 +14,6 @@ from sfconnect.errors import ConfigError, Issue, MetadataError
 if TYPE_CHECKING:
     from sfconnect.metadata.component import Component
     from sfconnect.metadata.importer import ImportResult
-    from sfconnect.plan.service import Export
 
 __all__ = ["export_command", "import_command"]
 
@@ -127,7 +126,7 @@ def _read(
 def _warn_outside_globs(app: AppContext, written: list[Path]) -> None:
     """Say which written app files the project's ``apps:`` globs do not match (their apps would be ignored)."""
     from sfconnect.errors import SfconnectError
-    from sfconnect.spec.load import PROJECT_FILE, find_app_files
+    from sfconnect.spec.load import PROJECT_FILE, files_outside_globs
     from sfconnect.spec.project import DEFAULT_APP_GLOBS
 
     patterns: tuple[str, ...] = DEFAULT_APP_GLOBS
@@ -138,9 +137,7 @@ def _warn_outside_globs(app: AppContext, written: list[Path]) -> None:
             patterns = tuple(load(app).config.apps)
         except SfconnectError:
             return
-    matched = {p.resolve() for p in find_app_files(app.project_dir, patterns)}
-    outside = [p for p in written if p.suffix in (".yaml", ".yml") and p.resolve() not in matched]
-    for path in outside:
+    for path in files_outside_globs(app.project_dir, patterns, written):
         click.echo(
             f"warning: {path} matches no app glob of the project ({', '.join(patterns)}): validate, plan and "
             "apply will ignore it; add a glob to `apps:` in sfconnect.yaml, or import into apps/",
@@ -178,6 +175,7 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
     source format they are listed, to delete with the sf CLI's --post-destructive-changes.
     """
     from sfconnect.cli._runtime import load, resolve_target
+    from sfconnect.metadata.formats import write_export
     from sfconnect.plan.service import export_target
 
     project = load(app)
@@ -188,27 +186,14 @@ def export_command(app: AppContext, fmt: str, apps: tuple[str, ...], out: Path, 
             "destructiveChanges.xml",
             err=True,
         )
-    for path in _write_export(export, "zip" if as_zip else fmt, out):
+    layout: Literal["source", "mdapi", "zip"] = "zip" if as_zip else "mdapi" if fmt == "mdapi" else "source"
+    written = write_export(
+        export.components, export.deletions, out, layout=layout, api_version=export.api_version
+    )
+    for path in written:
         click.echo(f"wrote {path}")
     click.echo(
         f"Exported {len(export.components)} component(s) of {export.exported_apps} app(s) for target "
         f"{export.target}."
     )
     return Outcome.OK
-
-
-def _write_export(export: Export, layout: str, out: Path) -> list[Path]:
-    """Write the export as a deploy zip (`out` is the file), or an mdapi or source folder (`out` is the folder)."""
-    from sfconnect.metadata.formats import build_deploy_zip, write_mdapi, write_source_tree
-
-    version = export.api_version
-    if layout == "zip":
-        data = build_deploy_zip(export.components, export.deletions, api_version=version)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(out)
-        return [out]
-    if layout == "mdapi":
-        return write_mdapi(export.components, out, api_version=version, deletions=export.deletions)
-    return write_source_tree(export.components, out, api_version=version)

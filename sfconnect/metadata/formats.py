@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Literal
 from xml.etree.ElementTree import ParseError
 
 import defusedxml
@@ -39,6 +40,7 @@ __all__ = [
     "read_source_tree",
     "read_zip",
     "source_path",
+    "write_export",
     "write_mdapi",
     "write_source_tree",
 ]
@@ -332,6 +334,34 @@ def build_deploy_zip(
             info.external_attr = 0o644 << 16
             archive.writestr(info, files[rel])
     return buffer.getvalue()
+
+
+def write_export(
+    components: Sequence[Component],
+    deletions: Sequence[ComponentRef],
+    out: PathLike,
+    *,
+    layout: Literal["source", "mdapi", "zip"],
+    api_version: str = schema.WSDL_API_VERSION,
+) -> list[Path]:
+    """Write components for a pipeline: a deploy zip (`out` is the file, replaced atomically), or an mdapi or a
+    source folder (`out` is the folder). Deletions go to ``destructiveChanges.xml`` (zip and mdapi); the source
+    format has no place for them.
+
+    Raises:
+        MetadataError: a component or deletion is bad (then nothing is written).
+    """
+    out = Path(out)
+    if layout == "zip":
+        data = build_deploy_zip(components, deletions, api_version=api_version)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+        return [out]
+    if layout == "mdapi":
+        return write_mdapi(components, out, api_version=api_version, deletions=deletions)
+    return write_source_tree(components, out, api_version=api_version)
 
 
 def _zip_prefix(names: list[str]) -> str:

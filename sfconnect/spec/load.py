@@ -29,7 +29,15 @@ from sfconnect.spec.project import ProjectConfig, Target
 from sfconnect.spec.refs import Ref, parse_ref
 from sfconnect.spec.rules import app_rules, project_rules, unique_names
 
-__all__ = ["PROJECT_FILE", "Project", "Reference", "find_app_files", "load_project", "sort_issues"]
+__all__ = [
+    "PROJECT_FILE",
+    "Project",
+    "Reference",
+    "files_outside_globs",
+    "find_app_files",
+    "load_project",
+    "sort_issues",
+]
 
 PROJECT_FILE = "sfconnect.yaml"
 """The project file's name."""
@@ -193,6 +201,13 @@ def find_app_files(
     for path in found:
         unique.setdefault(path.resolve(), path)
     return list(unique.values())
+
+
+def files_outside_globs(project_dir: Path, patterns: Sequence[str], files: Sequence[Path]) -> list[Path]:
+    """The YAML files among `files` that the app globs `patterns` do not match: validate, plan and apply would
+    ignore their apps (for example, files `import` wrote outside ``apps/``)."""
+    matched = {p.resolve() for p in find_app_files(project_dir, patterns)}
+    return [p for p in files if p.suffix in (".yaml", ".yml") and p.resolve() not in matched]
 
 
 _APPS_KEY = re.compile(rb"^apps\s*:", re.MULTILINE)

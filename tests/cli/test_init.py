@@ -9,20 +9,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sfconnect.cli import init as init_module
 from sfconnect.cli.context import AppContext
-from sfconnect.cli.init import (
+from sfconnect.cli.main import run
+from sfconnect.scaffold import project as init_module
+from sfconnect.scaffold.project import (
     GITIGNORE_ENTRIES,
     PLACEHOLDER_REF,
     gitignore_addition,
     parse_action_ref,
     resolve_action_ref,
 )
-from sfconnect.cli.main import run
 from sfconnect.spec.load import load_project
 from tests.conftest import REPO_ROOT
 
-TEMPLATES = REPO_ROOT / "sfconnect" / "cli" / "templates" / "init"
+TEMPLATES = REPO_ROOT / "sfconnect" / "scaffold" / "templates"
 EXAMPLE_WORKFLOWS = REPO_ROOT / "examples" / "github-actions" / "workflows"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 WORKFLOW_FILES = [

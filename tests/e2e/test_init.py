@@ -227,8 +227,8 @@ def test_the_built_package_carries_every_template(tmp_path: Path) -> None:
     )
     (wheel,) = (tmp_path / "dist").glob("sfconnect-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        packaged = {n for n in archive.namelist() if n.startswith("sfconnect/cli/templates/")}
-    templates = REPO_ROOT / "sfconnect" / "cli" / "templates"
+        packaged = {n for n in archive.namelist() if n.startswith("sfconnect/scaffold/templates/")}
+    templates = REPO_ROOT / "sfconnect" / "scaffold" / "templates"
     expected = {
         p.relative_to(REPO_ROOT).as_posix()
         for p in templates.rglob("*")
