@@ -96,8 +96,13 @@ def _merge(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
             target.pop(name, None)
         elif value == NIL:
             target[name] = None
-        elif isinstance(value, Mapping) and isinstance(target.get(name), dict):
-            _merge(target[name], value)
+        elif isinstance(value, Mapping):
+            # A record merges field by field, into what the YAML words wrote or into a new one: either way its
+            # nulls leave fields out and its nils mark them nil.
+            record = target.get(name)
+            if not isinstance(record, dict):
+                record = target[name] = {}
+            _merge(record, value)
         else:
             target[name] = value
 

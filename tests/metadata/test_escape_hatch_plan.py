@@ -5,6 +5,7 @@ External Client App's SAML policies component, created and updated."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -70,3 +71,18 @@ def test_changing_one_saml_field_shows_that_field_only(kind: str) -> None:
         (f"metadata.{type_name}.{prefix}acsUrl", "https://sp.example.com/acs", "https://sp2.example.com/acs")
     ]
     assert "entityUrl" not in text
+
+
+def test_a_null_inside_a_new_record_leaves_the_field_out_and_a_nil_marks_it_nil() -> None:
+    """``null`` leaves a field out and ``{xsi:nil: true}`` marks it nil (docs/yaml-reference.md, "The
+    `metadata:` escape hatch"), inside a record the YAML words did not start too. A null kept as nil made a plan
+    that never converged: the org reads the field back as absent, so every plan showed ``certificate = null``."""
+    saml = {**FIELDS["ConnectedApp"], "certificate": None, "issuer": {"xsi:nil": True}}
+    compiled = _compiled("ConnectedApp", saml)
+    (app,) = [c for c in compiled.components if c.type == "ConnectedApp"]
+    record = app.fields["samlConfig"]
+    assert isinstance(record, Mapping)
+    assert "certificate" not in record
+    assert record["issuer"] is None
+    applied = _compiled("ConnectedApp", {**FIELDS["ConnectedApp"], "issuer": {"xsi:nil": True}})
+    assert diff_app(compiled, applied.components).changes == ()  # the plan after apply: no changes
