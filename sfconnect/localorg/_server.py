@@ -42,6 +42,7 @@ __all__ = [
     "LocalOrgApp",
     "LocalOrgServer",
     "dispatch",
+    "request_path",
 ]
 
 log = logging.getLogger(__name__)
@@ -239,8 +240,7 @@ class LocalOrgApp:
 
     def _respond(self, environ: dict[str, Any]) -> tuple[Response, bool]:
         method = str(environ.get("REQUEST_METHOD", "GET"))
-        raw_uri = str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/")
-        path = urlsplit(raw_uri).path or "/"
+        path = request_path(str(environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/"))
         headers = {
             key[5:].replace("_", "-").lower(): str(value)
             for key, value in environ.items()
@@ -272,6 +272,18 @@ class LocalOrgApp:
         return resp, False
 
 
+_SLASHES = re.compile(r"/{2,}")
+
+
+def request_path(target: str) -> str:
+    """The path of a request target, as routes match it: the query dropped, runs of slashes made one (the sf
+    CLI's ``//services/data``), and the path of an absolute-form target (``https://host/services/...``)."""
+    if "://" in target.split("?", 1)[0]:
+        target = urlsplit(target).path
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    return _SLASHES.sub("/", path) or "/"
+
+
 def _reason(status: int) -> str:
     from http import HTTPStatus
 
@@ -290,9 +302,22 @@ class _LazyTlsAdapter(BuiltinSSLAdapter):
         return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on"}
 
 
+class _Request(cheroot_server.HTTPRequest):
+    """Lets through the request targets cheroot takes for a proxy's: ``//services/data/v60.0/query``, which the
+    sf CLI sends (it stores the instance URL as ``https://host/``, then appends ``/services/...``) and which
+    Salesforce serves, and the absolute form ``https://host/services/...``, which RFC 9112 section 3.2.2 requires
+    every server to accept. cheroot parses the first as an authority (``services``) and refuses both outside its
+    proxy mode; `request_path` reads the path from the raw target instead. Proxy mode also lets CONNECT
+    through; no route matches it, so it gets a 404."""
+
+    def __init__(self, server: Any, conn: Any, proxy_mode: bool = True, strict_mode: bool = True) -> None:
+        super().__init__(server, conn, proxy_mode=proxy_mode, strict_mode=strict_mode)
+
+
 class _Connection(cheroot_server.HTTPConnection):
     """Completes the TLS handshake before the first request; a failed handshake just closes."""
 
+    RequestHandlerClass = _Request
     _handshaken = False
     _parked = False
 
