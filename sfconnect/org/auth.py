@@ -19,6 +19,7 @@ from sfconnect.org._errors import TransientError, translate
 from sfconnect.org.session import OrgSession
 
 __all__ = [
+    "LAST_SOAP_LOGIN_VERSION",
     "AccessTokenAuth",
     "Authenticator",
     "ClientCredentialsAuth",
@@ -26,6 +27,7 @@ __all__ = [
     "SfdxAuthUrlAuth",
     "UsernamePasswordAuth",
     "parse_sfdx_auth_url",
+    "soap_login_version",
 ]
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -117,6 +119,19 @@ class AccessTokenAuth:
         )
 
 
+LAST_SOAP_LOGIN_VERSION = "64.0"
+"""The last API version with SOAP ``login()``: "SOAP API login() is not available in API versions 65.0 and later"
+(Salesforce Help, "Platform SOAP API login() Retirement", article 005132110). The session it gives works at any
+version, so a project at 65.0 or later logs in at this one and makes its calls at its own."""
+
+
+def soap_login_version(api_version: str) -> str:
+    """The API version to send ``login()`` at: the project's, or `LAST_SOAP_LOGIN_VERSION` when that is later."""
+    as_tuple = tuple(int(part) for part in api_version.split("."))
+    last = tuple(int(part) for part in LAST_SOAP_LOGIN_VERSION.split("."))
+    return LAST_SOAP_LOGIN_VERSION if as_tuple > last else api_version
+
+
 @dataclass(frozen=True)
 class UsernamePasswordAuth:
     """SOAP partner login with username, password and security token (legacy; Salesforce retires it)."""
@@ -135,7 +150,7 @@ class UsernamePasswordAuth:
                 username=self.username,
                 password=self.password,
                 security_token=self.security_token,
-                sf_version=api_version,
+                sf_version=soap_login_version(api_version),
                 session=http,
                 scratch_url=self.login_url.rstrip("/"),
             )

@@ -64,6 +64,23 @@ def test_wrong_password_is_an_auth_error(served: LocalOrgHandle) -> None:
     assert "not-the-password" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("project_version", "login_version"), [("66.0", "64.0"), ("65.0", "64.0"), ("60.0", "60.0")]
+)
+def test_login_is_sent_at_64_or_earlier_and_the_session_keeps_the_project_version(
+    served: LocalOrgHandle, project_version: str, login_version: str
+) -> None:
+    """ "SOAP API login() is not available in API versions 65.0 and later" (Salesforce Help, "Platform SOAP API
+    login() Retirement", article 005132110): a project at 65.0+ must still be able to log in with a password."""
+    auth = UsernamePasswordAuth(served.login_url, served.admin_username, served.admin_password)
+    sent: list[str] = []
+    with trusting_session(str(served.ca_bundle)) as http:
+        http.hooks["response"].append(lambda response, *args, **kwargs: sent.append(response.request.url))
+        session = auth.login(http, project_version, target="local")
+    assert [url.split("/services/", 1)[1] for url in sent] == [f"Soap/u/{login_version}"]
+    assert session.api_version == project_version
+
+
 def test_list_and_read_in_batches_of_ten(served: LocalOrgHandle, api: MetadataApi) -> None:
     names = [f"Batch_App_{i:02d}" for i in range(23)]
     _create_ecas(served, names)
