@@ -7,6 +7,7 @@ login or My Domain URL, a local org included); SOAP login goes through simple-sa
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -26,6 +27,7 @@ __all__ = [
     "JwtBearerAuth",
     "SfdxAuthUrlAuth",
     "UsernamePasswordAuth",
+    "org_id_of_session",
     "parse_sfdx_auth_url",
     "soap_login_version",
 ]
@@ -90,8 +92,21 @@ def _token_request(
     return {str(k): str(v) for k, v in body.items()}
 
 
+_SESSION_ORG = re.compile(r"(00D[0-9A-Za-z]{12})(?:[0-9A-Za-z]{3})?!")
+
+
+def org_id_of_session(session_id: str) -> str:
+    """The org id a session id starts with (``00D…!…``: the 15-character org id, then ``!``), or "".
+
+    A SOAP login and a bare access token say nothing else about the org; the id lets a saved plan refuse an org
+    other than the one it was made for."""
+    match = _SESSION_ORG.match(session_id)
+    return match.group(1) if match else ""
+
+
 def _session_from_token(body: dict[str, str], api_version: str, verify: str | bool) -> OrgSession:
     org_id, user_id = _ids_from_identity_url(body.get("id", ""))
+    org_id = org_id or org_id_of_session(body["access_token"])
     return OrgSession(
         instance_url=body["instance_url"].rstrip("/"),
         session_id=body["access_token"],
@@ -116,6 +131,7 @@ class AccessTokenAuth:
             session_id=self.access_token,
             api_version=api_version,
             verify=_verify(http),
+            org_id=org_id_of_session(self.access_token),
         )
 
 
@@ -163,6 +179,7 @@ class UsernamePasswordAuth:
             api_version=api_version,
             verify=_verify(http),
             username=self.username,
+            org_id=org_id_of_session(session_id),
         )
 
 

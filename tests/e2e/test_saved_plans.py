@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,3 +41,21 @@ def test_renderings_are_named_by_their_extension_and_refused_by_apply(
         assert refused.code == 1
         assert "Error" not in refused.err  # no Python exception names
         assert "not a saved plan" in refused.err and "sfconnect plan --out" in refused.err
+
+
+def test_a_saved_plan_names_its_org_and_another_org_refuses_it(
+    project: Callable[[str], Path], cli: Cli, tmp_path: Path
+) -> None:
+    """A saved plan records the org it was made for, local orgs included (the org id is the first 15 characters
+    of the session id a SOAP login gives), and `apply` refuses it in another org (docs/plan-apply.md)."""
+    first = project("existing-connected-app")
+    saved = cli("plan", "-C", str(first), "--out", str(first / "tfplan"))
+    assert saved.code == 0, saved.output
+    org_id = json.loads((first / "tfplan").read_text())["saved"]["org_id"]
+    assert org_id.startswith("00D") and len(org_id) == 15
+    other = tmp_path / "elsewhere"
+    shutil.copytree(first, other, ignore=shutil.ignore_patterns(".sfconnect"))  # same YAML, its own org
+    refused = cli("apply", "-C", str(other), str(other / "tfplan"))
+    assert refused.code == 1
+    assert f"was made for org {org_id}" in refused.err
+    assert "Apply complete" not in refused.out

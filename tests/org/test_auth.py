@@ -84,3 +84,21 @@ def test_no_secret_in_repr(key_pair: tuple[bytes, bytes]) -> None:
         text = repr(obj)
         for secret in [*secrets, key_pair[0].decode()[30:60]]:
             assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("session_id", "org_id"),
+    [
+        ("00D5g000004SkT1!AQ8AQNkTz.vdV6aK", "00D5g000004SkT1"),
+        ("00D5g000004SkT1EAK!AQ8AQNkTz", "00D5g000004SkT1"),
+        ("not-a-session-id", ""),
+        ("00D5g0!short", ""),
+        ("005000000000001!AQ", ""),
+    ],
+)
+def test_the_org_id_is_read_off_a_session_id(session_id: str, org_id: str) -> None:
+    """Session ids begin with the org's id and ``!`` (SOAP API Developer Guide, login(): sessionId; the local org
+    makes them the same way), so a SOAP login, which returns nothing else about the org, still names it."""
+    from sfconnect.org.auth import org_id_of_session
+
+    assert org_id_of_session(session_id) == org_id
