@@ -13,7 +13,14 @@ import click
 
 from sfconnect.cli.context import AppContext
 
-__all__ = ["color_option", "project_dir_option", "target_option", "verbose_option"]
+__all__ = [
+    "OutputPath",
+    "color_option",
+    "new_project_dir_option",
+    "project_dir_option",
+    "target_option",
+    "verbose_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +50,22 @@ def _set_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> Non
 
 
 def project_dir_option(f: F) -> F:
-    """``-C/--project-dir DIR``: run as if started in DIR (where ``sfconnect.yaml`` lives)."""
+    """``-C/--project-dir DIR``: run as if started in DIR (where ``sfconnect.yaml`` lives), which must exist: a
+    mistyped DIR would otherwise be an empty project, which plans "No changes" and passes a CI check."""
+    return click.option(
+        "-C",
+        "--project-dir",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        callback=_set_project_dir,
+        expose_value=False,
+        is_eager=True,
+        help="Run as if sfconnect was started in this directory.",
+    )(f)
+
+
+def new_project_dir_option(f: F) -> F:
+    """``-C/--project-dir DIR`` for the commands that write a project (``init``, ``import``): DIR is created when
+    it does not exist."""
     return click.option(
         "-C",
         "--project-dir",
@@ -51,8 +73,24 @@ def project_dir_option(f: F) -> F:
         callback=_set_project_dir,
         expose_value=False,
         is_eager=True,
-        help="Run as if sfconnect was started in this directory.",
+        help="Run as if sfconnect was started in this directory (created if needed).",
     )(f)
+
+
+class OutputPath(click.Path):
+    """A path to write (``--out``): like `click.Path`, and refused at once, before any work, when a file stands
+    where one of its folders would go (writing would fail only at the end, after a deploy, say)."""
+
+    def __init__(self, *, file_okay: bool = True, dir_okay: bool = True) -> None:
+        super().__init__(file_okay=file_okay, dir_okay=dir_okay, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        converted = super().convert(value, param, ctx)
+        path = Path(converted.decode() if isinstance(converted, bytes) else converted)
+        for folder in reversed(path.parents):
+            if folder.exists() and not folder.is_dir():
+                self.fail(f"{folder} is a file, not a folder, so {path} cannot be written", param, ctx)
+        return path
 
 
 def target_option(f: F) -> F:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
+from sfconnect.cli._options import OutputPath, color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli._progress import DeployProgress
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
@@ -69,13 +69,13 @@ def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
 
 
 @click.command("apply")
-@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("planfile", required=False, type=OutputPath(dir_okay=False))
 @target_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--ignore-lint", is_flag=True, help="Apply even when lint findings reach lint.fail_on.")
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(dir_okay=False),
     default=None,
     help="Write the result as JSON to FILE: deploy id, changes, and outputs (created apps' consumer keys).",
 )

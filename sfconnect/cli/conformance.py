@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sfconnect.cli._options import project_dir_option, target_option, verbose_option
+from sfconnect.cli._options import OutputPath, project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ __all__ = ["conformance_command"]
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
-)
+@click.option("--out", type=OutputPath(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option(
     "--allow-production", is_flag=True, help="Run even when the target is a production org (not advised)."
 )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sfconnect.cli._options import color_option, project_dir_option, verbose_option
+from sfconnect.cli._options import OutputPath, color_option, project_dir_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
 if TYPE_CHECKING:
@@ -56,9 +56,7 @@ def _render(app: AppContext, report: DriftReport, fmt: str, out: Path | None) ->
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
-)
+@click.option("--out", type=OutputPath(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option(
     "--skip-unconfigured",
     is_flag=True,

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
+from sfconnect.cli._options import (
+    OutputPath,
+    color_option,
+    new_project_dir_option,
+    project_dir_option,
+    target_option,
+    verbose_option,
+)
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.errors import ConfigError, Issue, MetadataError
 
@@ -35,7 +42,7 @@ def _report(result: ImportResult) -> None:
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="Import only this app (repeatable).")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputPath(file_okay=False),
     required=True,
     help="Folder for the app files (one <App>.yaml per app); certificates go to certs/ in the project.",
 )
@@ -52,7 +59,7 @@ def _report(result: ImportResult) -> None:
     hidden=True,
     help="Kept for compatibility: the apps that can be imported are always written.",
 )
-@project_dir_option
+@new_project_dir_option
 @color_option
 @verbose_option
 @pass_app
@@ -158,7 +165,7 @@ def _warn_outside_globs(app: AppContext, written: list[Path]) -> None:
 @click.option("--app", "apps", multiple=True, metavar="NAME", help="Export only this app (repeatable).")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=OutputPath(),
     required=True,
     help="Folder to write (with --zip: the zip file to write).",
 )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from sfconnect.cli._options import project_dir_option
+from sfconnect.cli._options import new_project_dir_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 from sfconnect.scaffold.project import (
     PLACEHOLDER_REF,
@@ -50,7 +50,7 @@ def _check_ref(ctx: click.Context, param: click.Parameter, value: str | None) ->
     help="The sfconnect repository and commit the CI files use (default: the commit this sfconnect "
     "was installed from, when it was installed from GitHub; else a placeholder to replace).",
 )
-@project_dir_option
+@new_project_dir_option
 @pass_app
 def init_command(app: AppContext, ci: CiKind, action_ref: str | None) -> Outcome:
     """Create a project in the current directory (or -C DIR): sfconnect.yaml, an example app in apps/,

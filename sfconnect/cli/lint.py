@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
+from sfconnect.cli._options import OutputPath, color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
 if TYPE_CHECKING:
@@ -43,9 +43,7 @@ def repo_prefix(project_dir: Path) -> str:
     default=None,
     help="Output format (default text; with --out, taken from the file's extension).",
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
-)
+@click.option("--out", type=OutputPath(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option(
     "--fail-on",
     type=click.Choice(_SEVERITIES),

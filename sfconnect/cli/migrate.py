@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sfconnect.cli._options import project_dir_option, target_option
+from sfconnect.cli._options import OutputPath, project_dir_option, target_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
 __all__ = ["migrate_command"]
@@ -25,7 +25,7 @@ __all__ = ["migrate_command"]
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(dir_okay=False),
     default=None,
     help="Write the --check report here.",
 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
+from sfconnect.cli._options import OutputPath, color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ __all__ = ["plan_command"]
     "--out",
     "outs",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(dir_okay=False),
     help="Write the plan to FILE (repeatable: tfplan for apply and plan.md for a comment, from one read). "
     "FILE is a saved plan that `apply FILE` applies, unless its extension names a rendering (.md, .txt).",
 )

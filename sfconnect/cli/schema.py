@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sfconnect.cli._options import OutputPath
 from sfconnect.cli.context import Outcome
 
 __all__ = ["schema_command"]
@@ -21,7 +22,7 @@ __all__ = ["schema_command"]
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutputPath(file_okay=False),
     help="Write apps.schema.json and project.schema.json into this directory (only files that changed).",
 )
 def schema_command(which: str, out: Path | None) -> Outcome:

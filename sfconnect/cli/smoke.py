@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sfconnect.cli._options import color_option, project_dir_option, target_option, verbose_option
+from sfconnect.cli._options import OutputPath, color_option, project_dir_option, target_option, verbose_option
 from sfconnect.cli.context import AppContext, Outcome, pass_app
 
 if TYPE_CHECKING:
@@ -25,12 +25,10 @@ __all__ = ["smoke_command"]
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-@click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE."
-)
+@click.option("--out", type=OutputPath(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option(
     "--junit",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutputPath(dir_okay=False),
     default=None,
     help="Also write a JUnit XML report (one test case per check) to FILE.",
 )

@@ -352,12 +352,23 @@ def write_export(
         MetadataError: a component or deletion is bad (then nothing is written).
     """
     out = Path(out)
+    if layout == "zip" and out.is_dir():
+        raise MetadataError(
+            f"{out} is a folder: a deploy zip is written to a file, for example {out / 'deploy.zip'}"
+        )
+    if layout != "zip" and out.exists() and not out.is_dir():
+        raise MetadataError(
+            f"{out} is a file: the {layout} format writes a folder; name a folder (or write a zip with --zip)"
+        )
     if layout == "zip":
         data = build_deploy_zip(components, deletions, api_version=api_version)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(out)
+        finally:
+            tmp.unlink(missing_ok=True)
         return [out]
     if layout == "mdapi":
         return write_mdapi(components, out, api_version=api_version, deletions=deletions)
