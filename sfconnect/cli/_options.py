@@ -5,6 +5,7 @@ Their callbacks write into the `AppContext`, so commands never repeat the handli
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,8 +86,7 @@ class OutputPath(click.Path):
         super().__init__(file_okay=file_okay, dir_okay=dir_okay, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        converted = super().convert(value, param, ctx)
-        path = Path(converted.decode() if isinstance(converted, bytes) else converted)
+        path = Path(os.fsdecode(super().convert(value, param, ctx)))
         for folder in reversed(path.parents):
             if folder.exists() and not folder.is_dir():
                 self.fail(f"{folder} is a file, not a folder, so {path} cannot be written", param, ctx)

@@ -69,7 +69,7 @@ def _confirm(app: AppContext, data: ApplyInput, auto_approve: bool) -> None:
 
 
 @click.command("apply")
-@click.argument("planfile", required=False, type=OutputPath(dir_okay=False))
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @target_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--ignore-lint", is_flag=True, help="Apply even when lint findings reach lint.fail_on.")

@@ -143,9 +143,10 @@ version, so a project at 65.0 or later logs in at this one and makes its calls a
 
 def soap_login_version(api_version: str) -> str:
     """The API version to send ``login()`` at: the project's, or `LAST_SOAP_LOGIN_VERSION` when that is later."""
-    as_tuple = tuple(int(part) for part in api_version.split("."))
-    last = tuple(int(part) for part in LAST_SOAP_LOGIN_VERSION.split("."))
-    return LAST_SOAP_LOGIN_VERSION if as_tuple > last else api_version
+    from sfconnect.metadata.schema import api_version_tuple
+
+    later = api_version_tuple(api_version) > api_version_tuple(LAST_SOAP_LOGIN_VERSION)
+    return LAST_SOAP_LOGIN_VERSION if later else api_version
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,9 @@ def test_no_secret_in_repr(key_pair: tuple[bytes, bytes]) -> None:
     ],
 )
 def test_the_org_id_is_read_off_a_session_id(session_id: str, org_id: str) -> None:
-    """Session ids begin with the org's id and ``!`` (SOAP API Developer Guide, login(): sessionId; the local org
-    makes them the same way), so a SOAP login, which returns nothing else about the org, still names it."""
+    """Session ids begin with the org's 15-character id and ``!`` (the form the sf CLI's `org login access-token`
+    insists on, docs/localorg.md; the local org makes them so), so a SOAP login, which simple-salesforce reduces
+    to a session id and a host, still names the org."""
     from sfconnect.org.auth import org_id_of_session
 
     assert org_id_of_session(session_id) == org_id
